@@ -1,0 +1,67 @@
+# tipgraph: `make run` (API with demo data on the local Neo4j) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+NEO4J_PORT ?= 7687
+API_PORT ?= 8000
+BENCH_REPORTS ?= 300
+
+.PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve \
+        bench bench-quick clean
+
+install: $(VENV)/.installed
+	@$(BIN)/tipgraph neo4j install >/dev/null
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+neo4j-start: install
+	@$(BIN)/tipgraph neo4j start --port $(NEO4J_PORT)
+
+neo4j-stop:
+	@$(BIN)/tipgraph neo4j stop --port $(NEO4J_PORT)
+
+neo4j-status:
+	@$(BIN)/tipgraph neo4j status --port $(NEO4J_PORT)
+
+migrate: neo4j-start
+	@$(BIN)/tipgraph migrate
+
+seed: migrate
+	@$(BIN)/tipgraph seed demo
+
+run: seed
+	@echo
+	@echo "  GraphQL:  http://127.0.0.1:$(API_PORT)/graphql  (GraphiQL in development)"
+	@echo "  Register an ESP:  $(BIN)/tipgraph esp create --id my-esp --name 'My ESP'"
+	@echo "  Mint a token:     $(BIN)/tipgraph token mint --role esp --esp-id my-esp"
+	@echo "                    (demo ESPs: example-chat, example-photos, example-games, example-video)"
+	@echo "  Stop Neo4j after: make neo4j-stop"
+	@echo
+	@$(BIN)/tipgraph serve --port $(API_PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+bench-quick: install
+	$(BIN)/python -m bench.ingest --reports $(BENCH_REPORTS)
+
+bench: install
+	$(BIN)/python -m bench.ingest --reports 2000
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

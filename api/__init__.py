@@ -1,0 +1,1 @@
+"""HTTP surfaces: the Starlette app, /graphql, health and metrics, settings and the CLI."""

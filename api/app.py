@@ -1,0 +1,168 @@
+"""The Starlette app factory. One Neo4j driver per process, opened in the lifespan.
+
+Example::
+
+    uvicorn --factory api.app:create_app
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.graphql import GraphQLApp, error_response
+from api.logs import configure_logging, request_id_var
+from api.metrics import Metrics
+from api.settings import Settings, load_settings
+from authz.tokens import TokenVerifier, check_production_keys, load_keys
+from graph.db import Database, open_driver, start_counting
+from graph.ids import IdAllocator
+from graph.intake.service import IntakeService
+from graph.intake.validation import Limits
+from graph.migrations import Migrator
+from resolvers.context import Services
+from resolvers.errors import ErrorCodes
+
+log = logging.getLogger("tipgraph.http")
+REQUEST_ID_HEADER = "Request-ID"
+
+
+@dataclass
+class AppState:
+    services: Services
+    metrics: Metrics
+    migrator: Migrator
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class EdgeMiddleware:
+    """Request ids, the body size limit, per-request round-trip counting, metrics and logs."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
+        self.app = app
+        self.max_body = settings.max_body_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else (
+            uuid.uuid4().hex)
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        counter = start_counting()
+        route = scope["path"] if scope["path"] in {"/graphql", "/healthz", "/readyz",
+                                                   "/metrics"} else "other"
+        started = time.perf_counter()
+        status = 500
+        received = 0
+        declared = dict(scope["headers"]).get(b"content-length")
+        path_limit = self.max_body
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > path_limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            if declared is not None and declared.isdigit() and int(declared) > path_limit:
+                raise _BodyTooLarge
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            response = error_response(f"the request body is larger than {path_limit} bytes",
+                                      "BAD_USER_INPUT", 413)
+            await response(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            self.metrics.round_trips.labels(route).inc(counter.count)
+            log.info("%s %s %s", scope["method"], scope["path"], status, extra={
+                "route": route, "method": scope["method"], "status": status,
+                "duration_ms": round(elapsed * 1000, 2), "round_trips": counter.count})
+            request_id_var.reset(token)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it."""
+    settings = settings or load_settings()
+    configure_logging(production=settings.production)
+    keys = load_keys(settings)
+    check_production_keys(settings, keys)
+    verifier = TokenVerifier(keys, settings)
+    metrics = Metrics()
+    ErrorCodes.on_code = lambda code: metrics.errors.labels(code).inc()
+    db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
+                  settings.neo4j_database)
+    limits = Limits(max_string_length=settings.max_string_length,
+                    default_phone_region=settings.default_phone_region)
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
+    services = Services(settings=settings, db=db, intake=intake)
+    state = AppState(services=services, metrics=metrics,
+                     migrator=Migrator(db, settings.migrations_dir))
+    graphql = GraphQLApp(services, verifier)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await db.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        reachable = await db.ping()
+        current = reachable and await state.migrator.is_current()
+        ready = reachable and current
+        return JSONResponse(
+            {"ready": ready, "neo4j": reachable, "migrations": current},
+            status_code=200 if ready else 503,
+            headers=None if ready else {"Retry-After": "5"},
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.tipgraph = state
+    app.add_middleware(EdgeMiddleware, settings=settings, metrics=metrics)
+    return app

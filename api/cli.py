@@ -1,0 +1,199 @@
+"""The ``tipgraph`` command.
+
+Examples::
+
+    tipgraph neo4j start --port 7687
+    tipgraph migrate
+    tipgraph esp create --id example-esp --name "Example Chat"
+    tipgraph token mint --role esp --esp-id example-esp
+    tipgraph seed demo
+    tipgraph serve --port 8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from api.settings import DEFAULT_NEO4J_PORT, Settings, SettingsError, load_settings
+from authz.roles import Role
+from graph.db import Database, open_driver
+from graph.errors import TipgraphError
+from graph.migrations import MigrationError, Migrator
+from graph.server import LocalNeo4j, Neo4jServerError
+
+T = TypeVar("T")
+
+
+def _database(settings: Settings) -> Database:
+    return Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
+                    settings.neo4j_database)
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = _database(settings)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def _local_port(settings: Settings) -> int:
+    return urlsplit(settings.neo4j_uri).port or DEFAULT_NEO4J_PORT
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
+    server = LocalNeo4j(settings.state_dir, pagecache_mib=settings.neo4j_pagecache_mib)
+    port = args.port or _local_port(settings)
+    if args.action == "install":
+        server.install()
+        print(f"Neo4j jars in {server.lib}")
+    elif args.action == "start":
+        print(server.start(port, args.data))
+    elif args.action == "stop":
+        print("stopped" if server.stop(port) else "not running")
+    else:
+        status = server.status(port)
+        print(json.dumps(status))
+        return 0 if status["running"] else 3
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(db: Database) -> list[str]:
+        return [m.name for m in await Migrator(db, settings.migrations_dir).migrate()]
+
+    applied = _with_db(settings, work)
+    print(json.dumps({"applied": applied}))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
+                access_log=False)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from authz.tokens import load_keys, mint_token
+
+    role = Role(args.role)
+    if role is Role.ESP and not args.esp_id:
+        raise SettingsError("--role esp needs --esp-id")
+    if role is Role.LE and not args.agency_id:
+        raise SettingsError("--role le needs --agency-id")
+    print(mint_token(load_keys(settings), settings, role=role, subject=args.subject,
+                     esp_id=args.esp_id, agency_id=args.agency_id, scope=args.scope,
+                     ttl=args.ttl))
+    return 0
+
+
+def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.reporters import register_reporter
+
+    async def work(db: Database) -> dict[str, Any]:
+        return await register_reporter(db, args.id, args.name)
+
+    print(json.dumps(_with_db(settings, work)))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.seed import seed_demo
+
+    async def work(db: Database) -> dict[str, Any]:
+        return await seed_demo(db, settings, reports=args.reports)
+
+    print(json.dumps(_with_db(settings, work)))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.ids import IdAllocator
+    from graph.intake.service import IntakeService
+    from graph.intake.validation import Limits
+
+    async def work(db: Database) -> int:
+        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+        return await intake.sweep()
+
+    print(json.dumps({"expired": _with_db(settings, work)}))
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tipgraph", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    neo4j = commands.add_parser("neo4j", help="the local Neo4j server (real Neo4j 5.26)")
+    neo4j.add_argument("action", choices=["install", "start", "stop", "status"])
+    neo4j.add_argument("--port", type=int, default=None,
+                       help="Bolt port (default: the port of TIPGRAPH_NEO4J_URI, else 7687)")
+    neo4j.add_argument("--data", default=None, help="data folder (default: .tipgraph/neo4j/data)")
+    neo4j.set_defaults(handler=cmd_neo4j)
+
+    migrate = commands.add_parser("migrate", help="apply migrations/V####__*.cypher in order")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    token = commands.add_parser("token", help="tokens for local use")
+    token_actions = token.add_subparsers(dest="action", required=True)
+    mint = token_actions.add_parser("mint", help="print a signed token, and only the token")
+    mint.add_argument("--role", required=True, choices=[r.value for r in Role])
+    mint.add_argument("--esp-id", default=None)
+    mint.add_argument("--agency-id", default=None)
+    mint.add_argument("--scope", default=None, help='space-separated, e.g. "report:read pii:read"')
+    mint.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    mint.add_argument("--subject", default=None, help="the sub claim (default: derived)")
+    mint.set_defaults(handler=cmd_token)
+
+    esp = commands.add_parser("esp", help="electronic service providers")
+    esp_actions = esp.add_subparsers(dest="action", required=True)
+    create = esp_actions.add_parser("create", help="register an ESP (idempotent; prints JSON)")
+    create.add_argument("--id", required=True)
+    create.add_argument("--name", required=True)
+    create.set_defaults(handler=cmd_esp)
+
+    seed = commands.add_parser("seed", help="load data")
+    seed.add_argument("what", choices=["demo"])
+    seed.add_argument("--reports", type=int, default=300)
+    seed.set_defaults(handler=cmd_seed)
+
+    sweep = commands.add_parser("sweep", help="mark open reports past their deadline EXPIRED")
+    sweep.set_defaults(handler=cmd_sweep)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        code: int = args.handler(args, settings)
+        return code
+    except (SettingsError, Neo4jServerError, MigrationError, TipgraphError) as error:
+        print(f"tipgraph: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

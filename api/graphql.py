@@ -1,0 +1,84 @@
+"""The /graphql endpoint: strawberry's ASGI view with tipgraph's context and error bodies.
+
+Transport-level refusals (bad JSON, an unsupported method, a mutation over GET) come back as
+GraphQL-shaped JSON with ``extensions.code`` instead of strawberry's plain-text bodies.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from authz.tokens import TokenVerifier
+from graph.errors import Unauthenticated
+from resolvers.context import Context, Services
+
+
+def error_response(message: str, code: str, status: int,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(json.dumps(body), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header; raises for any other scheme."""
+    if header is None or not header.strip():
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("use an Authorization: Bearer token")
+    return token.strip()
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, services: Services, verifier: TokenVerifier, **kwargs: object) -> None:
+        from resolvers.schema import build_schema
+
+        production = services.settings.production
+        super().__init__(
+            build_schema(production=production),
+            graphql_ide=None if production else "graphiql",
+            allow_queries_via_get=True,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.services = services
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            status = 405 if "mutations are not allowed" in error.reason.lower() else (
+                error.status_code)
+            headers = {"Allow": "POST"} if status == 405 else None
+            response = error_response(error.reason, "BAD_USER_INPUT", status, headers)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket,
+                          response: Response | WebSocket) -> Context:
+        principal, auth_error = None, None
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            if token is not None:
+                principal = self.verifier.verify(token)
+        except Unauthenticated as error:
+            auth_error = error
+        return Context(
+            request=request,  # type: ignore[arg-type]
+            response=response if isinstance(response, Response) else None,
+            services=self.services,
+            principal=principal,
+            auth_error=auth_error,
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+        )

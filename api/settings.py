@@ -1,0 +1,105 @@
+"""Settings, read once from ``TIPGRAPH_*`` environment variables.
+
+Example::
+
+    TIPGRAPH_ENV=production TIPGRAPH_NEO4J_URI=neo4j+s://db.example.org tipgraph serve
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_NEO4J_PORT = 7687
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """A setting has a value tipgraph cannot run with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Environment
+    state_dir: Path
+    neo4j_uri: str
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    neo4j_pagecache_mib: int
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_algorithms: tuple[str, ...]
+    jwt_public_key_file: Path | None
+    jwt_jwks_url: str | None
+    jwt_private_key_file: Path | None
+    max_body_bytes: int
+    max_string_length: int
+    default_page_size: int
+    max_page_size: int
+    default_phone_region: str
+
+    @property
+    def production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def migrations_dir(self) -> Path:
+        return PROJECT_ROOT / "migrations"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    try:
+        environment = Environment(env.get("TIPGRAPH_ENV", "development"))
+    except ValueError:
+        raise SettingsError("TIPGRAPH_ENV must be 'development' or 'production'") from None
+    algorithms = tuple(
+        a.strip() for a in env.get("TIPGRAPH_JWT_ALGORITHMS", "RS256").split(",") if a.strip()
+    )
+    if not algorithms or any(a.lower() == "none" for a in algorithms):
+        raise SettingsError("TIPGRAPH_JWT_ALGORITHMS must list real signing algorithms")
+    return Settings(
+        env=environment,
+        state_dir=_path(env, "TIPGRAPH_STATE_DIR") or PROJECT_ROOT / ".tipgraph",
+        neo4j_uri=env.get("TIPGRAPH_NEO4J_URI") or f"bolt://localhost:{DEFAULT_NEO4J_PORT}",
+        neo4j_user=env.get("TIPGRAPH_NEO4J_USER", "neo4j"),
+        neo4j_password=env.get("TIPGRAPH_NEO4J_PASSWORD", "neo4j"),
+        neo4j_database=env.get("TIPGRAPH_NEO4J_DATABASE", "neo4j"),
+        neo4j_pagecache_mib=_int(env, "TIPGRAPH_NEO4J_PAGECACHE_MIB", 512),
+        jwt_issuer=env.get("TIPGRAPH_JWT_ISSUER", "tipgraph-dev"),
+        jwt_audience=env.get("TIPGRAPH_JWT_AUDIENCE", "tipgraph"),
+        jwt_algorithms=algorithms,
+        jwt_public_key_file=_path(env, "TIPGRAPH_JWT_PUBLIC_KEY_FILE"),
+        jwt_jwks_url=env.get("TIPGRAPH_JWT_JWKS_URL") or None,
+        jwt_private_key_file=_path(env, "TIPGRAPH_JWT_PRIVATE_KEY_FILE"),
+        max_body_bytes=_int(env, "TIPGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024),
+        max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
+        default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
+        max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
+        default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
+    )

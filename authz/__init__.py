@@ -1,0 +1,1 @@
+"""Who may do what: tokens become a frozen Principal; roles, scopes and row rules."""

@@ -1,0 +1,1 @@
+"""Everything that speaks Cypher: driver helpers, named queries, services, the migration runner."""

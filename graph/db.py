@@ -1,0 +1,124 @@
+"""Driver helpers: one async driver per process, reads and writes through managed transactions.
+
+Transaction functions are named ``*_tx``, consume their results through :func:`run`, and are
+idempotent because the driver may retry them. :func:`run` also counts Cypher round trips per
+request, which ``/metrics`` and the benchmarks report.
+
+Example::
+
+    async def report_tx(tx: AsyncManagedTransaction, report_id: int) -> Record | None:
+        records = await run(tx, REPORT_BY_ID, id=report_id)
+        return records[0] if records else None
+
+    record = await db.read(report_tx, 42)
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, Final, LiteralString, ParamSpec, TypeVar
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record
+from neo4j import exceptions as neo4j_errors
+
+from graph.errors import ServiceUnavailable
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TxFunction = Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]
+
+# Errors that mean "the database is not there right now", as opposed to "the query is wrong".
+UNAVAILABLE_ERRORS: Final = (
+    neo4j_errors.ServiceUnavailable,
+    neo4j_errors.SessionExpired,
+    neo4j_errors.TransientError,
+    ConnectionError,
+    OSError,
+)
+
+
+@dataclass
+class RoundTrips:
+    """Cypher statements sent for one request; kept in a context variable."""
+
+    count: int = 0
+    queries: list[str] = field(default_factory=list)
+
+
+_round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
+    "tipgraph_round_trips", default=None
+)
+
+
+def start_counting() -> RoundTrips:
+    counter = RoundTrips()
+    _round_trips.set(counter)
+    return counter
+
+
+async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> list[Record]:
+    """Run one statement inside ``tx`` and return all its records (the result is consumed)."""
+    counter = _round_trips.get()
+    if counter is not None:
+        counter.count += 1
+    result = await tx.run(query, params)
+    return [record async for record in result]
+
+
+def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.0) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(
+        uri,
+        auth=(user, password),
+        connection_timeout=3.0,
+        connection_acquisition_timeout=5.0,
+        max_transaction_retry_time=retry_seconds,
+        liveness_check_timeout=30.0,
+        # Server notifications (unknown property keys on an empty graph, ...) are noise at
+        # run time; the tests exercise every query against the real schema instead.
+        notifications_min_severity="OFF",
+    )
+
+
+class Database:
+    """The process's driver and database name, with read and write helpers.
+
+    Neo4j outages surface as :class:`graph.errors.ServiceUnavailable`, never as driver errors.
+    """
+
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    async def read(
+        self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        try:
+            async with self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                return await session.execute_read(work, *args, **kwargs)
+        except UNAVAILABLE_ERRORS as error:
+            raise ServiceUnavailable("the graph database is unavailable") from error
+
+    async def write(
+        self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        try:
+            async with self.driver.session(database=self.database) as session:
+                return await session.execute_write(work, *args, **kwargs)
+        except UNAVAILABLE_ERRORS as error:
+            raise ServiceUnavailable("the graph database is unavailable") from error
+
+    async def ping(self) -> bool:
+        try:
+            await self.driver.verify_connectivity()
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" for readiness
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.driver.close()

@@ -1,0 +1,53 @@
+"""Domain errors with stable codes. The GraphQL and XML doors translate them; nothing else does.
+
+Example::
+
+    raise BadInput("incidentDateTime needs a UTC offset", field="incidentDateTime")
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class TipgraphError(Exception):
+    """Base class: ``code`` is the stable ``extensions.code`` a client can branch on."""
+
+    code: ClassVar[str] = "INTERNAL"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadInput(TipgraphError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(TipgraphError):
+    code = "NOT_FOUND"
+
+
+class Conflict(TipgraphError):
+    code = "CONFLICT"
+
+
+class ReportExpired(TipgraphError):
+    code = "REPORT_EXPIRED"
+
+
+class Unauthenticated(TipgraphError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(TipgraphError):
+    code = "FORBIDDEN"
+
+
+class RateLimited(TipgraphError):
+    code = "RATE_LIMITED"
+
+
+class ServiceUnavailable(TipgraphError):
+    code = "SERVICE_UNAVAILABLE"

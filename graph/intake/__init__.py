@@ -1,0 +1,1 @@
+"""ESP intake: validation, planning and the intake service shared by both doors."""

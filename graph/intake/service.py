@@ -1,0 +1,280 @@
+"""The intake service: the one place reports are opened, filled, finished and cancelled.
+
+Both ESP doors (GraphQL and the CyberTipline XML protocol) call it; the protocol differs, the
+rules do not. Every change is one transaction: a refused change writes nothing.
+
+Lifecycle (CyberTipline Reporting API): ``OPEN`` -> ``SUBMITTED`` (finished, immutable) or
+``CANCELLED`` (retracted while open) or ``EXPIRED`` (not finished 24 h after opening or 1 h
+after its last change, whichever is later). A finished report is preserved for one year.
+
+Example::
+
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    report_id = await intake.submit_report("example-esp", document, idempotency_key="k-1")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from graph import reports as q
+from graph.db import Database, run
+from graph.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
+from graph.ids import IdAllocator
+from graph.intake.validation import (
+    FilePlan,
+    Limits,
+    ReportPlan,
+    check_batched_file,
+    plan_file,
+    plan_report,
+    to_json,
+)
+from graph.vocabulary import BatchReason, ReportStatus
+
+OPEN_FOR: Final = timedelta(hours=24)
+IDLE_FOR: Final = timedelta(hours=1)
+MAX_IDEMPOTENCY_KEY: Final = 255
+
+
+def expires_at(opened_at: datetime, modified_at: datetime) -> datetime:
+    """24 h after opening or 1 h after the last change, whichever is later."""
+    return max(opened_at + OPEN_FOR, modified_at + IDLE_FOR)
+
+
+def one_year_after(moment: datetime) -> datetime:
+    """The preservation deadline: the same instant a year later (29 February -> 28 February)."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+def _classification_basis(props: Mapping[str, Any]) -> str:
+    def fact(value: object) -> str:
+        return "unknown" if value is None else ("yes" if value else "no")
+
+    return (
+        "ESP industry classification; "
+        f"file viewed by ESP: {fact(props.get('viewedByEsp'))}; "
+        f"EXIF viewed by ESP: {fact(props.get('exifViewedByEsp'))}; "
+        f"publicly available: {fact(props.get('publiclyAvailable'))}"
+    )
+
+
+def _file_params(plan: FilePlan, file_id: int) -> dict[str, Any]:
+    label = plan.props.get("industryClassification")
+    labels = [{"id": str(uuid.uuid4()), "label": label,
+               "basis": _classification_basis(plan.props)}] if label else []
+    return {
+        "props": {**plan.props, "id": file_id},
+        "hashes": [{"key": h.key, "id": h.id, "kind": h.kind.value, "value": h.value,
+                    "scope": h.scope} for h in plan.hashes],
+        "labels": labels,
+    }
+
+
+def _mention_params(report: ReportPlan, files: Sequence[FilePlan],
+                    file_ids: Sequence[int]) -> list[dict[str, Any]]:
+    params = [m.as_param() for m in report.mentions]
+    for plan, file_id in zip(files, file_ids, strict=True):
+        params.extend(m.as_param(file_id) for m in plan.mentions)
+    # One lock order for every transaction: MERGEs on shared identifiers cannot deadlock.
+    return sorted(params, key=lambda p: p["key"])
+
+
+class IntakeService:
+    def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
+                 limits: Limits) -> None:
+        self.db = db
+        self.report_ids = report_ids
+        self.file_ids = file_ids
+        self.limits = limits
+
+    # -- open / submit -----------------------------------------------------------------------
+
+    async def open_report(self, reporter_id: str, document: Mapping[str, Any],
+                          idempotency_key: str | None = None) -> int:
+        """Open a report (status ``OPEN``); files come later through :meth:`add_file`."""
+        return await self._create(reporter_id, document, (), idempotency_key, finish=False)
+
+    async def submit_report(self, reporter_id: str, document: Mapping[str, Any],
+                            idempotency_key: str | None = None) -> int:
+        """Open, add ``document['files']`` and finish, in one transaction."""
+        files = list(document.get("files") or ())
+        return await self._create(reporter_id, document, files, idempotency_key, finish=True)
+
+    async def _create(self, reporter_id: str, document: Mapping[str, Any],
+                      files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
+                      *, finish: bool) -> int:
+        now = datetime.now(UTC)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                           field="idempotencyKey")
+        report = plan_report(document, self.limits, now)
+        file_plans = [plan_file(f, self.limits, i, now) for i, f in enumerate(files)]
+        if finish and report.batch_reason is BatchReason.VIRAL_POTENTIAL_MEME:
+            self._check_batched_files([p.props for p in file_plans])
+        key = f"{reporter_id}:{idempotency_key}" if idempotency_key is not None else None
+        request_hash = hashlib.sha256(
+            (("submit" if finish else "open") + (to_json(dict(document)) or "")).encode()
+        ).hexdigest()
+        if key is not None:
+            replay = await self.db.read(_idempotent_tx, key, request_hash)
+            if replay is not None:
+                return replay
+        report_id = await self.report_ids.next()
+        file_ids = await self.file_ids.take(len(file_plans)) if file_plans else []
+        props: dict[str, Any] = {
+            **report.props,
+            "id": report_id,
+            "reporterId": reporter_id,
+            "status": ReportStatus.SUBMITTED.name if finish else ReportStatus.OPEN.name,
+            "openedAt": now,
+            "modifiedAt": now,
+            "version": 1,
+        }
+        if finish:
+            props["finishedAt"] = now
+            props["preserveUntil"] = one_year_after(now)
+        else:
+            props["expiresAt"] = expires_at(now, now)
+        if key is not None:
+            props["idempotencyKey"] = key
+            props["idempotencyHash"] = request_hash
+        params: dict[str, Any] = {
+            "reporterId": reporter_id,
+            "props": props,
+            "now": now,
+            "mentions": _mention_params(report, file_plans, file_ids),
+            "files": [_file_params(p, i) for p, i in zip(file_plans, file_ids, strict=True)],
+        }
+        try:
+            created = await self.db.write(_create_tx, params)
+        except neo4j_errors.ConstraintError:
+            if key is None:
+                raise
+            # A concurrent request with the same key won the race: answer as a replay.
+            replay = await self.db.read(_idempotent_tx, key, request_hash)
+            if replay is None:
+                raise
+            return replay
+        if created is None:
+            raise Forbidden(f"ESP {reporter_id!r} is not registered")
+        return created
+
+    @staticmethod
+    def _check_batched_files(files: Sequence[Mapping[str, Any]]) -> None:
+        if len(files) > 1:
+            raise BadInput("Appendix E.1 (VIRAL_POTENTIAL_MEME batched report): only one "
+                           f"file is allowed, found {len(files)}", field="files")
+        for index, props in enumerate(files):
+            check_batched_file(props, index)
+
+    # -- changes to an open report ---------------------------------------------------------
+
+    async def add_file(self, reporter_id: str, report_id: int,
+                       file: Mapping[str, Any]) -> int:
+        """Add one file to an open report; returns the new file id."""
+        now = datetime.now(UTC)
+        plan = plan_file(file, self.limits, 0, now)
+        file_id = await self.file_ids.next()
+        params = {
+            "id": report_id, "now": now, "reporterId": reporter_id,
+            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
+            "files": [_file_params(plan, file_id)],
+        }
+        await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
+        return file_id
+
+    async def finish_report(self, reporter_id: str, report_id: int) -> int:
+        now = datetime.now(UTC)
+        await self.db.write(_finish_tx, reporter_id, report_id, now)
+        return report_id
+
+    async def cancel_report(self, reporter_id: str, report_id: int) -> int:
+        now = datetime.now(UTC)
+        await self.db.write(_cancel_tx, reporter_id, report_id, now)
+        return report_id
+
+    async def sweep(self, batch: int = 1000) -> int:
+        """Mark open reports past their deadline ``EXPIRED``; returns how many."""
+        total = 0
+        while True:
+            done = await self.db.write(_sweep_tx, datetime.now(UTC), batch)
+            total += done
+            if done < batch:
+                return total
+
+
+# -- transaction functions -----------------------------------------------------------------------
+
+async def _idempotent_tx(tx: AsyncManagedTransaction, key: str, request_hash: str) -> int | None:
+    records = await run(tx, q.REPORT_BY_IDEMPOTENCY_KEY, key=key)
+    if not records:
+        return None
+    if records[0]["hash"] != request_hash:
+        raise Conflict("this idempotencyKey was already used for a different request",
+                       field="idempotencyKey")
+    report_id: int = records[0]["id"]
+    return report_id
+
+
+async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int | None:
+    records = await run(tx, q.CREATE_REPORT, **params)
+    if not records:
+        return None
+    report_id: int = records[0]["id"]
+    return report_id
+
+
+async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                            now: datetime, action: str) -> dict[str, Any]:
+    """The report's state, write-locked; raises unless it is open and not expired."""
+    records = await run(tx, q.LOCK_OWN_REPORT, id=report_id, reporterId=reporter_id)
+    if not records:
+        raise NotFound(f"report {report_id} does not exist")
+    state = dict(records[0])
+    status = state["status"]
+    if status == ReportStatus.SUBMITTED.name:
+        raise Conflict(f"report {report_id} is already finished; it cannot be {action}")
+    if status == ReportStatus.CANCELLED.name:
+        raise Conflict(f"report {report_id} was cancelled; it cannot be {action}")
+    if status == ReportStatus.EXPIRED.name or (
+            state["expiresAt"] is not None and state["expiresAt"].to_native() < now):
+        raise ReportExpired(f"report {report_id} expired before it was finished")
+    return state
+
+
+async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                       now: datetime, params: dict[str, Any]) -> None:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    opened = state["openedAt"].to_native()
+    await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
+
+
+async def _finish_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                     now: datetime) -> None:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "finished")
+    if state["batchReason"] == BatchReason.VIRAL_POTENTIAL_MEME.name:
+        IntakeService._check_batched_files(state["files"])
+    await run(tx, q.FINISH_REPORT, id=report_id, now=now, preserveUntil=one_year_after(now))
+
+
+async def _cancel_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                     now: datetime) -> None:
+    await _lock_open_report(tx, reporter_id, report_id, now, "cancelled")
+    await run(tx, q.CANCEL_REPORT, id=report_id, now=now)
+
+
+async def _sweep_tx(tx: AsyncManagedTransaction, now: datetime, batch: int) -> int:
+    records = await run(tx, q.SWEEP_EXPIRED, now=now, batch=batch)
+    expired: int = records[0]["expired"]
+    return expired

@@ -1,0 +1,93 @@
+"""Batched reads for the API's DataLoaders: one round trip per call, results in key order.
+
+Report-level reads apply the row rule (``scope``); reads below a report (files, hashes,
+mentions) are only reachable from a report the caller could already see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph import reports as q
+from graph.db import Database, run
+
+
+async def _keyed_tx(tx: AsyncManagedTransaction, query: LiteralString, column: str,
+                    ids: Sequence[Any], params: dict[str, Any]) -> list[Any]:
+    records = await run(tx, query, ids=list(ids), **params)
+    by_id = {record["id"]: record[column] for record in records}
+    return [by_id.get(key) for key in ids]
+
+
+async def keyed(db: Database, query: LiteralString, column: str, ids: Sequence[Any],
+                **params: Any) -> list[Any]:
+    """Run a ``UNWIND $ids AS id ... RETURN id, <column>`` query; values in key order."""
+    return await db.read(_keyed_tx, query, column, ids, params)
+
+
+async def reports_by_ids(db: Database, ids: Sequence[int],
+                         scope: dict[str, Any]) -> list[dict[str, Any] | None]:
+    return await keyed(db, q.REPORTS_BY_IDS, "report", ids, scope=scope)
+
+
+async def files_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [v or [] for v in await keyed(db, q.FILES_BY_REPORT_IDS, "files", ids)]
+
+
+async def hashes_by_file_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [[h for h in v or [] if h] for v in await keyed(db, q.HASHES_BY_FILE_IDS,
+                                                           "hashes", ids)]
+
+
+async def classifications_by_file_ids(db: Database,
+                                      ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [v or [] for v in await keyed(db, q.CLASSIFICATIONS_BY_FILE_IDS,
+                                         "classifications", ids)]
+
+
+async def mentions_by_report_ids(db: Database,
+                                 ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [[m for m in v or [] if m] for v in await keyed(db, q.MENTIONS_BY_REPORT_IDS,
+                                                           "mentions", ids)]
+
+
+async def identifiers_by_ids(db: Database, ids: Sequence[str],
+                             scope: dict[str, Any]) -> list[dict[str, Any] | None]:
+    return await keyed(db, q.IDENTIFIERS_BY_IDS, "identifier", ids, scope=scope)
+
+
+async def report_counts_by_identifier_ids(db: Database, ids: Sequence[str],
+                                          scope: dict[str, Any]) -> list[int]:
+    return [v or 0 for v in await keyed(db, q.REPORT_COUNTS_BY_IDENTIFIER_IDS, "n", ids,
+                                        scope=scope)]
+
+
+async def _identifier_by_key_tx(tx: AsyncManagedTransaction, key: str,
+                                scope: dict[str, Any]) -> dict[str, Any] | None:
+    records = await run(tx, q.IDENTIFIER_BY_KEY, key=key, scope=scope)
+    identifier: dict[str, Any] | None = records[0]["identifier"] if records else None
+    return identifier
+
+
+async def identifier_by_key(db: Database, key: str,
+                            scope: dict[str, Any]) -> dict[str, Any] | None:
+    return await db.read(_identifier_by_key_tx, key, scope)
+
+
+async def _report_page_tx(tx: AsyncManagedTransaction,
+                          params: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    records = await run(tx, q.REPORT_PAGE, **params)
+    return records[0]["total"], records[0]["page"]
+
+
+async def report_page(db: Database, *, scope: dict[str, Any], limit: int, before: int | None,
+                      statuses: list[str] | None,
+                      incident_types: list[str] | None) -> tuple[int, list[dict[str, Any]]]:
+    """One page of visible reports, newest first, and the total that match."""
+    return await db.read(_report_page_tx, {
+        "scope": scope, "limit": limit, "before": before, "statuses": statuses,
+        "incidentTypes": incident_types,
+    })

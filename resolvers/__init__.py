@@ -1,0 +1,1 @@
+"""GraphQL types and thin resolvers, one package per domain; DataLoaders built per request."""

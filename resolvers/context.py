@@ -1,0 +1,103 @@
+"""The per-request context: the Principal, the process's services, and fresh DataLoaders.
+
+DataLoaders are built here for every request, never at module level: a shared loader would
+cache one agency's reports for another. Each maps keys to values in key order, one Cypher round
+trip per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from api.settings import Settings
+from authz.principal import ANONYMOUS_SCOPE, Principal
+from authz.roles import Role
+from graph import readers
+from graph.db import Database
+from graph.errors import Forbidden, Unauthenticated
+from graph.intake.service import IntakeService
+from graph.reporters import reporters_by_ids
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What one API process shares across requests (built in the Starlette lifespan)."""
+
+    settings: Settings
+    db: Database
+    intake: IntakeService
+
+
+def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
+    async def batch(keys: list[K]) -> Sequence[V]:
+        return await load(keys)
+
+    return DataLoader(load_fn=batch)
+
+
+@dataclass(slots=True)
+class Loaders:
+    reports_by_id: DataLoader[int, dict[str, Any] | None]
+    files_by_report_id: DataLoader[int, list[dict[str, Any]]]
+    hashes_by_file_id: DataLoader[int, list[dict[str, Any]]]
+    classifications_by_file_id: DataLoader[int, list[dict[str, Any]]]
+    mentions_by_report_id: DataLoader[int, list[dict[str, Any]]]
+    identifiers_by_id: DataLoader[str, dict[str, Any] | None]
+    report_counts_by_identifier_id: DataLoader[str, int]
+    reporters_by_id: DataLoader[str, dict[str, Any] | None]
+
+    @classmethod
+    def for_request(cls, db: Database, scope: dict[str, Any]) -> Loaders:
+        return cls(
+            reports_by_id=_loader(partial(readers.reports_by_ids, db, scope=scope)),
+            files_by_report_id=_loader(partial(readers.files_by_report_ids, db)),
+            hashes_by_file_id=_loader(partial(readers.hashes_by_file_ids, db)),
+            classifications_by_file_id=_loader(partial(readers.classifications_by_file_ids, db)),
+            mentions_by_report_id=_loader(partial(readers.mentions_by_report_ids, db)),
+            identifiers_by_id=_loader(partial(readers.identifiers_by_ids, db, scope=scope)),
+            report_counts_by_identifier_id=_loader(
+                partial(readers.report_counts_by_identifier_ids, db, scope=scope)),
+            reporters_by_id=_loader(partial(reporters_by_ids, db)),
+        )
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response | None
+    services: Services
+    principal: Principal | None
+    auth_error: Unauthenticated | None
+    request_id: str
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
+        self.loaders = Loaders.for_request(self.services.db, scope)
+
+    def authenticated(self) -> Principal:
+        """The caller's Principal; ``UNAUTHENTICATED`` without a valid token."""
+        if self.auth_error is not None:
+            raise self.auth_error
+        if self.principal is None:
+            raise Unauthenticated("this operation needs a bearer token")
+        return self.principal
+
+    async def registered_esp(self) -> tuple[Principal, str]:
+        """The caller as a registered ESP: ``FORBIDDEN`` for other roles or unknown ESPs."""
+        principal = self.authenticated()
+        if principal.role is not Role.ESP or principal.esp_id is None:
+            raise Forbidden("this operation is for ESPs")
+        if await self.loaders.reporters_by_id.load(principal.esp_id) is None:
+            raise Forbidden(f"ESP {principal.esp_id!r} is not registered")
+        return principal, principal.esp_id

@@ -1,0 +1,52 @@
+"""The Identifier type: one node per normalised value, shared by every report that names it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+
+from graph.identifiers import IdentifierKind as IdentifierKindEnum
+from resolvers.enums import IdentifierKind
+
+
+@strawberry.federation.type(keys=["id"], description=(
+    "An e-mail, phone, IP address, screen name, ESP account, URL, device id or file hash, "
+    "normalised so that every report naming the same value links to the same node."))
+class Identifier:
+    node: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_node(cls, node: dict[str, Any]) -> Identifier:
+        return cls(node=node)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None],
+                                id: strawberry.ID) -> Identifier | None:
+        node = await info.context.loaders.identifiers_by_id.load(str(id))
+        return cls(node=node) if node else None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.node["id"])
+
+    @strawberry.field
+    def kind(self) -> IdentifierKind:
+        return IdentifierKindEnum(self.node["kind"])
+
+    @strawberry.field(description="The normalised value (lower-cased e-mail, E.164 phone, ...).")
+    def value(self) -> str:
+        return str(self.node["value"])
+
+    @strawberry.field(description=(
+        "The service of a screen name or ESP account, the algorithm of a hash, the type of a "
+        "device id."))
+    def scope(self) -> str | None:
+        return self.node.get("scope")
+
+    @strawberry.field(description="How many reports you may see mention this identifier.")
+    async def report_count(self, info: Info[Context, None]) -> int:
+        return await info.context.loaders.report_counts_by_identifier_id.load(self.node["id"])

@@ -1,0 +1,1 @@
+"""Reports: ESP intake, lookups and lists."""

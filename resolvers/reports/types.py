@@ -1,0 +1,346 @@
+"""Report, File and their links, as the API shows them. Nested lists load through DataLoaders."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+
+from graph.vocabulary import BatchReason as BatchReasonEnum
+from resolvers.build import build
+from resolvers.enums import (
+    BatchReason,
+    FileAnnotation,
+    FileRelevance,
+    IncidentType,
+    IndustryClassification,
+    MentionRole,
+    ReportAnnotation,
+    ReportStatus,
+)
+from resolvers.reports.parts import (
+    FileDetailsGroup,
+    InternetDetails,
+    IntendedRecipient,
+    IpCaptureEvent,
+    DeviceId,
+    LawEnforcement,
+    ReportedPerson,
+    ReporterContact,
+    Victim,
+)
+
+if TYPE_CHECKING:
+    from resolvers.identifiers.types import Identifier
+
+T = TypeVar("T")
+
+
+def native(value: Any) -> Any:
+    """A neo4j temporal value as a Python one (``None`` stays ``None``)."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _parts(cls: type[T], raw: str | None) -> list[T] | None:
+    return [build(cls, item) for item in json.loads(raw)] if raw else None
+
+
+def _part(cls: type[T], raw: str | None) -> T | None:
+    return build(cls, json.loads(raw)) if raw else None
+
+
+@strawberry.type(description="An ESP registered to submit reports.")
+class Reporter:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="A hash of a file, tagged with its algorithm.")
+class Hash:
+    algorithm: str
+    value: str
+
+
+@strawberry.type(description=(
+    "A label and its provenance: who said so (source and by), when, and on what basis."))
+class Classification:
+    label: str
+    source: str = strawberry.field(description="ESP, ANALYST or AUTOMATED.")
+    by: str
+    at: datetime
+    basis: str | None
+
+
+@strawberry.type(description=(
+    "A file of a report. Its labels always travel with viewedByEsp, exifViewedByEsp and "
+    "publiclyAvailable: the facts that decide how a label may be read."))
+class File:
+    node: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.node["id"]))
+
+    @strawberry.field
+    def file_name(self) -> str | None:
+        return self.node.get("fileName")
+
+    @strawberry.field
+    def original_file_name(self) -> str | None:
+        return self.node.get("originalFileName")
+
+    @strawberry.field
+    def location_of_file(self) -> str | None:
+        return self.node.get("locationOfFile")
+
+    @strawberry.field
+    def uploaded_to_esp_timestamp(self) -> datetime | None:
+        return native(self.node.get("uploadedToEspAt"))
+
+    @strawberry.field(description="Did anyone at the ESP view the whole file? null: not said.")
+    def viewed_by_esp(self) -> bool | None:
+        return self.node.get("viewedByEsp")
+
+    @strawberry.field(description="Did anyone at the ESP view the file's EXIF data?")
+    def exif_viewed_by_esp(self) -> bool | None:
+        return self.node.get("exifViewedByEsp")
+
+    @strawberry.field(description="Was the whole file publicly accessible online?")
+    def publicly_available(self) -> bool | None:
+        return self.node.get("publiclyAvailable")
+
+    @strawberry.field
+    def relevance(self) -> FileRelevance:
+        return FileRelevance[self.node.get("relevance", "REPORTED")]
+
+    @strawberry.field
+    def annotations(self) -> list[FileAnnotation]:
+        return [FileAnnotation[a] for a in self.node.get("annotations") or ()]
+
+    @strawberry.field(description="The ESP's industry classification as it sent it.")
+    def industry_classification(self) -> IndustryClassification | None:
+        value = self.node.get("industryClassification")
+        return IndustryClassification[value] if value else None
+
+    @strawberry.field
+    def ip_capture_event(self) -> IpCaptureEvent | None:
+        return _part(IpCaptureEvent, self.node.get("ipCaptureEvent"))
+
+    @strawberry.field
+    def device_ids(self) -> list[DeviceId] | None:
+        return _parts(DeviceId, self.node.get("deviceIds"))
+
+    @strawberry.field
+    def details(self) -> list[FileDetailsGroup] | None:
+        return _parts(FileDetailsGroup, self.node.get("details"))
+
+    @strawberry.field
+    def additional_info(self) -> list[str] | None:
+        return self.node.get("additionalInfo")
+
+    @strawberry.field
+    async def hashes(self, info: Info[Context, None]) -> list[Hash]:
+        rows = await info.context.loaders.hashes_by_file_id.load(self.node["id"])
+        return [Hash(algorithm=h["algorithm"], value=h["value"]) for h in rows]
+
+    @strawberry.field(description="Every label on the file, each with its provenance.")
+    async def classifications(self, info: Info[Context, None]) -> list[Classification]:
+        rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
+        return [Classification(label=c["label"], source=c["source"], by=c["by"],
+                               at=native(c["at"]), basis=c.get("basis")) for c in rows]
+
+
+@strawberry.type(description="One mention of an identifier by a report, with its capture facts.")
+class ReportIdentifier:
+    mention: strawberry.Private[dict[str, Any]]
+    identifier_node: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def role(self) -> MentionRole:
+        return MentionRole[self.mention["role"]]
+
+    @strawberry.field(description="Which party (index in its list) the identifier belongs to.")
+    def party(self) -> int | None:
+        return self.mention.get("party")
+
+    @strawberry.field(description="The capture event (LOGIN, UPLOAD, ...) for IPs and devices.")
+    def event(self) -> str | None:
+        return self.mention.get("event")
+
+    @strawberry.field
+    def at(self) -> datetime | None:
+        return native(self.mention.get("at"))
+
+    @strawberry.field
+    def port(self) -> int | None:
+        return self.mention.get("port")
+
+    @strawberry.field
+    def possible_proxy(self) -> bool | None:
+        return self.mention.get("possibleProxy")
+
+    @strawberry.field(description="The file this identifier came from, for role FILE.")
+    def file_id(self) -> strawberry.ID | None:
+        file_id = self.mention.get("fileId")
+        return strawberry.ID(str(file_id)) if file_id is not None else None
+
+    @strawberry.field(description="Who supplied the link: ESP, ANALYST or AUTOMATED.")
+    def source(self) -> str:
+        return str(self.mention.get("source", "ESP"))
+
+    @strawberry.field
+    def identifier(self) -> Annotated[Identifier, strawberry.lazy("resolvers.identifiers.types")]:
+        from resolvers.identifiers.types import Identifier
+
+        return Identifier.from_node(self.identifier_node)
+
+
+@strawberry.federation.type(keys=["id"], description=(
+    "A CyberTipline report: opened by an ESP, finished (SUBMITTED) or cancelled, then triaged."))
+class Report:
+    node: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Report | None:
+        from resolvers.reports.resolvers import load_report
+
+        return await load_report(info, id)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.node["id"]))
+
+    @strawberry.field
+    def status(self) -> ReportStatus:
+        return ReportStatus[self.node["status"]]
+
+    @strawberry.field
+    def incident_type(self) -> IncidentType:
+        return IncidentType[self.node["incidentType"]]
+
+    @strawberry.field
+    def incident_date_time(self) -> datetime:
+        value: datetime = native(self.node["incidentAt"])
+        return value
+
+    @strawberry.field
+    def incident_date_time_description(self) -> str | None:
+        return self.node.get("incidentDateTimeDescription")
+
+    @strawberry.field
+    def platform(self) -> str | None:
+        return self.node.get("platform")
+
+    @strawberry.field(description="The ESP's reason for urgency, when it escalated the report.")
+    def escalate_to_high_priority(self) -> str | None:
+        return self.node.get("escalation")
+
+    @strawberry.field
+    def annotations(self) -> list[ReportAnnotation]:
+        return [ReportAnnotation[a] for a in self.node.get("annotations") or ()]
+
+    @strawberry.field
+    def additional_info(self) -> str | None:
+        return self.node.get("additionalInfo")
+
+    @strawberry.field
+    def batch_reason(self) -> BatchReason | None:
+        value = self.node.get("batchReason")
+        return BatchReasonEnum[value] if value else None
+
+    @strawberry.field
+    def opened_at(self) -> datetime:
+        value: datetime = native(self.node["openedAt"])
+        return value
+
+    @strawberry.field
+    def modified_at(self) -> datetime:
+        value: datetime = native(self.node["modifiedAt"])
+        return value
+
+    @strawberry.field(description="When an open report expires unless finished.")
+    def expires_at(self) -> datetime | None:
+        return native(self.node.get("expiresAt")) if self.node["status"] == "OPEN" else None
+
+    @strawberry.field
+    def finished_at(self) -> datetime | None:
+        return native(self.node.get("finishedAt"))
+
+    @strawberry.field
+    def cancelled_at(self) -> datetime | None:
+        return native(self.node.get("cancelledAt"))
+
+    @strawberry.field(description="A finished report is preserved for one year after finishing.")
+    def preserve_until(self) -> datetime | None:
+        return native(self.node.get("preserveUntil"))
+
+    @strawberry.field
+    async def reporter(self, info: Info[Context, None]) -> Reporter:
+        row = await info.context.loaders.reporters_by_id.load(self.node["reporterId"])
+        name = row["name"] if row else self.node["reporterId"]
+        return Reporter(id=strawberry.ID(self.node["reporterId"]), name=name)
+
+    @strawberry.field
+    async def files(self, info: Info[Context, None]) -> list[File]:
+        rows = await info.context.loaders.files_by_report_id.load(self.node["id"])
+        return [File(node=row) for row in rows]
+
+    @strawberry.field(description="Every identifier the report mentions, with role and capture.")
+    async def identifiers(self, info: Info[Context, None]) -> list[ReportIdentifier]:
+        rows = await info.context.loaders.mentions_by_report_id.load(self.node["id"])
+        return [ReportIdentifier(mention=row["mention"], identifier_node=row["identifier"])
+                for row in rows]
+
+    @strawberry.field
+    def reported_people(self) -> list[ReportedPerson]:
+        return _parts(ReportedPerson, self.node.get("reportedPeople")) or []
+
+    @strawberry.field
+    def intended_recipients(self) -> list[IntendedRecipient]:
+        return _parts(IntendedRecipient, self.node.get("intendedRecipients")) or []
+
+    @strawberry.field
+    def victims(self) -> list[Victim]:
+        return _parts(Victim, self.node.get("victims")) or []
+
+    @strawberry.field
+    def internet_details(self) -> list[InternetDetails]:
+        return _parts(InternetDetails, self.node.get("internetDetails")) or []
+
+    @strawberry.field
+    def law_enforcement(self) -> LawEnforcement | None:
+        return _part(LawEnforcement, self.node.get("lawEnforcement"))
+
+    @strawberry.field
+    def reporter_contact(self) -> ReporterContact | None:
+        return _part(ReporterContact, self.node.get("reporterContact"))
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ReportEdge:
+    cursor: str
+    node: Report
+
+
+@strawberry.type(description="A page of reports (Relay), newest first.")
+class ReportConnection:
+    edges: list[ReportEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input(description="Narrows a report list; every filter given must hold.")
+class ReportFilter:
+    status: list[ReportStatus] | None = None
+    incident_types: list[IncidentType] | None = None
