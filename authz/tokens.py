@@ -90,7 +90,8 @@ def load_keys(settings: Settings) -> Keys:
                     private_key=private_key, kid=None, development=False)
     if settings.jwt_public_key_file is not None:
         public_key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
-        development = settings.jwt_public_key_file.resolve() == _dev_key_paths(settings)[1].resolve()
+        dev_public = _dev_key_paths(settings)[1].resolve()
+        development = settings.jwt_public_key_file.resolve() == dev_public
         if private_key is None and development:
             private_key = serialization.load_pem_private_key(
                 _dev_key_paths(settings)[0].read_bytes(), password=None)
@@ -196,7 +197,7 @@ class TokenVerifier:
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     try:
-        role = Role(claims.get("role"))
+        role = Role(str(claims.get("role")))
     except ValueError:
         raise Unauthenticated("the token has no valid role") from None
     subject = claims["sub"]

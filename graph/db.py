@@ -116,7 +116,7 @@ class Database:
     async def ping(self) -> bool:
         try:
             await self.driver.verify_connectivity()
-        except Exception:  # noqa: BLE001 - any failure means "not reachable" for readiness
+        except Exception:
             return False
         return True
 

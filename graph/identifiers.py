@@ -69,7 +69,9 @@ class NormalisedIdentifier:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.scope}:{self.value}" if self.scope else f"{self.kind}:{self.value}"
+        if self.scope:
+            return f"{self.kind}:{self.scope}:{self.value}"
+        return f"{self.kind}:{self.value}"
 
     @property
     def id(self) -> str:

@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, LiteralString, cast
+from typing import Final
 
 from neo4j import AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
@@ -45,7 +45,9 @@ DELETE stale
 WITH 1 AS ignored
 CREATE (:__MigrationLock {id: 'migrations', owner: $owner, at: datetime()})
 """
-LOCK_HOLDER: Final = "MATCH (l:__MigrationLock {id: 'migrations'}) RETURN l.owner AS owner, l.at AS at"
+LOCK_HOLDER: Final = (
+    "MATCH (l:__MigrationLock {id: 'migrations'}) RETURN l.owner AS owner, l.at AS at"
+)
 RELEASE_LOCK: Final = "MATCH (l:__MigrationLock {id: 'migrations', owner: $owner}) DELETE l"
 APPLIED: Final = """
 MATCH (m:__Migration)
@@ -111,7 +113,7 @@ async def _applied_tx(tx: AsyncManagedTransaction) -> dict[int, str]:
 async def _apply_tx(tx: AsyncManagedTransaction, statements: tuple[str, ...]) -> None:
     for statement in statements:
         # Migration files are trusted, versioned project files: the one place for schema DDL.
-        await run(tx, cast(LiteralString, statement))
+        await run(tx, statement)
 
 
 class Migrator:

@@ -57,7 +57,7 @@ class Offender:
 class SyntheticTips:
     def __init__(self, seed: int = 7, offenders: int = 400, hashes: int = 2000,
                  now: datetime | None = None) -> None:
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
         self.now = now or datetime.now(UTC)
         self.offenders = [self._offender(i) for i in range(offenders)]
         self.hashes = [self._md5(f"file-{seed}-{i}") for i in range(hashes)]

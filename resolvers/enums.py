@@ -1,32 +1,57 @@
-"""The CyberTipline vocabularies as GraphQL enums (member names; the XSD strings stay internal)."""
+"""The CyberTipline vocabularies as GraphQL enums (member names; the XSD strings stay internal).
+
+``strawberry.enum`` registers each class in place, so the classes re-exported here are the
+plain enums of :mod:`graph.vocabulary`, usable as types by mypy and by strawberry alike.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph import vocabulary as v
-from graph.identifiers import IdentifierKind as _IdentifierKind
+from graph.identifiers import IdentifierKind
+from graph.vocabulary import (
+    AddressType,
+    AssociatedAccountType,
+    BatchReason,
+    CaptureEventName,
+    DetailsType,
+    EmailType,
+    FileAnnotation,
+    FileRelevance,
+    IncidentType,
+    IndustryClassification,
+    MentionRole,
+    PhoneType,
+    ReportAnnotation,
+    ReportStatus,
+)
 
-IncidentType = strawberry.enum(v.IncidentType, description=(
+strawberry.enum(IncidentType, description=(
     "The eight CyberTipline incident types; each maps to the exact XSD string."))
-ReportAnnotation = strawberry.enum(v.ReportAnnotation, description="Tags describing a report.")
-FileAnnotation = strawberry.enum(v.FileAnnotation, description="Tags describing a file.")
-IndustryClassification = strawberry.enum(v.IndustryClassification, description=(
+strawberry.enum(ReportAnnotation, description="Tags describing a report.")
+strawberry.enum(FileAnnotation, description="Tags describing a file.")
+strawberry.enum(IndustryClassification, description=(
     "The ESP-designated industry categorization scale (A1, A2, B1, B2)."))
-FileRelevance = strawberry.enum(v.FileRelevance, description=(
+strawberry.enum(FileRelevance, description=(
     "REPORTED: the motivation for the report. SUPPLEMENTAL_REPORTED: context for it."))
-CaptureEventName = strawberry.enum(v.CaptureEventName, description=(
+strawberry.enum(CaptureEventName, description=(
     "The event during which an IP address or device id was captured."))
-AddressType = strawberry.enum(v.AddressType)
-EmailType = strawberry.enum(v.EmailType)
-PhoneType = strawberry.enum(v.PhoneType)
-AssociatedAccountType = strawberry.enum(v.AssociatedAccountType)
-BatchReason = strawberry.enum(v.BatchReason, description=(
+strawberry.enum(AddressType)
+strawberry.enum(EmailType)
+strawberry.enum(PhoneType)
+strawberry.enum(AssociatedAccountType)
+strawberry.enum(BatchReason, description=(
     "Why several reported people share one batched report (Appendix E)."))
-DetailsType = strawberry.enum(v.DetailsType)
-ReportStatus = strawberry.enum(v.ReportStatus, description=(
+strawberry.enum(DetailsType)
+strawberry.enum(ReportStatus, description=(
     "OPEN until finished (SUBMITTED) or cancelled; EXPIRED when not finished within 24 h of "
     "opening or 1 h of the last change, whichever is later."))
-MentionRole = strawberry.enum(v.MentionRole, description=(
+strawberry.enum(MentionRole, description=(
     "Whose identifier this is in the report, or where it came from."))
-IdentifierKind = strawberry.enum(_IdentifierKind, description="What an identifier is.")
+strawberry.enum(IdentifierKind, description="What an identifier is.")
+
+__all__ = [
+    "AddressType", "AssociatedAccountType", "BatchReason", "CaptureEventName", "DetailsType",
+    "EmailType", "FileAnnotation", "FileRelevance", "IdentifierKind", "IncidentType",
+    "IndustryClassification", "MentionRole", "PhoneType", "ReportAnnotation", "ReportStatus",
+]

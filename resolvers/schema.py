@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
@@ -9,15 +10,14 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.types import Info
 
-from resolvers.context import Context
-
-from graph.identifiers import IdentifierKind as IdentifierKindEnum
 from graph.identifiers import normalise
 from graph.readers import identifier_by_key
+from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.errors import ErrorCodes
 from resolvers.identifiers.types import Identifier
@@ -42,7 +42,7 @@ class Query:
                          scope: str | None = None) -> Identifier | None:
         principal = info.context.authenticated()
         settings = info.context.services.settings
-        normalised = normalise(IdentifierKindEnum(kind), value, scope,
+        normalised = normalise(kind, value, scope,
                                settings.default_phone_region)
         node = await identifier_by_key(info.context.services.db, normalised.key,
                                        principal.row_scope())
@@ -55,17 +55,19 @@ class Mutation(ReportMutations):
 
 
 def build_schema(*, production: bool) -> strawberry.federation.Schema:
-    extensions: list[object] = [
+    # Factories, so each request gets fresh extension state; the parse and validation caches
+    # live at module level in strawberry and are shared across requests.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ErrorCodes,
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryDepthLimiter(max_depth=12),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=5000),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=5000),
     ]
     return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,
         types=[Identifier],
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
     )

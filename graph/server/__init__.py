@@ -83,6 +83,10 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+# Servers this process started: kept so that stop() can reap them (no zombies, no warnings).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
 class LocalNeo4j:
     def __init__(self, state_dir: Path, pagecache_mib: int = 512, heap: str = "2g") -> None:
         self.home = state_dir / "neo4j"
@@ -109,7 +113,8 @@ class LocalNeo4j:
                 capture_output=True, text=True, check=False,
             )
             if result.returncode != 0:
-                raise Neo4jServerError(f"mvn failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+                output = result.stdout[-3000:] + result.stderr[-3000:]
+                raise Neo4jServerError(f"mvn failed:\n{output}")
             stamp.write_text(want)
         launcher_class = self.classes / "Launcher.class"
         source_hash = hashlib.sha256(LAUNCHER.read_bytes()).hexdigest()
@@ -181,12 +186,14 @@ class LocalNeo4j:
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        _children[port] = process
         record = ServerRecord(pid=process.pid, port=port, data_dir=str(data),
                               log_file=str(log_file))
         self._record_path(port).write_text(json.dumps(_as_dict(record)))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
+                _children.pop(port, None)
                 self._record_path(port).unlink(missing_ok=True)
                 tail = log_file.read_text()[-3000:]
                 raise Neo4jServerError(f"Neo4j exited with {process.returncode}:\n{tail}")
@@ -203,6 +210,9 @@ class LocalNeo4j:
             return False
         self._record_path(port).unlink(missing_ok=True)
         if not pid_alive(record.pid):
+            child = _children.pop(port, None)
+            if child is not None:
+                child.wait(timeout=10)
             return False
         os.kill(record.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -210,6 +220,9 @@ class LocalNeo4j:
             time.sleep(0.2)
         if pid_alive(record.pid):
             os.kill(record.pid, signal.SIGKILL)
+        child = _children.pop(port, None)
+        if child is not None:
+            child.wait(timeout=10)
         return True
 
     def status(self, port: int) -> dict[str, object]:

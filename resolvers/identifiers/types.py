@@ -8,8 +8,6 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import Context
-
-from graph.identifiers import IdentifierKind as IdentifierKindEnum
 from resolvers.enums import IdentifierKind
 
 
@@ -35,7 +33,7 @@ class Identifier:
 
     @strawberry.field
     def kind(self) -> IdentifierKind:
-        return IdentifierKindEnum(self.node["kind"])
+        return IdentifierKind(self.node["kind"])
 
     @strawberry.field(description="The normalised value (lower-cased e-mail, E.164 phone, ...).")
     def value(self) -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
-
 from authz.roles import Scope
 from graph.errors import NotFound
 from resolvers.build import to_document
+from resolvers.context import Context
 from resolvers.reports.inputs import FileInput, OpenReportInput, SubmitReportInput
 from resolvers.reports.resolvers import parse_report_id
 from resolvers.reports.types import File, Report
@@ -24,7 +24,8 @@ async def _esp(info: Info[Context, None]) -> str:
 
 async def _reload(info: Info[Context, None], report_id: int) -> Report:
     loader = info.context.loaders.reports_by_id
-    loader.clear(report_id)
+    with contextlib.suppress(KeyError):  # strawberry raises for a key it never cached
+        loader.clear(report_id)
     node = await loader.load(report_id)
     if node is None:
         raise NotFound(f"report {report_id} does not exist")

@@ -10,10 +10,9 @@ from typing import Final
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
-
 from graph import readers
 from graph.errors import BadInput
+from resolvers.context import Context
 from resolvers.reports.types import PageInfo, Report, ReportConnection, ReportEdge, ReportFilter
 
 REPORT_ID: Final = re.compile(r"^[0-9]{1,18}$")

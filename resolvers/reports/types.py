@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
-
-from graph.vocabulary import BatchReason as BatchReasonEnum
 from resolvers.build import build
+from resolvers.context import Context
 from resolvers.enums import (
     BatchReason,
     FileAnnotation,
@@ -24,11 +22,11 @@ from resolvers.enums import (
     ReportStatus,
 )
 from resolvers.reports.parts import (
-    FileDetailsGroup,
-    InternetDetails,
-    IntendedRecipient,
-    IpCaptureEvent,
     DeviceId,
+    FileDetailsGroup,
+    IntendedRecipient,
+    InternetDetails,
+    IpCaptureEvent,
     LawEnforcement,
     ReportedPerson,
     ReporterContact,
@@ -41,9 +39,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def native(value: Any) -> Any:
-    """A neo4j temporal value as a Python one (``None`` stays ``None``)."""
-    return value.to_native() if hasattr(value, "to_native") else value
+def native(value: Any) -> datetime | None:
+    """A neo4j DateTime as a Python datetime (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    result: datetime = value.to_native() if hasattr(value, "to_native") else value
+    return result
+
+
+def _required(value: Any) -> datetime:
+    moment = native(value)
+    assert moment is not None, "a required timestamp is missing from the graph"
+    return moment
 
 
 def _parts(cls: type[T], raw: str | None) -> list[T] | None:
@@ -152,7 +159,7 @@ class File:
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
         return [Classification(label=c["label"], source=c["source"], by=c["by"],
-                               at=native(c["at"]), basis=c.get("basis")) for c in rows]
+                               at=_required(c["at"]), basis=c.get("basis")) for c in rows]
 
 
 @strawberry.type(description="One mention of an identifier by a report, with its capture facts.")
@@ -225,8 +232,7 @@ class Report:
 
     @strawberry.field
     def incident_date_time(self) -> datetime:
-        value: datetime = native(self.node["incidentAt"])
-        return value
+        return _required(self.node["incidentAt"])
 
     @strawberry.field
     def incident_date_time_description(self) -> str | None:
@@ -251,17 +257,15 @@ class Report:
     @strawberry.field
     def batch_reason(self) -> BatchReason | None:
         value = self.node.get("batchReason")
-        return BatchReasonEnum[value] if value else None
+        return BatchReason[value] if value else None
 
     @strawberry.field
     def opened_at(self) -> datetime:
-        value: datetime = native(self.node["openedAt"])
-        return value
+        return _required(self.node["openedAt"])
 
     @strawberry.field
     def modified_at(self) -> datetime:
-        value: datetime = native(self.node["modifiedAt"])
-        return value
+        return _required(self.node["modifiedAt"])
 
     @strawberry.field(description="When an open report expires unless finished.")
     def expires_at(self) -> datetime | None:

@@ -1,0 +1,134 @@
+"""Test harness: a real Neo4j 5.26 per session, a clean graph per test, the app over ASGI.
+
+Set TIPGRAPH_NEO4J_URI to reuse a running server; otherwise one is started on a free port with
+a throwaway data folder, watched by this process, and stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import PROJECT_ROOT, Settings, load_settings
+from authz.roles import Role
+from authz.tokens import Keys, load_keys, mint_token
+from graph.db import Database, open_driver, run
+from graph.migrations import Migrator
+from graph.reporters import register_reporter
+from graph.server import LocalNeo4j, free_port
+
+CLEAN_GRAPH: Final = """
+MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock)
+DETACH DELETE n
+"""
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    existing = os.environ.get("TIPGRAPH_NEO4J_URI")
+    if existing:
+        yield existing
+        return
+    server = LocalNeo4j(PROJECT_ROOT / ".tipgraph", pagecache_mib=256, heap="1g")
+    port = free_port()
+    data = tmp_path_factory.mktemp("neo4j-data")
+    uri = server.start(port, data, watch_pid=os.getpid())
+    try:
+        yield uri
+    finally:
+        server.stop(port)
+
+
+def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings:
+    env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir), **overrides}
+    return load_settings(env)
+
+
+@pytest.fixture(scope="session")
+def settings(neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(neo4j_uri, tmp_path_factory.mktemp("state"))
+
+
+@pytest.fixture(scope="session")
+def keys(settings: Settings) -> Keys:
+    return load_keys(settings)
+
+
+@pytest.fixture(scope="session")
+async def session_db(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
+                  settings.neo4j_database)
+    await Migrator(db, settings.migrations_dir).migrate()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def db(session_db: Database) -> Database:
+    """The database, emptied of everything but migration records and id blocks."""
+    async def clean_tx(tx: Any) -> None:
+        await run(tx, CLEAN_GRAPH)
+
+    await session_db.write(clean_tx)
+    return session_db
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    yield application
+    await application.state.tipgraph.services.db.close()
+
+
+@dataclass
+class Api:
+    """A GraphQL client for one app: ``await api.gql(QUERY, variables, token=...)``."""
+
+    client: httpx.AsyncClient
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, *,
+                  token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post("/graphql", json={
+            "query": query, "variables": variables or {}}, headers=headers)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def api(app: Starlette, db: Database) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.250", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://tipgraph.test") as client:
+        yield Api(client)
+
+
+@dataclass
+class Tokens:
+    keys: Keys
+    settings: Settings
+
+    def esp(self, esp_id: str = "example-esp", **kwargs: Any) -> str:
+        return mint_token(self.keys, self.settings, role=Role.ESP, esp_id=esp_id, **kwargs)
+
+    def mint(self, role: Role, **kwargs: Any) -> str:
+        return mint_token(self.keys, self.settings, role=role, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def tokens(keys: Keys, settings: Settings) -> Tokens:
+    return Tokens(keys, settings)
+
+
+@pytest.fixture
+async def esp(db: Database, tokens: Tokens) -> str:
+    """A registered ESP (``example-esp``) and its token."""
+    await register_reporter(db, "example-esp", "Example ESP")
+    return tokens.esp("example-esp")
