@@ -32,7 +32,6 @@ from graph.intake.service import IntakeService
 from graph.intake.validation import Limits
 from graph.migrations import Migrator
 from resolvers.context import Services
-from resolvers.errors import ErrorCodes
 
 log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
@@ -120,7 +119,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     check_production_keys(settings, keys)
     verifier = TokenVerifier(keys, settings)
     metrics = Metrics()
-    ErrorCodes.on_code = lambda code: metrics.errors.labels(code).inc()
     db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
                   settings.neo4j_database)
     limits = Limits(max_string_length=settings.max_string_length,
@@ -129,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     services = Services(settings=settings, db=db, intake=intake)
     state = AppState(services=services, metrics=metrics,
                      migrator=Migrator(db, settings.migrations_dir))
-    graphql = GraphQLApp(services, verifier)
+    graphql = GraphQLApp(services, verifier,
+                         on_error_code=lambda code: metrics.errors.labels(code).inc())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ GraphQL-shaped JSON with ``extensions.code`` instead of strawberry's plain-text 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -14,10 +15,13 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from authz.tokens import TokenVerifier
 from graph.errors import Unauthenticated
 from resolvers.context import Context, Services
+from resolvers.errors import classify, code_of
 
 
 def error_response(message: str, code: str, status: int,
@@ -38,7 +42,9 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, services: Services, verifier: TokenVerifier, **kwargs: object) -> None:
+    def __init__(self, services: Services, verifier: TokenVerifier,
+                 on_error_code: Callable[[str], None] = lambda code: None,
+                 **kwargs: object) -> None:
         from resolvers.schema import build_schema
 
         production = services.settings.production
@@ -50,6 +56,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.services = services
         self.verifier = verifier
+        self.on_error_code = on_error_code
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +81,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 principal = self.verifier.verify(token)
         except Unauthenticated as error:
             auth_error = error
-        return Context(
+        context = Context(
             request=request,  # type: ignore[arg-type]
             response=response if isinstance(response, Response) else None,
             services=self.services,
@@ -82,3 +89,19 @@ class GraphQLApp(GraphQL[Context, None]):
             auth_error=auth_error,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
         )
+        request.state.context = context
+        return context
+
+    async def process_result(self, request: Request,
+                             result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Give every error its code; a database outage answers HTTP 503 with Retry-After."""
+        if result.errors:
+            result.errors = [classify(error) for error in result.errors]
+            codes = {code_of(error) for error in result.errors}
+            for code in codes:
+                self.on_error_code(code)
+            context = getattr(request.state, "context", None)
+            if "SERVICE_UNAVAILABLE" in codes and context and context.response is not None:
+                context.response.status_code = 503
+                context.response.headers["Retry-After"] = "5"
+        return process_result(result)

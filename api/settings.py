@@ -46,14 +46,11 @@ class Settings:
     default_page_size: int
     max_page_size: int
     default_phone_region: str
+    migrations_dir: Path
 
     @property
     def production(self) -> bool:
         return self.env is Environment.PRODUCTION
-
-    @property
-    def migrations_dir(self) -> Path:
-        return PROJECT_ROOT / "migrations"
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -102,4 +99,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
         max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
         default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
+        migrations_dir=_path(env, "TIPGRAPH_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations",
     )

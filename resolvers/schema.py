@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -13,13 +14,12 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from graph.identifiers import normalise
 from graph.readers import identifier_by_key
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
-from resolvers.errors import ErrorCodes
 from resolvers.identifiers.types import Identifier
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
@@ -54,18 +54,23 @@ class Mutation(ReportMutations):
     pass
 
 
-def build_schema(*, production: bool) -> strawberry.federation.Schema:
+class TipgraphSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Client errors are the client's; ErrorCodes logs the unexpected ones, with context."""
+
+
+def build_schema(*, production: bool) -> TipgraphSchema:
     # Factories, so each request gets fresh extension state; the parse and validation caches
     # live at module level in strawberry and are shared across requests.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        ErrorCodes,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=5000),
     ]
-    return strawberry.federation.Schema(
+    return TipgraphSchema(
         query=Query,
         mutation=Mutation,
         types=[Identifier],

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -38,6 +38,7 @@ from graph.vocabulary import (
     FileAnnotation,
     FileRelevance,
     MentionRole,
+    ReportAnnotation,
     countries,
     us_states,
 )
@@ -115,6 +116,12 @@ class ReportPlan:
     mentions: tuple[Mention, ...]
     files: tuple[FilePlan, ...] = field(default=())
     batch_reason: BatchReason | None = None
+
+
+def in_vocabulary_order(vocabulary: type[Enum], chosen: Iterable[Enum] | None) -> list[str]:
+    """Member names of ``chosen``, once each, in the order the vocabulary (XSD) lists them."""
+    wanted = set(chosen or ())
+    return [member.name for member in vocabulary if member in wanted]
 
 
 def camel(name: str) -> str:
@@ -374,7 +381,7 @@ def plan_report(document: Mapping[str, Any], limits: Limits,
     if reason is BatchReason.VIRAL_POTENTIAL_MEME:
         check_batched_report(document)
 
-    annotations = sorted(a.name for a in document.get("annotations") or ())
+    annotations = in_vocabulary_order(ReportAnnotation, document.get("annotations"))
     props: dict[str, Any] = {
         "incidentType": document["incident_type"].name,
         "incidentAt": document["incident_date_time"],
@@ -477,7 +484,7 @@ def plan_file(file: Mapping[str, Any], limits: Limits, index: int = 0,
         "exifViewedByEsp": exif,
         "publiclyAvailable": file.get("publicly_available"),
         "relevance": relevance.name,
-        "annotations": sorted(a.name for a in annotations),
+        "annotations": in_vocabulary_order(FileAnnotation, annotations),
         "industryClassification": classification.name if classification else None,
         "ipCaptureEvent": to_json(file.get("ip_capture_event")),
         "deviceIds": to_json(file.get("device_ids")),
