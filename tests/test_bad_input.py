@@ -26,7 +26,7 @@ def file(**changes: Any) -> dict[str, Any]:
     return value
 
 
-CASES: list[tuple[str, dict[str, Any], str]] = [
+CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("hash of the wrong length",
      {"files": [file(hashes=[{"algorithm": "MD5", "value": "abc123"}])]}, "files[0].hashes[0]"),
     ("hash that is not hex",
