@@ -15,13 +15,13 @@ BATCH_FILE = {"fileName": "meme.jpg", "annotations": ["VIRAL"],
 
 
 def person(**changes: Any) -> dict[str, Any]:
-    value = example_input()["reportedPeople"][0]
+    value: dict[str, Any] = example_input()["reportedPeople"][0]
     value.update(changes)
     return value
 
 
 def file(**changes: Any) -> dict[str, Any]:
-    value = example_input()["files"][0]
+    value: dict[str, Any] = example_input()["files"][0]
     value.update(changes)
     return value
 
