@@ -119,19 +119,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     check_production_keys(settings, keys)
     verifier = TokenVerifier(keys, settings)
     metrics = Metrics()
-    db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
-                  settings.neo4j_database)
-    limits = Limits(max_string_length=settings.max_string_length,
-                    default_phone_region=settings.default_phone_region)
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
-    services = Services(settings=settings, db=db, intake=intake)
-    state = AppState(services=services, metrics=metrics,
-                     migrator=Migrator(db, settings.migrations_dir))
-    graphql = GraphQLApp(services, verifier,
+    graphql = GraphQLApp(settings, verifier,
                          on_error_code=lambda code: metrics.errors.labels(code).inc())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
+                                  settings.neo4j_password), settings.neo4j_database)
+        limits = Limits(max_string_length=settings.max_string_length,
+                        default_phone_region=settings.default_phone_region)
+        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
+        app.state.tipgraph = AppState(
+            services=Services(settings=settings, db=db, intake=intake),
+            metrics=metrics,
+            migrator=Migrator(db, settings.migrations_dir),
+        )
         try:
             yield
         finally:
@@ -141,7 +143,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        reachable = await db.ping()
+        state: AppState = request.app.state.tipgraph
+        reachable = await state.services.db.ping()
         current = reachable and await state.migrator.is_current()
         ready = reachable and current
         return JSONResponse(
@@ -162,6 +165,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.state.tipgraph = state
     app.add_middleware(EdgeMiddleware, settings=settings, metrics=metrics)
     return app

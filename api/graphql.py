@@ -18,9 +18,10 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
+from api.settings import Settings
 from authz.tokens import TokenVerifier
 from graph.errors import Unauthenticated
-from resolvers.context import Context, Services
+from resolvers.context import Context
 from resolvers.errors import classify, code_of
 
 
@@ -42,19 +43,18 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, services: Services, verifier: TokenVerifier,
+    def __init__(self, settings: Settings, verifier: TokenVerifier,
                  on_error_code: Callable[[str], None] = lambda code: None,
                  **kwargs: object) -> None:
         from resolvers.schema import build_schema
 
-        production = services.settings.production
+        production = settings.production
         super().__init__(
             build_schema(production=production),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=True,
             **kwargs,  # type: ignore[arg-type]
         )
-        self.services = services
         self.verifier = verifier
         self.on_error_code = on_error_code
 
@@ -84,7 +84,7 @@ class GraphQLApp(GraphQL[Context, None]):
         context = Context(
             request=request,  # type: ignore[arg-type]
             response=response if isinstance(response, Response) else None,
-            services=self.services,
+            services=request.app.state.tipgraph.services,
             principal=principal,
             auth_error=auth_error,
             request_id=request.scope.get("state", {}).get("request_id", "-"),

@@ -84,8 +84,8 @@ async def db(session_db: Database) -> Database:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
-    yield application
-    await application.state.tipgraph.services.db.close()
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @dataclass
@@ -114,6 +114,11 @@ async def api(app: Starlette, db: Database) -> AsyncIterator[Api]:
 class Tokens:
     keys: Keys
     settings: Settings
+
+    @property
+    def signing_key(self) -> Any:
+        assert self.keys.private_key is not None
+        return self.keys.private_key
 
     def esp(self, esp_id: str = "example-esp", **kwargs: Any) -> str:
         return mint_token(self.keys, self.settings, role=Role.ESP, esp_id=esp_id, **kwargs)

@@ -1,0 +1,80 @@
+"""The `tipgraph` command, run as a user would, against the test Neo4j."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from api.settings import PROJECT_ROOT, Settings
+from authz.tokens import TokenVerifier, load_keys
+from graph.db import Database
+
+SERVER_STATE = PROJECT_ROOT / ".tipgraph"
+
+
+def tipgraph(settings: Settings, *args: str,
+             state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir)}
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+
+
+def test_token_mint_prints_only_a_valid_token(settings: Settings) -> None:
+    result = tipgraph(settings, "token", "mint", "--role", "esp", "--esp-id", "example-esp",
+                      "--ttl", "600")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    principal = TokenVerifier(load_keys(settings), settings).verify(line)
+    assert principal.esp_id == "example-esp"
+
+
+def test_token_mint_refuses_an_esp_token_without_an_esp(settings: Settings) -> None:
+    result = tipgraph(settings, "token", "mint", "--role", "esp")
+    assert result.returncode == 1
+    assert "--esp-id" in result.stderr
+
+
+async def test_esp_create_is_idempotent_and_prints_json(settings: Settings, db: Database) -> None:
+    first = tipgraph(settings, "esp", "create", "--id", "cli-esp", "--name", "CLI ESP")
+    second = tipgraph(settings, "esp", "create", "--id", "cli-esp", "--name", "CLI ESP")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    assert json.loads(first.stdout)["id"] == "cli-esp"
+
+
+async def test_esp_create_refuses_a_bad_id(settings: Settings, db: Database) -> None:
+    result = tipgraph(settings, "esp", "create", "--id", "bad id!", "--name", "x")
+    assert result.returncode == 1
+    assert "ESP id" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_migrate_is_a_no_op_when_current(settings: Settings, db: Database) -> None:
+    result = tipgraph(settings, "migrate")
+    assert json.loads(result.stdout) == {"applied": []}
+
+
+@pytest.mark.skipif("TIPGRAPH_NEO4J_URI" in os.environ,
+                    reason="the server was not started by this test session")
+def test_neo4j_status_and_start_are_no_ops_on_a_running_server(settings: Settings) -> None:
+    port = str(urlsplit(settings.neo4j_uri).port)
+    # the session's server was started under the repository's state folder
+    status = tipgraph(settings, "neo4j", "status", "--port", port, state_dir=SERVER_STATE)
+    assert json.loads(status.stdout)["running"] is True
+    again = tipgraph(settings, "neo4j", "start", "--port", port, state_dir=SERVER_STATE)
+    assert again.stdout.strip() == settings.neo4j_uri
+
+
+def test_neo4j_status_of_a_stopped_port(settings: Settings, tmp_path: Path) -> None:
+    from graph.server import free_port
+
+    result = tipgraph(settings, "neo4j", "status", "--port", str(free_port()))
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["running"] is False
