@@ -31,6 +31,7 @@ from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.intake.validation import Limits
 from graph.migrations import Migrator
+from graph.reporters import RegisteredReporters
 from resolvers.context import Services
 
 log = logging.getLogger("tipgraph.http")
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         default_phone_region=settings.default_phone_region)
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
         app.state.tipgraph = AppState(
-            services=Services(settings=settings, db=db, intake=intake),
+            services=Services(settings=settings, db=db, intake=intake,
+                              reporters=RegisteredReporters(db)),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
         )

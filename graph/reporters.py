@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -60,3 +61,26 @@ async def _by_ids_tx(tx: AsyncManagedTransaction,
 
 async def reporters_by_ids(db: Database, ids: Sequence[str]) -> list[dict[str, Any] | None]:
     return await db.read(_by_ids_tx, ids)
+
+
+class RegisteredReporters:
+    """Which ESPs are registered, remembered for ``ttl`` seconds once seen (positive only).
+
+    Intake asks on every request; this keeps that from costing a round trip each time. An ESP
+    registered a moment ago is found at once, because misses are never remembered.
+    """
+
+    def __init__(self, db: Database, ttl: float = 60.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._seen: dict[str, float] = {}
+
+    async def is_registered(self, reporter_id: str) -> bool:
+        now = time.monotonic()
+        if self._seen.get(reporter_id, 0.0) > now:
+            return True
+        [row] = await reporters_by_ids(self.db, [reporter_id])
+        if row is None:
+            return False
+        self._seen[reporter_id] = now + self.ttl
+        return True

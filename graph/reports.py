@@ -111,13 +111,13 @@ CREATE_REPORT: Final = (
     "MATCH (e:Reporter {id: $reporterId})"
     " CREATE (e)-[:SUBMITTED]->(r:Report) SET r = $props"
     " WITH r" + MENTIONS_SUBQUERY + FILES_SUBQUERY
-    + " RETURN r.id AS id"
+    + " RETURN " + REPORT_FIELDS + " AS report"
 )
 
-REPORT_BY_IDEMPOTENCY_KEY: Final = """
-MATCH (r:Report {idempotencyKey: $key})
-RETURN r.id AS id, r.idempotencyHash AS hash
-"""
+REPORT_BY_IDEMPOTENCY_KEY: Final = (
+    "MATCH (r:Report {idempotencyKey: $key})"
+    " RETURN r.idempotencyHash AS hash, " + REPORT_FIELDS + " AS report"
+)
 
 # Takes the report's write lock first (the version bump), so concurrent changes serialise.
 LOCK_OWN_REPORT: Final = """
@@ -134,23 +134,23 @@ ADD_FILES: Final = (
     "MATCH (r:Report {id: $id})"
     " SET r.modifiedAt = $now, r.expiresAt = $expiresAt"
     " WITH r" + MENTIONS_SUBQUERY + FILES_SUBQUERY
-    + " RETURN r.id AS id"
+    + " MATCH (r)-[:HAS_FILE]->(f:File {id: $fileId}) RETURN f {.*} AS file"
 )
 
-FINISH_REPORT: Final = """
-MATCH (r:Report {id: $id})
-SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now,
-    r.preserveUntil = $preserveUntil
-REMOVE r.expiresAt
-RETURN r.id AS id
-"""
+FINISH_REPORT: Final = (
+    "MATCH (r:Report {id: $id})"
+    " SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now,"
+    " r.preserveUntil = $preserveUntil"
+    " REMOVE r.expiresAt"
+    " RETURN " + REPORT_FIELDS + " AS report"
+)
 
-CANCEL_REPORT: Final = """
-MATCH (r:Report {id: $id})
-SET r.status = 'CANCELLED', r.cancelledAt = $now, r.modifiedAt = $now
-REMOVE r.expiresAt
-RETURN r.id AS id
-"""
+CANCEL_REPORT: Final = (
+    "MATCH (r:Report {id: $id})"
+    " SET r.status = 'CANCELLED', r.cancelledAt = $now, r.modifiedAt = $now"
+    " REMOVE r.expiresAt"
+    " RETURN " + REPORT_FIELDS + " AS report"
+)
 
 SWEEP_EXPIRED: Final = """
 MATCH (r:Report {status: 'OPEN'})

@@ -77,8 +77,8 @@ async def seed_demo(db: Database, settings: Settings, reports: int = 300) -> dic
             await intake.open_report(esp_id, document, f"demo-{index}")
             counts["open"] += 1
         elif index % 97 == 96:
-            report_id = await intake.open_report(esp_id, document, f"demo-{index}")
-            await intake.cancel_report(esp_id, report_id)
+            report = await intake.open_report(esp_id, document, f"demo-{index}")
+            await intake.cancel_report(esp_id, report["id"])
             counts["cancelled"] += 1
         else:
             await intake.submit_report(esp_id, document, f"demo-{index}")

@@ -23,7 +23,7 @@ from graph import readers
 from graph.db import Database
 from graph.errors import Forbidden, Unauthenticated
 from graph.intake.service import IntakeService
-from graph.reporters import reporters_by_ids
+from graph.reporters import RegisteredReporters, reporters_by_ids
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -36,6 +36,7 @@ class Services:
     settings: Settings
     db: Database
     intake: IntakeService
+    reporters: RegisteredReporters
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -98,6 +99,6 @@ class Context:
         principal = self.authenticated()
         if principal.role is not Role.ESP or principal.esp_id is None:
             raise Forbidden("this operation is for ESPs")
-        if await self.loaders.reporters_by_id.load(principal.esp_id) is None:
+        if not await self.services.reporters.is_registered(principal.esp_id):
             raise Forbidden(f"ESP {principal.esp_id!r} is not registered")
         return principal, principal.esp_id

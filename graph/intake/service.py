@@ -43,6 +43,8 @@ OPEN_FOR: Final = timedelta(hours=24)
 IDLE_FOR: Final = timedelta(hours=1)
 MAX_IDEMPOTENCY_KEY: Final = 255
 
+Node = dict[str, Any]  # a report's or file's properties, as the graph returns them
+
 
 def expires_at(opened_at: datetime, modified_at: datetime) -> datetime:
     """24 h after opening or 1 h after the last change, whichever is later."""
@@ -90,6 +92,33 @@ def _mention_params(report: ReportPlan, files: Sequence[FilePlan],
     return sorted(params, key=lambda p: p["key"])
 
 
+def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan],
+                  report_id: int, file_ids: Sequence[int], now: datetime, *,
+                  finish: bool) -> dict[str, Any]:
+    """The parameters of :data:`graph.reports.CREATE_REPORT` for one planned report."""
+    props: dict[str, Any] = {
+        **report.props,
+        "id": report_id,
+        "reporterId": reporter_id,
+        "status": ReportStatus.SUBMITTED.name if finish else ReportStatus.OPEN.name,
+        "openedAt": now,
+        "modifiedAt": now,
+        "version": 1,
+    }
+    if finish:
+        props["finishedAt"] = now
+        props["preserveUntil"] = one_year_after(now)
+    else:
+        props["expiresAt"] = expires_at(now, now)
+    return {
+        "reporterId": reporter_id,
+        "props": props,
+        "now": now,
+        "mentions": _mention_params(report, files, file_ids),
+        "files": [_file_params(p, i) for p, i in zip(files, file_ids, strict=True)],
+    }
+
+
 class IntakeService:
     def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
                  limits: Limits) -> None:
@@ -101,19 +130,19 @@ class IntakeService:
     # -- open / submit -----------------------------------------------------------------------
 
     async def open_report(self, reporter_id: str, document: Mapping[str, Any],
-                          idempotency_key: str | None = None) -> int:
+                          idempotency_key: str | None = None) -> Node:
         """Open a report (status ``OPEN``); files come later through :meth:`add_file`."""
         return await self._create(reporter_id, document, (), idempotency_key, finish=False)
 
     async def submit_report(self, reporter_id: str, document: Mapping[str, Any],
-                            idempotency_key: str | None = None) -> int:
+                            idempotency_key: str | None = None) -> Node:
         """Open, add ``document['files']`` and finish, in one transaction."""
         files = list(document.get("files") or ())
         return await self._create(reporter_id, document, files, idempotency_key, finish=True)
 
     async def _create(self, reporter_id: str, document: Mapping[str, Any],
                       files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
-                      *, finish: bool) -> int:
+                      *, finish: bool) -> Node:
         now = datetime.now(UTC)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
@@ -132,30 +161,11 @@ class IntakeService:
                 return replay
         report_id = await self.report_ids.next()
         file_ids = await self.file_ids.take(len(file_plans)) if file_plans else []
-        props: dict[str, Any] = {
-            **report.props,
-            "id": report_id,
-            "reporterId": reporter_id,
-            "status": ReportStatus.SUBMITTED.name if finish else ReportStatus.OPEN.name,
-            "openedAt": now,
-            "modifiedAt": now,
-            "version": 1,
-        }
-        if finish:
-            props["finishedAt"] = now
-            props["preserveUntil"] = one_year_after(now)
-        else:
-            props["expiresAt"] = expires_at(now, now)
+        params = create_params(reporter_id, report, file_plans, report_id, file_ids, now,
+                               finish=finish)
         if key is not None:
-            props["idempotencyKey"] = key
-            props["idempotencyHash"] = request_hash
-        params: dict[str, Any] = {
-            "reporterId": reporter_id,
-            "props": props,
-            "now": now,
-            "mentions": _mention_params(report, file_plans, file_ids),
-            "files": [_file_params(p, i) for p, i in zip(file_plans, file_ids, strict=True)],
-        }
+            params["props"]["idempotencyKey"] = key
+            params["props"]["idempotencyHash"] = request_hash
         try:
             created = await self.db.write(_create_tx, params)
         except neo4j_errors.ConstraintError:
@@ -181,28 +191,23 @@ class IntakeService:
     # -- changes to an open report ---------------------------------------------------------
 
     async def add_file(self, reporter_id: str, report_id: int,
-                       file: Mapping[str, Any]) -> int:
-        """Add one file to an open report; returns the new file id."""
+                       file: Mapping[str, Any]) -> Node:
+        """Add one file to an open report; returns the new file."""
         now = datetime.now(UTC)
         plan = plan_file(file, self.limits, 0, now)
         file_id = await self.file_ids.next()
         params = {
             "id": report_id, "now": now, "reporterId": reporter_id,
             "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
-            "files": [_file_params(plan, file_id)],
+            "files": [_file_params(plan, file_id)], "fileId": file_id,
         }
-        await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
-        return file_id
+        return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
 
-    async def finish_report(self, reporter_id: str, report_id: int) -> int:
-        now = datetime.now(UTC)
-        await self.db.write(_finish_tx, reporter_id, report_id, now)
-        return report_id
+    async def finish_report(self, reporter_id: str, report_id: int) -> Node:
+        return await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
 
-    async def cancel_report(self, reporter_id: str, report_id: int) -> int:
-        now = datetime.now(UTC)
-        await self.db.write(_cancel_tx, reporter_id, report_id, now)
-        return report_id
+    async def cancel_report(self, reporter_id: str, report_id: int) -> Node:
+        return await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))
 
     async def sweep(self, batch: int = 1000) -> int:
         """Mark open reports past their deadline ``EXPIRED``; returns how many."""
@@ -216,23 +221,22 @@ class IntakeService:
 
 # -- transaction functions -----------------------------------------------------------------------
 
-async def _idempotent_tx(tx: AsyncManagedTransaction, key: str, request_hash: str) -> int | None:
+async def _idempotent_tx(tx: AsyncManagedTransaction, key: str,
+                         request_hash: str) -> Node | None:
     records = await run(tx, q.REPORT_BY_IDEMPOTENCY_KEY, key=key)
     if not records:
         return None
     if records[0]["hash"] != request_hash:
         raise Conflict("this idempotencyKey was already used for a different request",
                        field="idempotencyKey")
-    report_id: int = records[0]["id"]
-    return report_id
+    report: Node = records[0]["report"]
+    return report
 
 
-async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int | None:
+async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> Node | None:
     records = await run(tx, q.CREATE_REPORT, **params)
-    if not records:
-        return None
-    report_id: int = records[0]["id"]
-    return report_id
+    report: Node | None = records[0]["report"] if records else None
+    return report
 
 
 async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
@@ -254,24 +258,31 @@ async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, repor
 
 
 async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
-                       now: datetime, params: dict[str, Any]) -> None:
+                       now: datetime, params: dict[str, Any]) -> Node:
     state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
     opened = state["openedAt"].to_native()
-    await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
+    records = await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
+    file: Node = records[0]["file"]
+    return file
 
 
 async def _finish_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
-                     now: datetime) -> None:
+                     now: datetime) -> Node:
     state = await _lock_open_report(tx, reporter_id, report_id, now, "finished")
     if state["batchReason"] == BatchReason.VIRAL_POTENTIAL_MEME.name:
         IntakeService._check_batched_files(state["files"])
-    await run(tx, q.FINISH_REPORT, id=report_id, now=now, preserveUntil=one_year_after(now))
+    records = await run(tx, q.FINISH_REPORT, id=report_id, now=now,
+                        preserveUntil=one_year_after(now))
+    report: Node = records[0]["report"]
+    return report
 
 
 async def _cancel_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
-                     now: datetime) -> None:
+                     now: datetime) -> Node:
     await _lock_open_report(tx, reporter_id, report_id, now, "cancelled")
-    await run(tx, q.CANCEL_REPORT, id=report_id, now=now)
+    records = await run(tx, q.CANCEL_REPORT, id=report_id, now=now)
+    report: Node = records[0]["report"]
+    return report
 
 
 async def _sweep_tx(tx: AsyncManagedTransaction, now: datetime, batch: int) -> int:

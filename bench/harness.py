@@ -1,0 +1,132 @@
+"""What every benchmark needs: a real Neo4j, a real API process, timing and JSON output.
+
+The Neo4j server is the one at TIPGRAPH_NEO4J_URI when set; otherwise a throwaway one on a free
+port, stopped when the benchmark ends. The API runs as `tipgraph serve` in its own process (one
+uvicorn worker), logging to a file, so its CPU and memory are its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.settings import PROJECT_ROOT, Settings, load_settings
+from graph.db import Database, open_driver
+from graph.migrations import Migrator
+from graph.server import LocalNeo4j, free_port
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+
+
+@contextlib.contextmanager
+def neo4j_server() -> Iterator[str]:
+    existing = os.environ.get("TIPGRAPH_NEO4J_URI")
+    if existing:
+        yield existing
+        return
+    server = LocalNeo4j(PROJECT_ROOT / ".tipgraph", pagecache_mib=1024, heap="2g")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="tipgraph-bench-") as data:
+        uri = server.start(port, Path(data), watch_pid=os.getpid())
+        try:
+            yield uri
+        finally:
+            server.stop(port)
+
+
+def bench_settings(uri: str, state_dir: Path) -> Settings:
+    return load_settings({"TIPGRAPH_NEO4J_URI": uri, "TIPGRAPH_STATE_DIR": str(state_dir)})
+
+
+@contextlib.asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
+                  settings.neo4j_database)
+    try:
+        await Migrator(db, settings.migrations_dir).migrate()
+        yield db
+    finally:
+        await db.close()
+
+
+@dataclass
+class ApiProcess:
+    url: str
+    pid: int
+    log: Path
+
+
+@contextlib.contextmanager
+def api_server(settings: Settings) -> Iterator[ApiProcess]:
+    """`tipgraph serve` on a free port, ready when /readyz answers 200."""
+    port = free_port()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / f"api-{port}.log"
+    env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(settings.state_dir)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start; see {log}")
+            time.sleep(0.2)
+        yield ApiProcess(url=url, pid=process.pid, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def summary(latencies_s: list[float], elapsed_s: float) -> dict[str, float]:
+    ordered = sorted(latencies_s)
+
+    def pct(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+
+    return {
+        "count": len(ordered),
+        "per_second": round(len(ordered) / elapsed_s, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+    }
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Print one JSON line and keep a copy under bench/results/ (git-ignored)."""
+    line = json.dumps(result, sort_keys=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with (RESULTS / f"{result['scenario']}.jsonl").open("a") as history:
+        history.write(line + "\n")
+    print(line, flush=True)
