@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 NEO4J_PORT ?= 7687
 API_PORT ?= 8000
 BENCH_REPORTS ?= 300
+# Every tipgraph command below talks to the Neo4j that `neo4j-start` runs, unless you point
+# TIPGRAPH_NEO4J_URI somewhere else yourself.
+export TIPGRAPH_NEO4J_URI ?= bolt://localhost:$(NEO4J_PORT)
 
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve \
         bench bench-quick clean
