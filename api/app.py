@@ -24,12 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
-from api.settings import Settings, load_settings
+from api.settings import Settings, intake_limits, load_settings
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
 from graph.db import Database, open_driver, start_counting
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.migrations import Migrator
 from graph.reporters import RegisteredReporters
 from resolvers.context import Services
@@ -127,9 +126,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
                                   settings.neo4j_password), settings.neo4j_database)
-        limits = Limits(max_string_length=settings.max_string_length,
-                        default_phone_region=settings.default_phone_region)
-        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
+        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                               intake_limits(settings))
         app.state.tipgraph = AppState(
             services=Services(settings=settings, db=db, intake=intake,
                               reporters=RegisteredReporters(db)),

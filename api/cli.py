@@ -20,7 +20,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from api.settings import DEFAULT_NEO4J_PORT, Settings, SettingsError, load_settings
+from api.settings import (
+    DEFAULT_NEO4J_PORT,
+    Settings,
+    SettingsError,
+    intake_limits,
+    load_settings,
+)
 from authz.roles import Role
 from graph.db import Database, open_driver
 from graph.errors import TipgraphError
@@ -116,7 +122,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from graph.seed import seed_demo
 
     async def work(db: Database) -> dict[str, Any]:
-        return await seed_demo(db, settings, reports=args.reports)
+        return await seed_demo(db, intake_limits(settings), reports=args.reports)
 
     print(json.dumps(_with_db(settings, work)))
     return 0
@@ -125,10 +131,10 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from graph.ids import IdAllocator
     from graph.intake.service import IntakeService
-    from graph.intake.validation import Limits
 
     async def work(db: Database) -> int:
-        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                               intake_limits(settings))
         return await intake.sweep()
 
     print(json.dumps({"expired": _with_db(settings, work)}))

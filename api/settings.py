@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from graph.intake.validation import Limits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NEO4J_PORT = 7687
 
@@ -101,3 +103,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
         migrations_dir=_path(env, "TIPGRAPH_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations",
     )
+
+
+def intake_limits(settings: Settings) -> Limits:
+    """The intake's validation limits, from settings."""
+    return Limits(max_string_length=settings.max_string_length,
+                  default_phone_region=settings.default_phone_region)

@@ -25,7 +25,7 @@ import httpx
 from api.settings import PROJECT_ROOT, Settings, load_settings
 from graph.db import Database, open_driver
 from graph.migrations import Migrator
-from graph.server import LocalNeo4j, free_port
+from graph.server import ephemeral_server, free_port
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
@@ -36,14 +36,10 @@ def neo4j_server() -> Iterator[str]:
     if existing:
         yield existing
         return
-    server = LocalNeo4j(PROJECT_ROOT / ".tipgraph", pagecache_mib=1024, heap="2g")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="tipgraph-bench-") as data:
-        uri = server.start(port, Path(data), watch_pid=os.getpid())
-        try:
-            yield uri
-        finally:
-            server.stop(port)
+    with (tempfile.TemporaryDirectory(prefix="tipgraph-bench-") as data,
+          ephemeral_server(PROJECT_ROOT / ".tipgraph", Path(data), pagecache_mib=1024,
+                           heap="2g") as uri):
+        yield uri
 
 
 def bench_settings(uri: str, state_dir: Path) -> Settings:

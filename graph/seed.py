@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
-from api.settings import Settings
 from graph.db import Database, run
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
@@ -60,14 +59,13 @@ async def seed_jurisdictions(db: Database) -> int:
     return len(rows)
 
 
-async def seed_demo(db: Database, settings: Settings, reports: int = 300) -> dict[str, Any]:
+async def seed_demo(db: Database, limits: Limits, reports: int = 300) -> dict[str, Any]:
     if await db.read(_marker_tx, "demo"):
         return {"seeded": False, "reason": "demo data is already loaded"}
     jurisdictions = await seed_jurisdictions(db)
     for esp_id, name in ESPS:
         await register_reporter(db, esp_id, name)
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                           Limits(default_phone_region=settings.default_phone_region))
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
     tips = SyntheticTips(seed=2026)
     counts = {"submitted": 0, "open": 0, "cancelled": 0}
     for index in range(reports):

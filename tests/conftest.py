@@ -23,7 +23,7 @@ from authz.tokens import Keys, load_keys, mint_token
 from graph.db import Database, open_driver, run
 from graph.migrations import Migrator
 from graph.reporters import register_reporter
-from graph.server import LocalNeo4j, free_port
+from graph.server import ephemeral_server
 
 CLEAN_GRAPH: Final = """
 MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock)
@@ -37,14 +37,8 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if existing:
         yield existing
         return
-    server = LocalNeo4j(PROJECT_ROOT / ".tipgraph", pagecache_mib=256, heap="1g")
-    port = free_port()
-    data = tmp_path_factory.mktemp("neo4j-data")
-    uri = server.start(port, data, watch_pid=os.getpid())
-    try:
+    with ephemeral_server(PROJECT_ROOT / ".tipgraph", tmp_path_factory.mktemp("neo4j")) as uri:
         yield uri
-    finally:
-        server.stop(port)
 
 
 def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings:

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,6 +236,19 @@ class LocalNeo4j:
             "data": record.data_dir if record else None,
             "log": record.log_file if record else None,
         }
+
+
+@contextlib.contextmanager
+def ephemeral_server(state_dir: Path, data_dir: Path, *, pagecache_mib: int = 256,
+                     heap: str = "1g") -> Iterator[str]:
+    """A server on a free port for this process only: stopped on exit, or when it dies."""
+    server = LocalNeo4j(state_dir, pagecache_mib=pagecache_mib, heap=heap)
+    port = free_port()
+    uri = server.start(port, data_dir, watch_pid=os.getpid())
+    try:
+        yield uri
+    finally:
+        server.stop(port)
 
 
 def _as_dict(record: ServerRecord) -> dict[str, object]:
