@@ -25,6 +25,8 @@ from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
 from api.settings import Settings, intake_limits, load_settings
+from authz.ratelimit import RateLimiter
+from authz.revocations import RevocationList
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
 from graph.db import Database, open_driver, start_counting
 from graph.ids import IdAllocator
@@ -117,10 +119,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(production=settings.production)
     keys = load_keys(settings)
     check_production_keys(settings, keys)
-    verifier = TokenVerifier(keys, settings)
     metrics = Metrics()
-    graphql = GraphQLApp(settings, verifier,
-                         on_error_code=lambda code: metrics.errors.labels(code).inc())
+    graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -129,8 +129,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
                                intake_limits(settings))
         app.state.tipgraph = AppState(
-            services=Services(settings=settings, db=db, intake=intake,
-                              reporters=RegisteredReporters(db)),
+            services=Services(
+                settings=settings, db=db, intake=intake, reporters=RegisteredReporters(db),
+                verifier=TokenVerifier(keys, settings,
+                                       RevocationList(db, settings.revocation_ttl_seconds)),
+                limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
+                                     "expensive": (settings.expensive_per_minute, 60.0)}),
+            ),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
         )

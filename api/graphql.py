@@ -19,8 +19,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from api.settings import Settings
-from authz.tokens import TokenVerifier
-from graph.errors import Unauthenticated
+from graph.errors import TipgraphError, Unauthenticated
 from resolvers.context import Context
 from resolvers.errors import classify, code_of
 
@@ -43,19 +42,17 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, verifier: TokenVerifier,
-                 on_error_code: Callable[[str], None] = lambda code: None,
-                 **kwargs: object) -> None:
+    def __init__(self, settings: Settings,
+                 on_error_code: Callable[[str], None] = lambda code: None) -> None:
         from resolvers.schema import build_schema
 
-        production = settings.production
+        self.production = settings.production
         super().__init__(
-            build_schema(production=production),
-            graphql_ide=None if production else "graphiql",
+            build_schema(production=self.production, limits=settings.edge,
+                         page_cap=settings.max_page_size),
+            graphql_ide=None if self.production else "graphiql",
             allow_queries_via_get=True,
-            **kwargs,  # type: ignore[arg-type]
         )
-        self.verifier = verifier
         self.on_error_code = on_error_code
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,17 +71,21 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket,
                           response: Response | WebSocket) -> Context:
-        principal, auth_error = None, None
+        services = request.app.state.tipgraph.services
+        principal, auth_error, token = None, None, None
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is not None:
-                principal = self.verifier.verify(token)
-        except Unauthenticated as error:
+                principal = await services.verifier.verify(token)
+        except TipgraphError as error:
+            # Unauthenticated, or ServiceUnavailable when revocations cannot be checked: kept
+            # and raised where the principal is needed (building a context never fails).
             auth_error = error
         context = Context(
             request=request,  # type: ignore[arg-type]
             response=response if isinstance(response, Response) else None,
-            services=request.app.state.tipgraph.services,
+            services=services,
+            token=token,
             principal=principal,
             auth_error=auth_error,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
@@ -96,7 +97,8 @@ class GraphQLApp(GraphQL[Context, None]):
                              result: ExecutionResult) -> GraphQLHTTPResponse:
         """Give every error its code; a database outage answers HTTP 503 with Retry-After."""
         if result.errors:
-            result.errors = [classify(error) for error in result.errors]
+            result.errors = [classify(error, hide_suggestions=self.production)
+                             for error in result.errors]
             codes = {code_of(error) for error in result.errors}
             for code in codes:
                 self.on_error_code(code)

@@ -14,9 +14,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from graph.intake.validation import Limits
+from resolvers.limits import EdgeLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NEO4J_PORT = 7687
+DEFAULT_EDGE = EdgeLimits()
 
 
 class Environment(StrEnum):
@@ -49,6 +51,11 @@ class Settings:
     max_page_size: int
     default_phone_region: str
     migrations_dir: Path
+    revocation_ttl_seconds: float
+    jwks_min_refetch_seconds: float
+    edge: EdgeLimits
+    mutations_per_minute: int
+    expensive_per_minute: int
 
     @property
     def production(self) -> bool:
@@ -102,6 +109,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
         default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
         migrations_dir=_path(env, "TIPGRAPH_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations",
+        revocation_ttl_seconds=_int(env, "TIPGRAPH_REVOCATION_TTL_SECONDS", 5),
+        jwks_min_refetch_seconds=_int(env, "TIPGRAPH_JWKS_MIN_REFETCH_SECONDS", 30),
+        edge=EdgeLimits(
+            max_depth=_int(env, "TIPGRAPH_MAX_DEPTH", DEFAULT_EDGE.max_depth),
+            max_aliases=_int(env, "TIPGRAPH_MAX_ALIASES", DEFAULT_EDGE.max_aliases),
+            max_tokens=_int(env, "TIPGRAPH_MAX_TOKENS", DEFAULT_EDGE.max_tokens),
+            max_directives=_int(env, "TIPGRAPH_MAX_DIRECTIVES", DEFAULT_EDGE.max_directives),
+            max_cost=_int(env, "TIPGRAPH_MAX_COST", DEFAULT_EDGE.max_cost),
+            default_list_size=_int(env, "TIPGRAPH_COST_LIST_SIZE", DEFAULT_EDGE.default_list_size),
+            max_batch=_int(env, "TIPGRAPH_MAX_BATCH", DEFAULT_EDGE.max_batch),
+        ),
+        mutations_per_minute=_int(env, "TIPGRAPH_RATE_MUTATIONS_PER_MINUTE", 600),
+        expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
     )
 
 

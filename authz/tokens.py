@@ -27,11 +27,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.settings import Settings, SettingsError
+from authz.jwks import JwksKeys
 from authz.principal import Principal
+from authz.revocations import RevocationList
 from authz.roles import Role, granted_scopes
 from graph.errors import Unauthenticated
 
-REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud")
+REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud", "jti")
 ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LEEWAY_SECONDS: Final = 30
 MAX_TOKEN_BYTES: Final = 8192
@@ -42,7 +44,7 @@ class Keys:
     """The verification key (or JWKS client), and the signing key when this process has one."""
 
     public_key: Any | None
-    jwks: jwt.PyJWKClient | None
+    jwks: JwksKeys | None
     private_key: Any | None
     kid: str | None
     development: bool
@@ -85,9 +87,10 @@ def load_keys(settings: Settings) -> Keys:
         private_key = serialization.load_pem_private_key(
             settings.jwt_private_key_file.read_bytes(), password=None)
     if settings.jwt_jwks_url:
-        return Keys(public_key=None, jwks=jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True,
-                                                           lifespan=300, timeout=5),
-                    private_key=private_key, kid=None, development=False)
+        jwks = JwksKeys(settings.jwt_jwks_url,
+                        min_refetch_seconds=settings.jwks_min_refetch_seconds)
+        return Keys(public_key=None, jwks=jwks, private_key=private_key, kid=None,
+                    development=False)
     if settings.jwt_public_key_file is not None:
         public_key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
         dev_public = _dev_key_paths(settings)[1].resolve()
@@ -153,32 +156,33 @@ def mint_token(
 
 
 class TokenVerifier:
-    def __init__(self, keys: Keys, settings: Settings) -> None:
+    """Verifies bearer tokens; ``revocations`` (when given) refuses revoked ``jti``s."""
+
+    def __init__(self, keys: Keys, settings: Settings,
+                 revocations: RevocationList | None = None) -> None:
         self.keys = keys
         self.settings = settings
+        self.revocations = revocations
 
-    def _key_for(self, token: str) -> Any:
+    async def _key_for(self, token: str) -> Any:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise Unauthenticated("the token is malformed") from None
         if header.get("alg") not in self.settings.jwt_algorithms:
             raise Unauthenticated("the token's algorithm is not accepted")
-        if self.keys.jwks is not None:
-            try:
-                return self.keys.jwks.get_signing_key_from_jwt(token).key
-            except jwt.PyJWKClientError:
-                raise Unauthenticated("the token's key is unknown") from None
         kid = header.get("kid")
+        if self.keys.jwks is not None:
+            return await self.keys.jwks.key_for(kid if isinstance(kid, str) else None)
         if kid is not None and self.keys.kid is not None and kid != self.keys.kid:
             raise Unauthenticated("the token's key is unknown")
         return self.keys.public_key
 
-    def verify(self, token: str) -> Principal:
+    async def verify(self, token: str) -> Principal:
         """A Principal for a valid token; :class:`Unauthenticated` for anything else."""
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("the token is too large")
-        key = self._key_for(token)
+        key = await self._key_for(token)
         try:
             claims = jwt.decode(
                 token, key,
@@ -192,7 +196,11 @@ class TokenVerifier:
             raise Unauthenticated("the token has expired") from None
         except jwt.PyJWTError:
             raise Unauthenticated("the token is not valid") from None
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        if (self.revocations is not None and principal.token_id is not None
+                and await self.revocations.is_revoked(principal.token_id)):
+            raise Unauthenticated("the token was revoked")
+        return principal
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -7,7 +7,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class TipgraphError(Exception):
@@ -15,10 +15,12 @@ class TipgraphError(Exception):
 
     code: ClassVar[str] = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.details = details or {}
 
 
 class BadInput(TipgraphError):

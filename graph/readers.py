@@ -11,6 +11,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from graph import agencies, notes
 from graph import reports as q
 from graph.db import Database, run
 
@@ -77,9 +78,11 @@ async def identifier_by_key(db: Database, key: str,
     return await db.read(_identifier_by_key_tx, key, scope)
 
 
-async def _report_page_tx(tx: AsyncManagedTransaction,
+async def _report_page_tx(tx: AsyncManagedTransaction, query: LiteralString,
                           params: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
-    records = await run(tx, q.REPORT_PAGE, **params)
+    records = await run(tx, query, **params)
+    if not records:
+        return 0, []
     return records[0]["total"], records[0]["page"]
 
 
@@ -87,7 +90,33 @@ async def report_page(db: Database, *, scope: dict[str, Any], limit: int, before
                       statuses: list[str] | None,
                       incident_types: list[str] | None) -> tuple[int, list[dict[str, Any]]]:
     """One page of visible reports, newest first, and the total that match."""
-    return await db.read(_report_page_tx, {
+    return await db.read(_report_page_tx, q.REPORT_PAGE, {
         "scope": scope, "limit": limit, "before": before, "statuses": statuses,
         "incidentTypes": incident_types,
     })
+
+
+async def identifier_report_page(db: Database, identifier_id: str, *, scope: dict[str, Any],
+                                 limit: int,
+                                 before: int | None) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the visible reports that mention an identifier, newest first."""
+    return await db.read(_report_page_tx, q.IDENTIFIER_REPORT_PAGE, {
+        "identifierId": identifier_id, "scope": scope, "limit": limit, "before": before})
+
+
+async def referrals_by_report_ids(db: Database, ids: Sequence[int],
+                                  scope: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return [[r for r in v or [] if r] for v in await keyed(
+        db, agencies.REFERRALS_BY_REPORT_IDS, "referrals", ids, scope=scope)]
+
+
+async def notes_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [v or [] for v in await keyed(db, notes.NOTES_BY_REPORT_IDS, "notes", ids)]
+
+
+async def _all_agencies_tx(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+    return [record["agency"] for record in await run(tx, agencies.ALL_AGENCIES)]
+
+
+async def all_agencies(db: Database) -> list[dict[str, Any]]:
+    return await db.read(_all_agencies_tx)

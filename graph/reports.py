@@ -32,6 +32,17 @@ REPORT_PAGE: Final = (
     " RETURN total, page"
 )
 
+IDENTIFIER_REPORT_PAGE: Final = (
+    "MATCH (i:Identifier {id: $identifierId})"
+    " CALL (i) { MATCH (r:Report)-[:MENTIONS]->(i) WHERE " + VISIBLE_REPORT
+    + " RETURN count(DISTINCT r) AS total }"
+    " CALL (i) { MATCH (r:Report)-[:MENTIONS]->(i) WHERE " + VISIBLE_REPORT
+    + " AND ($before IS NULL OR r.id < $before)"
+    " WITH DISTINCT r ORDER BY r.id DESC LIMIT $limit"
+    " RETURN collect(" + REPORT_FIELDS + ") AS page }"
+    " RETURN total, page"
+)
+
 FILES_BY_REPORT_IDS: Final = """
 UNWIND $ids AS id
 OPTIONAL MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)

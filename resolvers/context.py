@@ -2,7 +2,8 @@
 
 DataLoaders are built here for every request, never at module level: a shared loader would
 cache one agency's reports for another. Each maps keys to values in key order, one Cypher round
-trip per batch.
+trip per batch. The context also collects what the audit trail records: the reports the
+response touched and the fields it denied.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from strawberry.dataloader import DataLoader
 
 from api.settings import Settings
 from authz.principal import ANONYMOUS_SCOPE, Principal
-from authz.roles import Role
-from graph import readers
+from authz.ratelimit import RateLimiter
+from authz.roles import Role, Scope
+from authz.tokens import TokenVerifier
+from graph import agencies, readers
 from graph.db import Database
-from graph.errors import Forbidden, Unauthenticated
+from graph.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.intake.service import IntakeService
 from graph.reporters import RegisteredReporters, reporters_by_ids
 
 K = TypeVar("K")
 V = TypeVar("V")
+Node = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class Services:
     db: Database
     intake: IntakeService
     reporters: RegisteredReporters
+    verifier: TokenVerifier
+    limiter: RateLimiter
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -48,19 +54,29 @@ def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader
 
 @dataclass(slots=True)
 class Loaders:
-    reports_by_id: DataLoader[int, dict[str, Any] | None]
-    files_by_report_id: DataLoader[int, list[dict[str, Any]]]
-    hashes_by_file_id: DataLoader[int, list[dict[str, Any]]]
-    classifications_by_file_id: DataLoader[int, list[dict[str, Any]]]
-    mentions_by_report_id: DataLoader[int, list[dict[str, Any]]]
-    identifiers_by_id: DataLoader[str, dict[str, Any] | None]
+    reports_by_id: DataLoader[int, Node | None]
+    files_by_report_id: DataLoader[int, list[Node]]
+    hashes_by_file_id: DataLoader[int, list[Node]]
+    classifications_by_file_id: DataLoader[int, list[Node]]
+    mentions_by_report_id: DataLoader[int, list[Node]]
+    identifiers_by_id: DataLoader[str, Node | None]
     report_counts_by_identifier_id: DataLoader[str, int]
-    reporters_by_id: DataLoader[str, dict[str, Any] | None]
+    reporters_by_id: DataLoader[str, Node | None]
+    agencies_by_id: DataLoader[str, Node | None]
+    jurisdictions_by_code: DataLoader[str, Node | None]
+    referrals_by_report_id: DataLoader[int, list[Node]]
+    notes_by_report_id: DataLoader[int, list[Node]]
 
     @classmethod
-    def for_request(cls, db: Database, scope: dict[str, Any]) -> Loaders:
+    def for_request(cls, db: Database, scope: dict[str, Any],
+                    touched: set[int]) -> Loaders:
+        async def visible_reports(ids: Sequence[int]) -> list[Node | None]:
+            found = await readers.reports_by_ids(db, ids, scope=scope)
+            touched.update(node["id"] for node in found if node)
+            return found
+
         return cls(
-            reports_by_id=_loader(partial(readers.reports_by_ids, db, scope=scope)),
+            reports_by_id=_loader(visible_reports),
             files_by_report_id=_loader(partial(readers.files_by_report_ids, db)),
             hashes_by_file_id=_loader(partial(readers.hashes_by_file_ids, db)),
             classifications_by_file_id=_loader(partial(readers.classifications_by_file_ids, db)),
@@ -69,6 +85,14 @@ class Loaders:
             report_counts_by_identifier_id=_loader(
                 partial(readers.report_counts_by_identifier_ids, db, scope=scope)),
             reporters_by_id=_loader(partial(reporters_by_ids, db)),
+            agencies_by_id=_loader(partial(readers.keyed, db, agencies.AGENCIES_BY_IDS,
+                                           "agency")),
+            jurisdictions_by_code=_loader(partial(readers.keyed, db,
+                                                  agencies.JURISDICTIONS_BY_CODES,
+                                                  "jurisdiction")),
+            referrals_by_report_id=_loader(partial(readers.referrals_by_report_ids, db,
+                                                   scope=scope)),
+            notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
         )
 
 
@@ -78,13 +102,16 @@ class Context:
     response: Response | None
     services: Services
     principal: Principal | None
-    auth_error: Unauthenticated | None
+    auth_error: TipgraphError | None
     request_id: str
+    token: str | None = None
+    touched_reports: set[int] = field(default_factory=set)
+    denied_fields: list[str] = field(default_factory=list)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
-        self.loaders = Loaders.for_request(self.services.db, scope)
+        self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports)
 
     def authenticated(self) -> Principal:
         """The caller's Principal; ``UNAUTHENTICATED`` without a valid token."""
@@ -93,6 +120,23 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("this operation needs a bearer token")
         return self.principal
+
+    def require(self, scope: Scope, *roles: Role) -> Principal:
+        """The caller, who must hold ``scope`` (and, when given, one of ``roles``)."""
+        principal = self.authenticated()
+        if roles:
+            principal.require_role(*roles)
+        principal.require(scope)
+        return principal
+
+    def mutating(self, principal: Principal) -> None:
+        """Count a mutation against the caller's rate limit (``RATE_LIMITED`` past it)."""
+        self.services.limiter.check("mutation", principal.subject)
+
+    def touched(self, node: Node) -> Node:
+        """Note a report the response carries (for the audit trail); returns it."""
+        self.touched_reports.add(node["id"])
+        return node
 
     async def registered_esp(self) -> tuple[Principal, str]:
         """The caller as a registered ESP: ``FORBIDDEN`` for other roles or unknown ESPs."""

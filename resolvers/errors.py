@@ -11,6 +11,8 @@ The HTTP view applies :func:`classify` to every result, so no path can skip it.
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 from graphql import GraphQLError
 
@@ -20,18 +22,29 @@ log = logging.getLogger("tipgraph.graphql")
 MASKED_MESSAGE = "Internal error. Quote the request id to the operators."
 
 
-def _with_code(error: GraphQLError, message: str, extensions: dict[str, str]) -> GraphQLError:
+def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path, extensions=extensions)
 
 
-def classify(error: GraphQLError) -> GraphQLError:
-    """The error as clients may see it (idempotent: a coded error is returned as it is)."""
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def classify(error: GraphQLError, *, hide_suggestions: bool = False) -> GraphQLError:
+    """The error as clients may see it (idempotent: a coded error is returned as it is).
+
+    ``hide_suggestions`` (production) drops graphql-core's "Did you mean ...?" hints, which
+    would otherwise let a client map a schema whose introspection is off.
+    """
+    if hide_suggestions and "Did you mean" in error.message:
+        error = GraphQLError(SUGGESTION.sub("", error.message), nodes=error.nodes,
+                             source=error.source, positions=error.positions, path=error.path,
+                             original_error=error.original_error, extensions=error.extensions)
     if (error.extensions or {}).get("code"):
         return error
     original = error.original_error
     if isinstance(original, TipgraphError):
-        extensions = {"code": original.code}
+        extensions: dict[str, Any] = {"code": original.code, **original.details}
         if original.field:
             extensions["field"] = original.field
         return _with_code(error, original.message, extensions)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -14,15 +16,24 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
+from authz.audit import AuditTrail
+from authz.roles import Role, Scope
 from graph.identifiers import normalise
-from graph.readers import identifier_by_key
+from graph.readers import all_agencies, identifier_by_key
+from resolvers.agencies.mutations import AgencyMutations
+from resolvers.agencies.types import Agency, Jurisdiction
+from resolvers.audit.resolvers import audit_events
+from resolvers.audit.types import AuditEventConnection
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.identifiers.types import Identifier
+from resolvers.limits import EdgeLimits, cost_limit_rule, directive_limit_rule
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
+from resolvers.reports.triage import TriageMutations
 from resolvers.reports.types import Report, ReportConnection
 
 
@@ -34,6 +45,9 @@ class Query:
     reports: ReportConnection = strawberry.field(
         resolver=report_resolvers.reports,
         description="Reports you may see, newest first (Relay pagination; `first` is capped).")
+    audit_events: AuditEventConnection = strawberry.field(
+        resolver=audit_events,
+        description="The audit trail, newest first. Auditors only (audit:read).")
 
     @strawberry.field(description=(
         "Look an identifier up by its value (normalised as on intake). `scope` is the service "
@@ -42,37 +56,61 @@ class Query:
                          scope: str | None = None) -> Identifier | None:
         principal = info.context.authenticated()
         settings = info.context.services.settings
-        normalised = normalise(kind, value, scope,
-                               settings.default_phone_region)
+        normalised = normalise(kind, value, scope, settings.default_phone_region)
         node = await identifier_by_key(info.context.services.db, normalised.key,
                                        principal.row_scope())
         return Identifier.from_node(node) if node else None
 
+    @strawberry.field(description="One agency. Analysts and admins; an agency sees itself.")
+    async def agency(self, info: Info[Context, None], id: strawberry.ID) -> Agency | None:
+        principal = info.context.authenticated()
+        if principal.role not in (Role.ANALYST, Role.ADMIN) and principal.agency_id != str(id):
+            return None
+        node = await info.context.loaders.agencies_by_id.load(str(id))
+        return Agency(node=node) if node else None
+
+    @strawberry.field(description="Every agency, for analysts routing referrals and admins.")
+    async def agencies(self, info: Info[Context, None]) -> list[Agency]:
+        principal = info.context.authenticated()
+        if principal.role not in (Role.ANALYST, Role.ADMIN):
+            principal.require(Scope.ADMIN)
+        return [Agency(node=node) for node in await all_agencies(info.context.services.db)]
+
 
 @strawberry.type
-class Mutation(ReportMutations):
+class Mutation(ReportMutations, TriageMutations, AgencyMutations):
     pass
 
 
 class TipgraphSchema(strawberry.federation.Schema):
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
-        """Client errors are the client's; ErrorCodes logs the unexpected ones, with context."""
+        """Client errors are the client's; the HTTP view logs the unexpected ones."""
 
 
-def build_schema(*, production: bool) -> TipgraphSchema:
+def build_schema(*, production: bool, limits: EdgeLimits | None = None,
+                 page_cap: int = 100) -> TipgraphSchema:
+    limits = limits or EdgeLimits()
     # Factories, so each request gets fresh extension state; the parse and validation caches
     # live at module level in strawberry and are shared across requests.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        AuditTrail,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: MaxTokensLimiter(max_token_count=5000),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules([
+            cost_limit_rule(limits.max_cost, limits.default_list_size, page_cap),
+            directive_limit_rule(limits.max_directives),
+        ]),
     ]
+    if production:
+        extensions.append(DisableIntrospection)
     return TipgraphSchema(
         query=Query,
         mutation=Mutation,
-        types=[Identifier],
+        types=[Identifier, Jurisdiction],
         extensions=extensions,
+        config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
     )

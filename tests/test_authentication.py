@@ -120,5 +120,5 @@ async def test_a_token_cannot_widen_its_role(tokens: Tokens) -> None:
     from authz.tokens import TokenVerifier
 
     token = tokens.esp("example-esp", scope="report:submit report:triage admin")
-    principal = TokenVerifier(tokens.keys, tokens.settings).verify(token)
+    principal = await TokenVerifier(tokens.keys, tokens.settings).verify(token)
     assert {s.value for s in principal.scopes} == {"report:submit"}

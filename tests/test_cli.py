@@ -26,12 +26,12 @@ def tipgraph(settings: Settings, *args: str,
                           text=True, env=env, check=False, timeout=120)
 
 
-def test_token_mint_prints_only_a_valid_token(settings: Settings) -> None:
+async def test_token_mint_prints_only_a_valid_token(settings: Settings) -> None:
     result = tipgraph(settings, "token", "mint", "--role", "esp", "--esp-id", "example-esp",
                       "--ttl", "600")
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    principal = TokenVerifier(load_keys(settings), settings).verify(line)
+    principal = await TokenVerifier(load_keys(settings), settings).verify(line)
     assert principal.esp_id == "example-esp"
 
 

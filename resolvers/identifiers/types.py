@@ -7,8 +7,20 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from authz.roles import Scope
+from graph import readers
+from graph.errors import Forbidden
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
+from resolvers.reports.resolvers import decode_cursor, page_size, to_connection
+from resolvers.reports.types import ReportConnection
+
+PERSONAL_KINDS = frozenset({IdentifierKind.EMAIL.value, IdentifierKind.PHONE.value})
+
+
+def _reads_pii(info: Info[Context, None]) -> bool:
+    principal = info.context.principal
+    return principal is not None and principal.has(Scope.PII_READ)
 
 
 @strawberry.federation.type(keys=["id"], description=(
@@ -35,8 +47,13 @@ class Identifier:
     def kind(self) -> IdentifierKind:
         return IdentifierKind(self.node["kind"])
 
-    @strawberry.field(description="The normalised value (lower-cased e-mail, E.164 phone, ...).")
-    def value(self) -> str:
+    @strawberry.field(description=(
+        "The normalised value (lower-cased e-mail, E.164 phone, ...). E-mail addresses and "
+        "phone numbers are personal data: null without pii:read."))
+    def value(self, info: Info[Context, None]) -> str | None:
+        if self.node["kind"] in PERSONAL_KINDS and not _reads_pii(info):
+            info.context.denied_fields.append(".".join(str(k) for k in info.path.as_list()))
+            raise Forbidden("Requires pii:read.")
         return str(self.node["value"])
 
     @strawberry.field(description=(
@@ -48,3 +65,13 @@ class Identifier:
     @strawberry.field(description="How many reports you may see mention this identifier.")
     async def report_count(self, info: Info[Context, None]) -> int:
         return await info.context.loaders.report_counts_by_identifier_id.load(self.node["id"])
+
+    @strawberry.field(description="The reports you may see that mention it, newest first.")
+    async def reports(self, info: Info[Context, None], first: int | None = None,
+                      after: str | None = None) -> ReportConnection:
+        principal = info.context.authenticated()
+        size = page_size(info, first)
+        total, page = await readers.identifier_report_page(
+            info.context.services.db, self.node["id"], scope=principal.row_scope(),
+            limit=size + 1, before=decode_cursor(after) if after else None)
+        return to_connection(info, total, page, size)

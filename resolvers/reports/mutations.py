@@ -19,6 +19,7 @@ from resolvers.reports.types import File, Report
 async def _esp(info: Info[Context, None]) -> str:
     principal, esp_id = await info.context.registered_esp()
     principal.require(Scope.REPORT_SUBMIT)
+    info.context.mutating(principal)
     return esp_id
 
 
@@ -27,7 +28,7 @@ def _report(info: Info[Context, None], node: dict[str, Any]) -> Report:
     loader = info.context.loaders.reports_by_id
     with contextlib.suppress(KeyError):  # strawberry raises for a key it never cached
         loader.clear(node["id"])
-    loader.prime(node["id"], node)
+    loader.prime(node["id"], info.context.touched(node))
     return Report(node=node)
 
 

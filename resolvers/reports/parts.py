@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import strawberry
 
+from authz.fields import pii
 from resolvers.enums import (
     AddressType,
     AssociatedAccountType,
@@ -86,17 +87,17 @@ class AccountDisabled:
 
 @strawberry.type
 class ContactPerson:
-    first_name: str | None = None
-    last_name: str | None = None
-    phones: list[Phone] | None = None
-    emails: list[Email] | None = None
-    addresses: list[Address] | None = None
+    first_name: str | None = pii()
+    last_name: str | None = pii()
+    phones: list[Phone] | None = pii()
+    emails: list[Email] | None = pii()
+    addresses: list[Address] | None = pii()
 
 
 @strawberry.type
 class Person(ContactPerson):
-    age: int | None = None
-    date_of_birth: date | None = None
+    age: int | None = pii()
+    date_of_birth: date | None = pii()
 
 
 @strawberry.type
@@ -104,15 +105,15 @@ class AssociatedAccount:
     account_type: AssociatedAccountType | None = None
     platform: str | None = None
     third_party_user: bool | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str | None = None
-    approximate_age: int | None = None
-    date_of_birth: date | None = None
-    phones: list[Phone] | None = None
-    emails: list[Email] | None = None
+    first_name: str | None = pii()
+    middle_name: str | None = pii()
+    last_name: str | None = pii()
+    approximate_age: int | None = pii()
+    date_of_birth: date | None = pii()
+    phones: list[Phone] | None = pii()
+    emails: list[Email] | None = pii()
     all_emails_reported: bool | None = None
-    addresses: list[Address] | None = None
+    addresses: list[Address] | None = pii()
     esp_service: str | None = None
     esp_identifier: str | None = None
     profile_urls: list[str] | None = None
@@ -144,7 +145,7 @@ class Party(Person):
     group_identifier: str | None = None
     account_temporarily_disabled: AccountDisabled | None = None
     account_permanently_disabled: AccountDisabled | None = None
-    estimated_location: EstimatedLocation | None = None
+    estimated_location: EstimatedLocation | None = pii()
     all_emails_reported: bool | None = None
     additional_info: str | None = None
 
@@ -163,7 +164,7 @@ class IntendedRecipient(Party):
 
 @strawberry.type(description="A child victim involved in the incident.")
 class Victim(Party):
-    school_name: str | None = None
+    school_name: str | None = pii()
     associated_accounts: list[AssociatedAccount] | None = None
 
 
@@ -176,7 +177,7 @@ class WebPageIncident:
 
 @strawberry.type
 class EmailIncident:
-    email_addresses: list[Email] | None = None
+    email_addresses: list[Email] | None = pii()
     content: str | None = None
     additional_info: str | None = None
 
@@ -184,7 +185,7 @@ class EmailIncident:
 @strawberry.type
 class NewsgroupIncident:
     name: str | None = None
-    email_addresses: list[Email] | None = None
+    email_addresses: list[Email] | None = pii()
     content: str | None = None
     additional_info: str | None = None
 
@@ -207,7 +208,7 @@ class OnlineGamingIncident:
 
 @strawberry.type
 class CellPhoneIncident:
-    phone_number: Phone | None = None
+    phone_number: Phone | None = pii()
     latitude: float | None = None
     longitude: float | None = None
     additional_info: str | None = None

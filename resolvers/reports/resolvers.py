@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Final
+from typing import Any, Final
 
 import strawberry
 from strawberry.types import Info
@@ -53,6 +53,29 @@ async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
     return await load_report(info, id)
 
 
+def page_size(info: Info[Context, None], first: int | None) -> int:
+    settings = info.context.services.settings
+    size = settings.default_page_size if first is None else first
+    if not 0 <= size <= settings.max_page_size:
+        raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")
+    return size
+
+
+def to_connection(info: Info[Context, None], total: int, page: list[dict[str, Any]],
+                  size: int) -> ReportConnection:
+    """A Relay page from ``size + 1`` rows (the extra one says whether there is more)."""
+    nodes = page[:size]
+    for node in nodes:
+        info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
+    edges = [ReportEdge(cursor=encode_cursor(n["id"]), node=Report(node=n)) for n in nodes]
+    return ReportConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(page) > size,
+                           end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+    )
+
+
 async def reports(
     info: Info[Context, None],
     first: int | None = None,
@@ -60,10 +83,8 @@ async def reports(
     filter: ReportFilter | None = None,
 ) -> ReportConnection:
     principal = info.context.authenticated()
-    settings = info.context.services.settings
-    size = settings.default_page_size if first is None else first
-    if not 0 <= size <= settings.max_page_size:
-        raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")
+    size = page_size(info, first)
+    info.context.services.limiter.check("expensive", principal.subject)
     total, page = await readers.report_page(
         info.context.services.db,
         scope=principal.row_scope(),
@@ -73,13 +94,4 @@ async def reports(
         incident_types=[t.name for t in filter.incident_types]
         if filter and filter.incident_types else None,
     )
-    nodes = page[:size]
-    for node in nodes:
-        info.context.loaders.reports_by_id.prime(node["id"], node)
-    edges = [ReportEdge(cursor=encode_cursor(n["id"]), node=Report(node=n)) for n in nodes]
-    return ReportConnection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=len(page) > size,
-                           end_cursor=edges[-1].cursor if edges else None),
-        total_count=total,
-    )
+    return to_connection(info, total, page, size)

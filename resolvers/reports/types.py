@@ -7,8 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from authz.fields import IsAnalyst
+from authz.roles import Role
 from resolvers.build import build
 from resolvers.context import Context
 from resolvers.enums import (
@@ -35,6 +38,8 @@ from resolvers.reports.parts import (
 
 if TYPE_CHECKING:
     from resolvers.identifiers.types import Identifier
+
+from resolvers.agencies.types import Referral
 
 T = TypeVar("T")
 
@@ -323,6 +328,32 @@ class Report:
     @strawberry.field
     def reporter_contact(self) -> ReporterContact | None:
         return _part(ReporterContact, self.node.get("reporterContact"))
+
+    @strawberry.field(description=(
+        "Who referred the report to which agency, when and why. Analysts see every referral; "
+        "an agency sees its own."))
+    async def referrals(self, info: Info[Context, None]) -> list[Referral]:
+        principal = info.context.principal
+        if principal is None or principal.role is Role.ESP:
+            return []
+        rows = await info.context.loaders.referrals_by_report_id.load(self.node["id"])
+        return [Referral(agency_id=row["agencyId"], at=_required(row["at"]), by=row["by"],
+                         reason=row["reason"]) for row in rows]
+
+    @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])],
+                      description="Analysts' notes, oldest first. Analysts only.")
+    async def notes(self, info: Info[Context, None]) -> list[Note] | None:
+        rows = await info.context.loaders.notes_by_report_id.load(self.node["id"])
+        return [Note(id=strawberry.ID(row["id"]), text=row["text"], by=row["by"],
+                     at=_required(row["at"])) for row in rows]
+
+
+@strawberry.type(description="An analyst's note on a report.")
+class Note:
+    id: strawberry.ID
+    text: str
+    by: str
+    at: datetime
 
 
 @strawberry.type

@@ -1,0 +1,56 @@
+"""Per-principal rate limits: token buckets in this process, one per (kind, subject).
+
+Exceeding one raises ``RATE_LIMITED`` whose message says when to retry. Limits are per API
+process; behind several processes the effective limit is their sum.
+
+Example::
+
+    limiter = RateLimiter({"mutation": (120, 60.0)})   # 120 per minute, bursts of 120
+    limiter.check("mutation", principal.subject)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from graph.errors import RateLimited
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimitExceeded(RateLimited):
+    def __init__(self, kind: str, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"too many {kind} requests; retry after {self.retry_after} s",
+                         details={"retryAfter": self.retry_after})
+
+
+class RateLimiter:
+    def __init__(self, limits: dict[str, tuple[int, float]], max_subjects: int = 100_000) -> None:
+        """``limits``: kind -> (requests, per seconds)."""
+        self.limits = limits
+        self.max_subjects = max_subjects
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def check(self, kind: str, subject: str) -> None:
+        if kind not in self.limits:
+            return
+        capacity, period = self.limits[kind]
+        rate = capacity / period
+        now = time.monotonic()
+        bucket = self._buckets.get((kind, subject))
+        if bucket is None:
+            if len(self._buckets) >= self.max_subjects:
+                self._buckets.clear()  # bounded memory; a reset only ever forgives
+            bucket = self._buckets[(kind, subject)] = _Bucket(tokens=capacity, updated=now)
+        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        if bucket.tokens < 1:
+            raise RateLimitExceeded(kind, (1 - bucket.tokens) / rate)
+        bucket.tokens -= 1

@@ -1,0 +1,1 @@
+"""Agencies, jurisdictions and referrals."""

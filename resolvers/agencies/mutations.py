@@ -1,0 +1,57 @@
+"""Admin mutations for agencies; the analyst's referReport."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from authz.roles import Role, Scope
+from graph import agencies as service
+from graph.errors import NotFound
+from resolvers.agencies.types import Agency, CreateAgencyInput
+from resolvers.context import Context
+from resolvers.reports.resolvers import parse_report_id
+from resolvers.reports.types import Report
+
+
+async def _agency(info: Info[Context, None], agency_id: str) -> Agency:
+    node = await info.context.loaders.agencies_by_id.load(agency_id)
+    if node is None:
+        raise NotFound(f"agency {agency_id} does not exist")
+    return Agency(node=node)
+
+
+@strawberry.type
+class AgencyMutations:
+    @strawberry.mutation(description="Create or update an agency (idempotent). Requires admin.")
+    async def create_agency(self, info: Info[Context, None], input: CreateAgencyInput) -> Agency:
+        principal = info.context.require(Scope.ADMIN, Role.ADMIN)
+        info.context.mutating(principal)
+        await service.upsert_agency(info.context.services.db, service.AgencySpec(
+            id=input.id, name=input.name, kind=input.kind,
+            jurisdictions=tuple(input.jurisdictions), sees_all=input.sees_all))
+        return await _agency(info, input.id)
+
+    @strawberry.mutation(description="Replace the jurisdictions an agency covers. Requires admin.")
+    async def set_agency_jurisdictions(self, info: Info[Context, None], agency_id: strawberry.ID,
+                                       jurisdictions: list[str]) -> Agency:
+        principal = info.context.require(Scope.ADMIN, Role.ADMIN)
+        info.context.mutating(principal)
+        await service.set_jurisdictions(info.context.services.db, str(agency_id), jurisdictions)
+        return await _agency(info, str(agency_id))
+
+    @strawberry.mutation(description=(
+        "Refer a submitted report to an agency, recording who referred it, when and why. "
+        "The agency's tokens then see the report. Requires report:refer."))
+    async def refer_report(self, info: Info[Context, None], report_id: strawberry.ID,
+                           agency_id: strawberry.ID, reason: str) -> Report:
+        principal = info.context.require(Scope.REPORT_REFER, Role.ANALYST)
+        info.context.mutating(principal)
+        key = parse_report_id(report_id, "reportId")
+        await service.refer_report(info.context.services.db, key, str(agency_id),
+                                   by=principal.subject, reason=reason,
+                                   scope=principal.row_scope())
+        node = await info.context.loaders.reports_by_id.load(key)
+        if node is None:
+            raise NotFound(f"report {key} does not exist")
+        return Report(node=node)

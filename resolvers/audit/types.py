@@ -1,0 +1,50 @@
+"""The AuditEvent type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+
+@strawberry.type(description=(
+    "One operation by a person: who, when, what, from where, and the outcome. Events are "
+    "hash-chained (prevHash -> hash); `tipgraph audit verify` checks the chain."))
+class AuditEvent:
+    id: strawberry.ID
+    seq: int
+    at: datetime
+    subject: str
+    role: str
+    agency_id: str | None
+    operation: str
+    operation_type: str
+    query_hash: str
+    report_ids: list[strawberry.ID]
+    denied_fields: list[str]
+    outcome: str
+    client_address: str | None
+    request_id: str
+    prev_hash: str
+    hash: str
+
+
+@strawberry.type
+class AuditEventEdge:
+    cursor: str
+    node: AuditEvent
+
+
+@strawberry.type
+class AuditEventConnection:
+    edges: list[AuditEventEdge]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.input
+class AuditEventFilter:
+    subject: str | None = None
+    report_id: strawberry.ID | None = None
+    since: datetime | None = None
+    until: datetime | None = None

@@ -1,0 +1,142 @@
+"""Limits at the GraphQL edge (OWASP GraphQL cheat sheet; graphql-armor's defaults as reference).
+
+- depth, aliases and tokens: strawberry's own limiters;
+- directives: at most ``max_directives`` in one document;
+- cost: every field costs 1, multiplied by the sizes of the lists above it. A list's size is
+  its ``first`` argument (a literal, else the variable's default, else the page cap, because
+  validation cannot see variable values), or ``default_list_size`` for plain lists.
+
+Example::
+
+    AddValidationRules([cost_limit_rule(max_cost=20_000, default_list_size=10, page_cap=100)])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+)
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """Every limit in one place, with its documented default (configurable by settings)."""
+
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2_000
+    max_directives: int = 5
+    max_cost: int = 20_000
+    default_list_size: int = 10
+    max_batch: int = 5
+
+
+def _first_argument(field: FieldNode, variable_defaults: dict[str, Any], cap: int) -> int | None:
+    for argument in field.arguments or ():
+        if argument.name.value != "first":
+            continue
+        value = argument.value
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, VariableNode):
+            default = variable_defaults.get(value.name.value)
+            return int(default) if isinstance(default, int) else cap
+    return None
+
+
+def cost_limit_rule(max_cost: int, default_list_size: int, page_cap: int) -> type[ValidationRule]:
+    class CostLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.context = context
+
+        def enter_operation_definition(self, node: OperationDefinitionNode,
+                                       *_: Any) -> None:
+            schema = self.context.schema
+            root = {"query": schema.query_type, "mutation": schema.mutation_type,
+                    "subscription": schema.subscription_type}[node.operation.value]
+            defaults = {
+                d.variable.name.value: int(d.default_value.value)
+                for d in node.variable_definitions or ()
+                if isinstance(d.default_value, IntValueNode)
+            }
+            cost = self._cost(node.selection_set, root, 1, defaults, set())
+            if cost > max_cost:
+                self.report_error(GraphQLError(
+                    f"The query costs {cost}, above the limit of {max_cost}; ask for smaller "
+                    "pages (`first`) or fewer nested lists.", node))
+
+        def _cost(self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None,
+                  multiplier: int, defaults: dict[str, Any], seen: set[str]) -> int:
+            if selections is None or not isinstance(parent, GraphQLObjectType |
+                                                    GraphQLInterfaceType):
+                return 0
+            total = 0
+            for selection in selections.selections:
+                if isinstance(selection, FieldNode):
+                    definition = parent.fields.get(selection.name.value)
+                    if definition is None:
+                        continue  # __typename, introspection, or invalid (reported elsewhere)
+                    kind, size = definition.type, multiplier
+                    if isinstance(kind, GraphQLNonNull):
+                        kind = kind.of_type
+                    if isinstance(kind, GraphQLList) and parent.name.endswith("Connection"):
+                        while isinstance(kind, GraphQLList | GraphQLNonNull):
+                            kind = kind.of_type  # a page's edges: its size is `first`, counted
+                    elif isinstance(kind, GraphQLList):
+                        first = _first_argument(selection, defaults, page_cap)
+                        size *= first if first is not None else default_list_size
+                        while isinstance(kind, GraphQLList | GraphQLNonNull):
+                            kind = kind.of_type
+                    else:
+                        first = _first_argument(selection, defaults, page_cap)
+                        if first is not None:  # a connection: its edges are a page
+                            size *= max(first, 1)
+                    total += multiplier + self._cost(selection.selection_set, kind, size,
+                                                     defaults, seen)
+                elif isinstance(selection, InlineFragmentNode):
+                    target = (self.context.schema.get_type(selection.type_condition.name.value)
+                              if selection.type_condition else parent)
+                    total += self._cost(selection.selection_set, target, multiplier, defaults,
+                                        seen)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.context.get_fragment(name)
+                    if fragment is None or name in seen:
+                        continue
+                    target = self.context.schema.get_type(fragment.type_condition.name.value)
+                    total += self._cost(fragment.selection_set, target, multiplier, defaults,
+                                        seen | {name})
+            return total
+
+    return CostLimit
+
+
+def directive_limit_rule(max_directives: int) -> type[ValidationRule]:
+    class DirectiveLimit(ValidationRule):
+        count = 0
+
+        def enter_directive(self, *_: Any) -> None:
+            self.count += 1
+            if self.count == max_directives + 1:
+                self.report_error(GraphQLError(
+                    f"The document uses more than {max_directives} directives."))
+
+    return DirectiveLimit
