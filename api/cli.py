@@ -108,6 +108,40 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.revocations import revoke
+
+    async def work(db: Database) -> None:
+        await revoke(db, args.jti)
+
+    _with_db(settings, work)
+    print(json.dumps({"revoked": args.jti}))
+    return 0
+
+
+def cmd_agency(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.agencies import AgencyKind, AgencySpec, upsert_agency
+    from graph.readers import all_agencies
+
+    spec = AgencySpec(id=args.id, name=args.name, kind=AgencyKind(args.kind),
+                      jurisdictions=tuple(args.jurisdiction or ()), sees_all=args.sees_all)
+
+    async def work(db: Database) -> dict[str, Any]:
+        await upsert_agency(db, spec)
+        return next(a for a in await all_agencies(db) if a["id"] == spec.id)
+
+    print(json.dumps(_with_db(settings, work), sort_keys=True))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.audit import verify
+
+    result = _with_db(settings, verify)
+    print(json.dumps(result))
+    return 0 if result["ok"] else 4
+
+
 def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
     from graph.reporters import register_reporter
 
@@ -172,6 +206,28 @@ def build_parser() -> argparse.ArgumentParser:
     mint.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     mint.add_argument("--subject", default=None, help="the sub claim (default: derived)")
     mint.set_defaults(handler=cmd_token)
+    revoke = token_actions.add_parser("revoke", help="refuse a token from now on, by its jti")
+    revoke.add_argument("jti")
+    revoke.set_defaults(handler=cmd_token_revoke)
+
+    agency = commands.add_parser("agency", help="law-enforcement agencies")
+    agency_actions = agency.add_subparsers(dest="action", required=True)
+    agency_create = agency_actions.add_parser("create", help="create or update (idempotent)")
+    agency_create.add_argument("--id", required=True)
+    agency_create.add_argument("--name", required=True)
+    agency_create.add_argument("--kind", required=True, choices=[
+        "FEDERAL", "ICAC_TASK_FORCE", "STATE", "LOCAL", "INTERNATIONAL"])
+    agency_create.add_argument("--jurisdiction", action="append",
+                               help="a covered jurisdiction (US, US-CA, GB, ...); repeatable")
+    agency_create.add_argument("--sees-all", action="store_true",
+                               help="the agency sees every referred report")
+    agency_create.set_defaults(handler=cmd_agency)
+
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    audit_verify = audit_actions.add_parser(
+        "verify", help="check the hash chain; exit 4 and name the first broken link if it is")
+    audit_verify.set_defaults(handler=cmd_audit)
 
     esp = commands.add_parser("esp", help="electronic service providers")
     esp_actions = esp.add_subparsers(dest="action", required=True)
