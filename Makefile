@@ -62,9 +62,11 @@ typecheck: install
 
 bench-quick: install
 	$(BIN)/python -m bench.ingest --reports $(BENCH_REPORTS)
+	$(BIN)/python -m bench.authz --reports 500 --samples 100
 
 bench: install
 	$(BIN)/python -m bench.ingest --reports 2000
+	$(BIN)/python -m bench.authz --reports 5000 --samples 300
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

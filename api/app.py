@@ -113,14 +113,18 @@ class EdgeMiddleware:
             request_id_var.reset(token)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it."""
+def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starlette:
+    """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it.
+
+    ``audit=False`` is for the benchmark that measures the audit trail's cost only.
+    """
     settings = settings or load_settings()
     configure_logging(production=settings.production)
     keys = load_keys(settings)
     check_production_keys(settings, keys)
     metrics = Metrics()
-    graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc())
+    graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
+                         audit=audit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

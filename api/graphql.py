@@ -43,13 +43,14 @@ def bearer_token(header: str | None) -> str | None:
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, settings: Settings,
-                 on_error_code: Callable[[str], None] = lambda code: None) -> None:
+                 on_error_code: Callable[[str], None] = lambda code: None,
+                 *, audit: bool = True) -> None:
         from resolvers.schema import build_schema
 
         self.production = settings.production
         super().__init__(
             build_schema(production=self.production, limits=settings.edge,
-                         page_cap=settings.max_page_size),
+                         page_cap=settings.max_page_size, audit=audit),
             graphql_ide=None if self.production else "graphiql",
             allow_queries_via_get=True,
         )

@@ -8,7 +8,7 @@
 
 Example::
 
-    AddValidationRules([cost_limit_rule(max_cost=20_000, default_list_size=10, page_cap=100)])
+    AddValidationRules([cost_limit_rule(max_cost=50_000, default_list_size=10, page_cap=100)])
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class EdgeLimits:
     max_aliases: int = 15
     max_tokens: int = 2_000
     max_directives: int = 5
-    max_cost: int = 20_000
+    max_cost: int = 50_000  # a 50-report triage page with files, hashes, labels costs ~25k
     default_list_size: int = 10
     max_batch: int = 5
 

@@ -89,12 +89,14 @@ class TipgraphSchema(strawberry.federation.Schema):
 
 
 def build_schema(*, production: bool, limits: EdgeLimits | None = None,
-                 page_cap: int = 100) -> TipgraphSchema:
+                 page_cap: int = 100, audit: bool = True) -> TipgraphSchema:
+    """The schema with its edge limits. ``audit=False`` exists for the benchmark that
+    measures what the audit trail costs; nothing that serves users passes it."""
     limits = limits or EdgeLimits()
     # Factories, so each request gets fresh extension state; the parse and validation caches
     # live at module level in strawberry and are shared across requests.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        AuditTrail,
+        *([AuditTrail] if audit else []),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),

@@ -31,7 +31,7 @@ def forge(tokens: Tokens, **changes: Any) -> str:
     claims: dict[str, Any] = {"sub": "example-esp", "role": "esp", "esp_id": "example-esp",
                               "iss": tokens.settings.jwt_issuer,
                               "aud": tokens.settings.jwt_audience,
-                              "iat": now, "exp": now + 600}
+                              "iat": now, "exp": now + 600, "jti": f"forged-{now}"}
     claims.update(changes)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, tokens.signing_key, algorithm="RS256",
@@ -41,6 +41,8 @@ def forge(tokens: Tokens, **changes: Any) -> str:
 BAD_TOKENS: dict[str, Callable[[Tokens], str]] = {
     "garbage": lambda t: "not.a.token",
     "expired": lambda t: forge(t, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+    "not yet valid": lambda t: forge(t, nbf=int(time.time()) + 3600),
+    "no jti": lambda t: forge(t, jti=None),
     "wrong audience": lambda t: forge(t, aud="someone-else"),
     "wrong issuer": lambda t: forge(t, iss="https://evil.example"),
     "no exp": lambda t: forge(t, exp=None),

@@ -97,11 +97,15 @@ async def test_development_suggests_and_production_does_not(api: Api, esp: str) 
 
 
 async def test_the_cost_limit_multiplies_by_page_sizes(api: Api, esp: str) -> None:
-    nested = ("{ reports(first: %d) { edges { node { files { hashes { value } "
-              "classifications { label } } identifiers { identifier { reportCount } } } } } }")
-    small = await api.gql(nested % 5, token=esp)
+    # a full triage page passes; fanning out through shared identifiers does not
+    page = ("{ reports(first: 100) { edges { node { files { hashes { value } "
+            "classifications { label } } identifiers { identifier { reportCount } } } } } }")
+    fan_out = ("{ reports(first: %d) { edges { node { identifiers { identifier { "
+               "reports(first: 100) { edges { node { id status } } } } } } } } }")
+    assert "errors" not in await api.gql(page, token=esp)
+    small = await api.gql(fan_out % 1, token=esp)
     assert "errors" not in small, small
-    big = await api.gql(nested % 100, token=esp)
+    big = await api.gql(fan_out % 50, token=esp)
     assert big["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "costs" in big["errors"][0]["message"]
 

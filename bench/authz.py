@@ -1,0 +1,168 @@
+"""What authorization and audit add: the analyst triage page and a law-enforcement report
+query, with and without, measured in one run (p50 and p95, and their ratios).
+
+- analyst triage, with: token verified, row rule, audit event written before the answer;
+  without: the same app built without the audit trail (analysts' row rule is constant-true);
+- law-enforcement report query, with: an agency token (referral row rule, field rules, audit);
+  without: the same query by an analyst on the app without the audit trail;
+- floor: the triage page's Cypher through the raw driver.
+
+Requests go in-process over ASGI (no sockets), one at a time: these are latencies.
+
+    python -m bench.authz --reports 2000 --samples 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from neo4j import AsyncManagedTransaction
+
+from api.app import create_app
+from api.settings import intake_limits
+from authz.roles import Role
+from authz.tokens import load_keys, mint_token
+from bench.harness import bench_settings, database, emit, neo4j_server
+from graph import reports as q
+from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.db import Database, run
+from graph.ids import IdAllocator
+from graph.intake.service import IntakeService
+from graph.reporters import register_reporter
+from graph.synthetic import ESPS, SyntheticTips
+
+TRIAGE = """
+query Triage { reports(first: 50) { totalCount edges { node {
+  id status incidentType openedAt
+  files { id viewedByEsp hashes { algorithm value } classifications { label source } }
+  identifiers { role identifier { kind value } }
+} } } }
+"""
+
+LE_REPORT = """
+query Tip($id: ID!) { report(id: $id) {
+  id status incidentType incidentDateTime
+  reportedPeople { screenName espService firstName emails { address } }
+  files { id fileName viewedByEsp exifViewedByEsp hashes { algorithm value }
+          classifications { label source by at basis } }
+  identifiers { role identifier { kind value } }
+  referrals { agency { id } at reason }
+} }
+"""
+
+ALL = {"all": True, "reporterId": None, "agencyId": None}
+
+
+async def load(db: Database, reports: int) -> list[int]:
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                           intake_limits(bench_settings("bolt://unused", Path("."))))
+    for esp_id, name in ESPS:
+        await register_reporter(db, esp_id, name)
+    await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
+    tips = SyntheticTips(seed=5)
+    referred = []
+    for index in range(reports):
+        node = await intake.submit_report(tips.esp(index)[0], tips.report_document(index))
+        if index % 10 == 0:
+            await refer_report(db, node["id"], "agency-1", by="bench", reason="bench",
+                               scope=ALL)
+            referred.append(node["id"])
+    return referred
+
+
+async def sample(client: httpx.AsyncClient, token: str, body: dict[str, Any],
+                 samples: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(5):  # warm-up
+        await client.post("/graphql", json=body, headers=headers)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = await client.post("/graphql", json=body, headers=headers)
+        timings.append(time.perf_counter() - started)
+        if "errors" in response.json() and "FORBIDDEN" not in response.text:
+            raise RuntimeError(response.text[:500])
+    return timings
+
+
+def percentiles(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {"p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+            "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 2)}
+
+
+async def _triage_tx(tx: AsyncManagedTransaction) -> None:
+    """The statements the API sends for the triage page, one level at a time."""
+    [page] = await run(tx, q.REPORT_PAGE, scope=ALL, limit=51, before=None, statuses=None,
+                       incidentTypes=None)
+    report_ids = [node["id"] for node in page["page"][:50]]
+    files = await run(tx, q.FILES_BY_REPORT_IDS, ids=report_ids)
+    file_ids = [f["id"] for row in files for f in row["files"]]
+    await run(tx, q.HASHES_BY_FILE_IDS, ids=file_ids)
+    await run(tx, q.CLASSIFICATIONS_BY_FILE_IDS, ids=file_ids)
+    await run(tx, q.MENTIONS_BY_REPORT_IDS, ids=report_ids)
+
+
+async def main(reports: int, samples: int) -> dict[str, Any]:
+    with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
+        settings = bench_settings(uri, Path(state))
+        keys = load_keys(settings)
+        analyst = mint_token(keys, settings, role=Role.ANALYST)
+        officer = mint_token(keys, settings, role=Role.LE, agency_id="agency-1",
+                             scope="report:read files:read")
+        async with database(settings) as db:
+            referred = await load(db, reports)
+            floor = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                await db.read(_triage_tx)
+                floor.append(time.perf_counter() - started)
+        with_app, without_app = create_app(settings), create_app(settings, audit=False)
+        async with (with_app.router.lifespan_context(with_app),
+                    without_app.router.lifespan_context(without_app)):
+            with_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=with_app),
+                                            base_url="http://bench")
+            without_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=without_app),
+                                               base_url="http://bench")
+            async with with_client, without_client:
+                tip = {"query": LE_REPORT, "variables": {"id": referred[len(referred) // 2]}}
+                triage = {"query": TRIAGE}
+                results = {
+                    "triage_with": percentiles(await sample(with_client, analyst, triage,
+                                                            samples)),
+                    "triage_without": percentiles(await sample(without_client, analyst,
+                                                               triage, samples)),
+                    "le_report_with": percentiles(await sample(with_client, officer, tip,
+                                                               samples)),
+                    "le_report_without": percentiles(await sample(without_client, analyst,
+                                                                  tip, samples)),
+                }
+    return {
+        "scenario": "authz_overhead",
+        "reports": reports,
+        "samples": samples,
+        "raw_driver_triage": percentiles(floor),
+        **results,
+        "ratio_triage_p50": round(results["triage_with"]["p50_ms"]
+                                  / results["triage_without"]["p50_ms"], 3),
+        "ratio_triage_p95": round(results["triage_with"]["p95_ms"]
+                                  / results["triage_without"]["p95_ms"], 3),
+        "ratio_le_report_p50": round(results["le_report_with"]["p50_ms"]
+                                     / results["le_report_without"]["p50_ms"], 3),
+        "ratio_le_report_p95": round(results["le_report_with"]["p95_ms"]
+                                     / results["le_report_without"]["p95_ms"], 3),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    emit(asyncio.run(main(args.reports, args.samples)))
