@@ -49,10 +49,8 @@ MERGE (j:Jurisdiction {code: row.code})
   ON CREATE SET j.name = row.name, j.kind = row.kind, j.country = row.country
 """
 
-UPSERT_AGENCY: Final = """
-MERGE (a:Agency {id: $id})
-  ON CREATE SET a.createdAt = datetime()
-SET a.name = $name, a.kind = $kind, a.seesAll = $seesAll
+# Replaces what agency `a` covers with the jurisdictions `$codes`.
+REPLACE_COVERAGE: Final = """
 WITH a
 OPTIONAL MATCH (a)-[old:COVERS]->()
 DELETE old
@@ -63,16 +61,13 @@ MERGE (a)-[:COVERS]->(j)
 RETURN count(*) AS covered
 """
 
-SET_JURISDICTIONS: Final = """
-MATCH (a:Agency {id: $id})
-OPTIONAL MATCH (a)-[old:COVERS]->()
-DELETE old
-WITH DISTINCT a
-UNWIND $codes AS code
-MATCH (j:Jurisdiction {code: code})
-MERGE (a)-[:COVERS]->(j)
-RETURN count(*) AS covered
-"""
+UPSERT_AGENCY: Final = """
+MERGE (a:Agency {id: $id})
+  ON CREATE SET a.createdAt = datetime()
+SET a.name = $name, a.kind = $kind, a.seesAll = $seesAll
+""" + REPLACE_COVERAGE
+
+SET_JURISDICTIONS: Final = "MATCH (a:Agency {id: $id})" + REPLACE_COVERAGE
 
 AGENCY_EXISTS: Final = "MATCH (a:Agency {id: $id}) RETURN a.id AS id"
 
