@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 NEO4J_PORT ?= 7687
 API_PORT ?= 8000
 BENCH_REPORTS ?= 300
-# Every tipgraph command below talks to the Neo4j that `neo4j-start` runs, unless you point
-# TIPGRAPH_NEO4J_URI somewhere else yourself.
-export TIPGRAPH_NEO4J_URI ?= bolt://localhost:$(NEO4J_PORT)
+# The dev targets talk to the Neo4j that `neo4j-start` runs, unless you point
+# TIPGRAPH_NEO4J_URI somewhere else yourself. `make test` is not given it: the suite starts and
+# stops a server of its own unless you set TIPGRAPH_NEO4J_URI explicitly.
+DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve \
         bench bench-quick clean
@@ -34,10 +35,10 @@ neo4j-status:
 	@$(BIN)/tipgraph neo4j status --port $(NEO4J_PORT)
 
 migrate: neo4j-start
-	@$(BIN)/tipgraph migrate
+	@$(DEV_ENV) $(BIN)/tipgraph migrate
 
 seed: migrate
-	@$(BIN)/tipgraph seed demo
+	@$(DEV_ENV) $(BIN)/tipgraph seed demo
 
 run: seed
 	@echo
@@ -47,7 +48,7 @@ run: seed
 	@echo "                    (demo ESPs: example-chat, example-photos, example-games, example-video)"
 	@echo "  Stop Neo4j after: make neo4j-stop"
 	@echo
-	@$(BIN)/tipgraph serve --port $(API_PORT)
+	@$(DEV_ENV) $(BIN)/tipgraph serve --port $(API_PORT)
 
 test: install
 	$(BIN)/ruff check .
