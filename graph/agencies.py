@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,6 +102,8 @@ REFER_REPORT: Final = (
 CREATE_REFERRAL: Final = """
 MATCH (r:Report {id: $reportId}), (a:Agency {id: $agencyId})
 CREATE (r)-[:REFERRED_TO {at: $at, by: $by, reason: $reason}]->(a)
+CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'REFERRAL', at: $at, by: $by,
+                                       source: 'ANALYST', reason: $reason, after: a.id})
 SET r.modifiedAt = $at
 """
 
@@ -173,7 +176,7 @@ async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str,
     if state["referred"]:
         raise Conflict(f"report {report_id} is already referred to agency {agency_id}")
     await run(tx, CREATE_REFERRAL, reportId=report_id, agencyId=agency_id,
-              at=datetime.now(UTC), by=by, reason=reason)
+              at=datetime.now(UTC), by=by, reason=reason, eventId=str(uuid.uuid4()))
 
 
 async def refer_report(db: Database, report_id: int, agency_id: str, *, by: str, reason: str,

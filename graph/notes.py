@@ -15,6 +15,8 @@ from graph.visibility import VISIBLE_REPORT
 ADD_NOTE: Final = (
     "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
     + " CREATE (r)-[:HAS_NOTE]->(n:Note {id: $id, text: $text, by: $by, at: $at})"
+    " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'NOTE', at: $at, by: $by,"
+    " source: 'ANALYST', after: $id})"
     " RETURN n {.*} AS note"
 )
 
@@ -39,5 +41,6 @@ async def add_note(db: Database, report_id: int, text: str, *, by: str,
     if not text.strip() or len(text) > 20_000:
         raise BadInput("a note has 1 to 20000 characters", field="text")
     return await db.write(_add_tx, {"reportId": report_id, "id": str(uuid.uuid4()),
+                                    "eventId": str(uuid.uuid4()),
                                     "text": text.strip(), "by": by, "at": datetime.now(UTC),
                                     "scope": scope})

@@ -11,7 +11,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from graph import agencies, notes
+from graph import agencies, notes, triage
 from graph import reports as q
 from graph.db import Database, run
 
@@ -120,3 +120,7 @@ async def _all_agencies_tx(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
 
 async def all_agencies(db: Database) -> list[dict[str, Any]]:
     return await db.read(_all_agencies_tx)
+
+
+async def events_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    return [v or [] for v in await keyed(db, triage.EVENTS_BY_REPORT_IDS, "events", ids)]

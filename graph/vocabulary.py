@@ -125,6 +125,21 @@ class ReportStatus(Enum):
     EXPIRED = "EXPIRED"
 
 
+class Priority(Enum):
+    """Analyst priority: P1 imminent danger to a child, then P2, P3; UNSET when not triaged."""
+
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    UNSET = "UNSET"
+
+
+class Disposition(Enum):
+    PENDING = "PENDING"
+    REFERRAL = "REFERRAL"
+    INFORMATIONAL = "INFORMATIONAL"
+
+
 class MentionRole(Enum):
     """Why a report mentions an identifier: whose it is, or where it came from."""
 

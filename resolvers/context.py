@@ -66,6 +66,7 @@ class Loaders:
     jurisdictions_by_code: DataLoader[str, Node | None]
     referrals_by_report_id: DataLoader[int, list[Node]]
     notes_by_report_id: DataLoader[int, list[Node]]
+    events_by_report_id: DataLoader[int, list[Node]]
 
     @classmethod
     def for_request(cls, db: Database, scope: dict[str, Any],
@@ -93,6 +94,7 @@ class Loaders:
             referrals_by_report_id=_loader(partial(readers.referrals_by_report_ids, db,
                                                    scope=scope)),
             notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
+            events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
         )
 
 

@@ -15,6 +15,7 @@ from graph.vocabulary import (
     BatchReason,
     CaptureEventName,
     DetailsType,
+    Disposition,
     EmailType,
     FileAnnotation,
     FileRelevance,
@@ -22,6 +23,7 @@ from graph.vocabulary import (
     IndustryClassification,
     MentionRole,
     PhoneType,
+    Priority,
     ReportAnnotation,
     ReportStatus,
 )
@@ -49,9 +51,14 @@ strawberry.enum(ReportStatus, description=(
 strawberry.enum(MentionRole, description=(
     "Whose identifier this is in the report, or where it came from."))
 strawberry.enum(IdentifierKind, description="What an identifier is.")
+strawberry.enum(Priority, description=(
+    "P1: imminent danger to a child; P2; P3; UNSET: not triaged (or the priority removed)."))
+strawberry.enum(Disposition, description=(
+    "PENDING until an analyst decides: REFERRAL (to law enforcement) or INFORMATIONAL."))
 
 __all__ = [
     "AddressType", "AssociatedAccountType", "BatchReason", "CaptureEventName", "DetailsType",
-    "EmailType", "FileAnnotation", "FileRelevance", "IdentifierKind", "IncidentType",
-    "IndustryClassification", "MentionRole", "PhoneType", "ReportAnnotation", "ReportStatus",
+    "Disposition", "EmailType", "FileAnnotation", "FileRelevance", "IdentifierKind", "IncidentType",
+    "IndustryClassification", "MentionRole", "PhoneType", "Priority", "ReportAnnotation",
+    "ReportStatus",
 ]

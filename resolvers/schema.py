@@ -33,7 +33,7 @@ from resolvers.identifiers.types import Identifier
 from resolvers.limits import EdgeLimits, cost_limit_rule, directive_limit_rule
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
-from resolvers.reports.triage import TriageMutations
+from resolvers.reports.triage import DispositionMutations, TriageMutations
 from resolvers.reports.types import Report, ReportConnection
 
 
@@ -78,7 +78,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation(ReportMutations, TriageMutations, AgencyMutations):
+class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations):
     pass
 
 

@@ -6,10 +6,12 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
-from graph import notes
+from graph import notes, triage
+from graph.errors import BadInput, NotFound
 from resolvers.context import Context
+from resolvers.enums import Disposition, Priority
 from resolvers.reports.resolvers import parse_report_id
-from resolvers.reports.types import Note
+from resolvers.reports.types import Note, Report
 
 
 @strawberry.type
@@ -25,3 +27,53 @@ class TriageMutations:
         info.context.touched_reports.add(key)
         return Note(id=strawberry.ID(row["id"]), text=row["text"], by=row["by"],
                     at=row["at"].to_native())
+
+
+@strawberry.type
+class DispositionMutations:
+    @strawberry.mutation(description=(
+        "Set a submitted report's priority (P1 imminent danger, P2, P3, or UNSET), recorded "
+        "with who, when and why. Requires report:triage."))
+    async def set_priority(self, info: Info[Context, None], report_id: strawberry.ID,
+                           priority: Priority, reason: str) -> Report:
+        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
+        info.context.mutating(principal)
+        key = parse_report_id(report_id, "reportId")
+        await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
+                                  by=principal.subject, scope=principal.row_scope())
+        return await _fresh(info, key)
+
+    @strawberry.mutation(description=(
+        "Decide a submitted report: REFERRAL (to law enforcement) or INFORMATIONAL, recorded "
+        "with who, when and why. Requires report:refer."))
+    async def set_disposition(self, info: Info[Context, None], report_id: strawberry.ID,
+                              disposition: Disposition, reason: str) -> Report:
+        principal = info.context.require(Scope.REPORT_REFER, Role.ANALYST)
+        info.context.mutating(principal)
+        key = parse_report_id(report_id, "reportId")
+        if disposition is Disposition.PENDING:
+            raise BadInput("a disposition is REFERRAL or INFORMATIONAL", field="disposition")
+        await triage.set_disposition(info.context.services.db, key, disposition.value,
+                                     reason=reason, by=principal.subject,
+                                     scope=principal.row_scope())
+        return await _fresh(info, key)
+
+    @strawberry.mutation(description=(
+        "Label a file as an analyst, with the basis (e.g. 'viewed the file'). The label sits "
+        "beside the ESP's, never replacing it. Requires report:triage."))
+    async def classify_file(self, info: Info[Context, None], file_id: strawberry.ID,
+                            label: str, basis: str) -> Report:
+        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
+        info.context.mutating(principal)
+        key = parse_report_id(file_id, "fileId")
+        report_id = await triage.classify_file(info.context.services.db, key, label,
+                                               basis=basis, by=principal.subject,
+                                               scope=principal.row_scope())
+        return await _fresh(info, report_id)
+
+
+async def _fresh(info: Info[Context, None], report_id: int) -> Report:
+    node = await info.context.loaders.reports_by_id.load(report_id)
+    if node is None:
+        raise NotFound(f"report {report_id} does not exist")
+    return Report(node=node)

@@ -12,15 +12,18 @@ from strawberry.types import Info
 
 from authz.fields import IsAnalyst
 from authz.roles import Role
+from graph.provenance import label_summary
 from resolvers.build import build
 from resolvers.context import Context
 from resolvers.enums import (
     BatchReason,
+    Disposition,
     FileAnnotation,
     FileRelevance,
     IncidentType,
     IndustryClassification,
     MentionRole,
+    Priority,
     ReportAnnotation,
     ReportStatus,
 )
@@ -340,12 +343,64 @@ class Report:
         return [Referral(agency_id=row["agencyId"], at=_required(row["at"]), by=row["by"],
                          reason=row["reason"]) for row in rows]
 
+    @strawberry.field(description="The analyst's priority; UNSET until triaged.")
+    def priority(self) -> Priority:
+        return Priority[self.node.get("priority") or "UNSET"]
+
+    @strawberry.field(description="PENDING until an analyst decides.")
+    def disposition(self) -> Disposition:
+        return Disposition[self.node.get("disposition") or "PENDING"]
+
+    @strawberry.field(description=(
+        "Every change in order: the ESP's opening and finishing, then each analyst action "
+        "with who, when and why."))
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        reporter = self.node["reporterId"]
+        entries = [HistoryEntry(kind="OPENED", at=_required(self.node["openedAt"]),
+                                source="ESP", by=reporter)]
+        for kind, key in (("SUBMITTED", "finishedAt"), ("CANCELLED", "cancelledAt")):
+            if self.node.get(key) is not None:
+                entries.append(HistoryEntry(kind=kind, at=_required(self.node[key]),
+                                            source="ESP", by=reporter))
+        for row in await info.context.loaders.events_by_report_id.load(self.node["id"]):
+            file_id = row.get("fileId")
+            entries.append(HistoryEntry(
+                kind=row["kind"], at=_required(row["at"]), source=row["source"], by=row["by"],
+                reason=row.get("reason"), before=row.get("before"), after=row.get("after"),
+                file_id=strawberry.ID(str(file_id)) if file_id is not None else None))
+        return sorted(entries, key=lambda e: e.at)
+
+    @strawberry.field(description=(
+        "One plain sentence: for each file, whether anyone at the ESP viewed it, and who "
+        "labelled it what (ESP, analyst, automated). Show it as it is."))
+    async def label_summary(self, info: Info[Context, None]) -> str:
+        files = await info.context.loaders.files_by_report_id.load(self.node["id"])
+        labels = await info.context.loaders.classifications_by_file_id.load_many(
+            [f["id"] for f in files])
+        return label_summary([{**f, "classifications": c} for f, c in zip(files, labels,
+                                                                          strict=True)])
+
     @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])],
                       description="Analysts' notes, oldest first. Analysts only.")
     async def notes(self, info: Info[Context, None]) -> list[Note] | None:
         rows = await info.context.loaders.notes_by_report_id.load(self.node["id"])
         return [Note(id=strawberry.ID(row["id"]), text=row["text"], by=row["by"],
                      at=_required(row["at"])) for row in rows]
+
+
+@strawberry.type(description=(
+    "One change to a report, in order: who (source and by), when, why, and what it changed."))
+class HistoryEntry:
+    kind: str = strawberry.field(description=(
+        "OPENED, SUBMITTED, CANCELLED (by the ESP); PRIORITY, DISPOSITION, REFERRAL, NOTE, "
+        "CLASSIFICATION (by an analyst)."))
+    at: datetime
+    source: str
+    by: str
+    reason: str | None = None
+    before: str | None = None
+    after: str | None = None
+    file_id: strawberry.ID | None = None
 
 
 @strawberry.type(description="An analyst's note on a report.")

@@ -1,0 +1,132 @@
+"""Analyst work on submitted reports: priority, disposition and file classifications, each
+recorded with its provenance (source ANALYST, who, when, why) and kept in the report's history.
+
+Example::
+
+    await set_priority(db, 42, "P1", reason="imminent meeting", by="analyst-1", scope=scope)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+
+from graph.db import Database, run
+from graph.errors import BadInput, Conflict, NotFound
+from graph.visibility import VISIBLE_REPORT
+
+PRIORITIES: Final = ("P1", "P2", "P3")
+DISPOSITIONS: Final = ("REFERRAL", "INFORMATIONAL")
+
+LOCK_VISIBLE_REPORT: Final = (
+    "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
+    + " SET r.version = coalesce(r.version, 0) + 1"
+    " RETURN r.status AS status, r.priority AS priority, r.disposition AS disposition"
+)
+
+# `$field` is one of two fixed property names, chosen by code, never by a client.
+SET_PRIORITY: Final = """
+MATCH (r:Report {id: $reportId})
+SET r.priority = $value, r.modifiedAt = $at
+CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'PRIORITY', at: $at, by: $by,
+                                       source: 'ANALYST', reason: $reason, before: $before,
+                                       after: $after})
+"""
+
+SET_DISPOSITION: Final = """
+MATCH (r:Report {id: $reportId})
+SET r.disposition = $value, r.modifiedAt = $at
+CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'DISPOSITION', at: $at, by: $by,
+                                       source: 'ANALYST', reason: $reason, before: $before,
+                                       after: $after})
+"""
+
+CLASSIFY_FILE: Final = (
+    "MATCH (r:Report)-[:HAS_FILE]->(f:File {id: $fileId}) WHERE " + VISIBLE_REPORT
+    + " CREATE (f)-[:LABELLED]->(:Classification {id: $id, label: $label, source: 'ANALYST',"
+    " by: $by, at: $at, basis: $basis})"
+    " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'CLASSIFICATION', at: $at,"
+    " by: $by, source: 'ANALYST', reason: $basis, after: $label, fileId: $fileId})"
+    " SET r.modifiedAt = $at"
+    " RETURN r.id AS reportId"
+)
+
+EVENTS_BY_REPORT_IDS: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (:Report {id: id})-[:HAS_EVENT]->(e:ReportEvent)
+WITH id, e ORDER BY e.at, e.id
+RETURN id, collect(e {.*}) AS events
+"""
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip() or len(reason) > 3000:
+        raise BadInput("a reason of 1 to 3000 characters is required", field="reason")
+    return reason.strip()
+
+
+async def _lock_submitted(tx: AsyncManagedTransaction, report_id: int,
+                          scope: dict[str, Any]) -> dict[str, Any]:
+    records = await run(tx, LOCK_VISIBLE_REPORT, reportId=report_id, scope=scope)
+    if not records:
+        raise NotFound(f"report {report_id} does not exist")
+    state = dict(records[0])
+    if state["status"] != "SUBMITTED":
+        raise Conflict(f"report {report_id} is {state['status']}; analysts work on submitted "
+                       "reports")
+    return state
+
+
+async def _priority_tx(tx: AsyncManagedTransaction, report_id: int, value: str | None,
+                       reason: str, by: str, scope: dict[str, Any]) -> None:
+    state = await _lock_submitted(tx, report_id, scope)
+    await run(tx, SET_PRIORITY, reportId=report_id, value=value, at=datetime.now(UTC), by=by,
+              reason=reason, before=state["priority"] or "UNSET", after=value or "UNSET",
+              eventId=str(uuid.uuid4()))
+
+
+async def set_priority(db: Database, report_id: int, priority: str, *, reason: str, by: str,
+                       scope: dict[str, Any]) -> None:
+    """``priority`` is P1, P2, P3 or UNSET (removes it)."""
+    if priority not in (*PRIORITIES, "UNSET"):
+        raise BadInput("priority is P1, P2, P3 or UNSET", field="priority")
+    value = None if priority == "UNSET" else priority
+    await db.write(_priority_tx, report_id, value, _reason(reason), by, scope)
+
+
+async def _disposition_tx(tx: AsyncManagedTransaction, report_id: int, value: str, reason: str,
+                          by: str, scope: dict[str, Any]) -> None:
+    state = await _lock_submitted(tx, report_id, scope)
+    await run(tx, SET_DISPOSITION, reportId=report_id, value=value, at=datetime.now(UTC),
+              by=by, reason=reason, before=state["disposition"] or "PENDING", after=value,
+              eventId=str(uuid.uuid4()))
+
+
+async def set_disposition(db: Database, report_id: int, disposition: str, *, reason: str,
+                          by: str, scope: dict[str, Any]) -> None:
+    if disposition not in DISPOSITIONS:
+        raise BadInput("disposition is REFERRAL or INFORMATIONAL", field="disposition")
+    await db.write(_disposition_tx, report_id, disposition, _reason(reason), by, scope)
+
+
+async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int:
+    records = await run(tx, CLASSIFY_FILE, **params)
+    if not records:
+        raise NotFound(f"file {params['fileId']} does not exist")
+    report_id: int = records[0]["reportId"]
+    return report_id
+
+
+async def classify_file(db: Database, file_id: int, label: str, *, basis: str, by: str,
+                        scope: dict[str, Any]) -> int:
+    """Add an analyst's label beside (never instead of) the ESP's; returns the report id."""
+    label = label.strip()
+    if not label or len(label) > 64:
+        raise BadInput("a label has 1 to 64 characters", field="label")
+    return await db.write(_classify_tx, {
+        "fileId": file_id, "label": label, "basis": _reason(basis), "by": by,
+        "at": datetime.now(UTC), "id": str(uuid.uuid4()), "eventId": str(uuid.uuid4()),
+        "scope": scope})
