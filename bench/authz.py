@@ -29,6 +29,7 @@ from api.settings import intake_limits
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import bench_settings, database, emit, neo4j_server
+from graph import queue
 from graph import reports as q
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, run
@@ -99,9 +100,9 @@ def percentiles(timings: list[float]) -> dict[str, float]:
 
 async def _triage_tx(tx: AsyncManagedTransaction) -> None:
     """The statements the API sends for the triage page, one level at a time."""
-    [page] = await run(tx, q.REPORT_PAGE, scope=ALL, limit=51, before=None, statuses=None,
-                       incidentTypes=None)
-    report_ids = [node["id"] for node in page["page"][:50]]
+    [page] = await run(tx, queue.build_query(queue.DEFAULT_ORDER, with_cursor=False),
+                       **queue.QueueFilter().params(), scope=ALL, limit=51, after=None)
+    report_ids = [node["id"] for _, node in page["page"][:50]]
     files = await run(tx, q.FILES_BY_REPORT_IDS, ids=report_ids)
     file_ids = [f["id"] for row in files for f in row["files"]]
     await run(tx, q.HASHES_BY_FILE_IDS, ids=file_ids)

@@ -86,16 +86,6 @@ async def _report_page_tx(tx: AsyncManagedTransaction, query: LiteralString,
     return records[0]["total"], records[0]["page"]
 
 
-async def report_page(db: Database, *, scope: dict[str, Any], limit: int, before: int | None,
-                      statuses: list[str] | None,
-                      incident_types: list[str] | None) -> tuple[int, list[dict[str, Any]]]:
-    """One page of visible reports, newest first, and the total that match."""
-    return await db.read(_report_page_tx, q.REPORT_PAGE, {
-        "scope": scope, "limit": limit, "before": before, "statuses": statuses,
-        "incidentTypes": incident_types,
-    })
-
-
 async def identifier_report_page(db: Database, identifier_id: str, *, scope: dict[str, Any],
                                  limit: int,
                                  before: int | None) -> tuple[int, list[dict[str, Any]]]:

@@ -18,20 +18,6 @@ REPORTS_BY_IDS: Final = (
     + " RETURN id, CASE WHEN r IS NULL THEN null ELSE " + REPORT_FIELDS + " END AS report"
 )
 
-REPORT_FILTER: Final = (
-    VISIBLE_REPORT
-    + " AND ($statuses IS NULL OR " + EFFECTIVE_STATUS + " IN $statuses)"
-    + " AND ($incidentTypes IS NULL OR r.incidentType IN $incidentTypes)"
-)
-
-REPORT_PAGE: Final = (
-    "CALL () { MATCH (r:Report) WHERE " + REPORT_FILTER + " RETURN count(r) AS total }"
-    " CALL () { MATCH (r:Report) WHERE " + REPORT_FILTER
-    + " AND ($before IS NULL OR r.id < $before)"
-    " WITH r ORDER BY r.id DESC LIMIT $limit RETURN collect(" + REPORT_FIELDS + ") AS page }"
-    " RETURN total, page"
-)
-
 IDENTIFIER_REPORT_PAGE: Final = (
     "MATCH (i:Identifier {id: $identifierId})"
     " CALL (i) { MATCH (r:Report)-[:MENTIONS]->(i) WHERE " + VISIBLE_REPORT

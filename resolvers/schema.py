@@ -44,7 +44,9 @@ class Query:
         description="One report you may see; null when it does not exist or is not yours to see.")
     reports: ReportConnection = strawberry.field(
         resolver=report_resolvers.reports,
-        description="Reports you may see, newest first (Relay pagination; `first` is capped).")
+        description=("The triage queue of reports you may see: filtered, ordered (default: "
+                     "priority, P1 first, then oldest submission first), with stable cursors "
+                     "and totalCount. `first` is capped."))
     audit_events: AuditEventConnection = strawberry.field(
         resolver=audit_events,
         description="The audit trail, newest first. Auditors only (audit:read).")

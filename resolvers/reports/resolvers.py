@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
+from datetime import datetime
 from typing import Any, Final
 
 import strawberry
 from strawberry.types import Info
 
-from graph import readers
+from graph import queue
 from graph.errors import BadInput
+from graph.identifiers import normalise
 from resolvers.context import Context
-from resolvers.reports.types import PageInfo, Report, ReportConnection, ReportEdge, ReportFilter
+from resolvers.reports.types import (
+    PageInfo,
+    Report,
+    ReportConnection,
+    ReportEdge,
+    ReportFilter,
+    ReportOrder,
+)
 
 REPORT_ID: Final = re.compile(r"^[0-9]{1,18}$")
 CURSOR_PREFIX: Final = "report:"
@@ -81,17 +91,66 @@ async def reports(
     first: int | None = None,
     after: str | None = None,
     filter: ReportFilter | None = None,
+    order_by: list[ReportOrder] | None = None,
 ) -> ReportConnection:
+    """The triage queue: by default priority (P1 first), then oldest submission first."""
     principal = info.context.authenticated()
     size = page_size(info, first)
     info.context.services.limiter.check("expensive", principal.subject)
-    total, page = await readers.report_page(
-        info.context.services.db,
-        scope=principal.row_scope(),
-        limit=size + 1,
-        before=decode_cursor(after) if after else None,
-        statuses=[s.name for s in filter.status] if filter and filter.status else None,
-        incident_types=[t.name for t in filter.incident_types]
-        if filter and filter.incident_types else None,
+    order = [(o.field.value, o.direction.value) for o in order_by] if order_by else list(
+        queue.DEFAULT_ORDER)
+    if len(order) > 3 or len({name for name, _ in order}) != len(order):
+        raise BadInput("orderBy takes up to 3 different fields", field="orderBy")
+    page = await queue.queue_page(
+        info.context.services.db, scope=principal.row_scope(),
+        filters=queue_filter(info, filter or ReportFilter()), order=order, limit=size + 1,
+        after=decode_queue_cursor(after, order) if after else None)
+    rows = page.rows[:size]
+    for _, node in rows:
+        info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
+    edges = [ReportEdge(cursor=encode_queue_cursor(keys, order), node=Report(node=node))
+             for keys, node in rows]
+    return ReportConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(page.rows) > size,
+                           end_cursor=edges[-1].cursor if edges else None),
+        total_count=page.total,
     )
-    return to_connection(info, total, page, size)
+
+
+def queue_filter(info: Info[Context, None], given: ReportFilter) -> queue.QueueFilter:
+    def names(values: list[Any] | None) -> list[str] | None:
+        return [v.name for v in values] if values else None
+
+    identifier_key = None
+    if given.identifier is not None:
+        ref = given.identifier
+        identifier_key = normalise(ref.kind, ref.value, ref.scope,
+                                   info.context.services.settings.default_phone_region).key
+    return queue.QueueFilter(
+        statuses=names(given.status), incident_types=names(given.incident_types),
+        dispositions=names(given.dispositions), priorities=names(given.priorities),
+        annotations=names(given.annotations),
+        reporter_ids=[str(r) for r in given.reporter_ids] if given.reporter_ids else None,
+        submitted_after=given.submitted_after, submitted_before=given.submitted_before,
+        escalated=given.has_escalation, jurisdictions=given.jurisdiction_codes or None,
+        identifier_key=identifier_key, bundled=given.bundled,
+    )
+
+
+def encode_queue_cursor(keys: list[Any], order: list[tuple[str, str]]) -> str:
+    values = [["t", k.to_native().isoformat()] if hasattr(k, "to_native") else ["v", k]
+              for k in keys]
+    text = json.dumps({"o": order, "k": values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def decode_queue_cursor(cursor: str, order: list[tuple[str, str]]) -> list[Any]:
+    """The sort values of a cursor this API made for the same ordering."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if [tuple(o) for o in data["o"]] != [tuple(o) for o in order]:
+            raise BadInput("the cursor belongs to a different orderBy", field="after")
+        return [datetime.fromisoformat(v) if tag == "t" else v for tag, v in data["k"]]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise BadInput("the cursor is not one this API returned", field="after") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -20,6 +21,7 @@ from resolvers.enums import (
     Disposition,
     FileAnnotation,
     FileRelevance,
+    IdentifierKind,
     IncidentType,
     IndustryClassification,
     MentionRole,
@@ -430,7 +432,47 @@ class ReportConnection:
     total_count: int
 
 
-@strawberry.input(description="Narrows a report list; every filter given must hold.")
+@strawberry.input(description="An identifier by value, normalised as on intake.")
+class IdentifierRef:
+    kind: IdentifierKind
+    value: str
+    scope: str | None = strawberry.field(default=None, description=(
+        "The service of a SCREEN_NAME or ESP_ACCOUNT, a hash's algorithm, a device id type."))
+
+
+@strawberry.input(description="Narrows the queue; every filter given must hold.")
 class ReportFilter:
     status: list[ReportStatus] | None = None
+    dispositions: list[Disposition] | None = None
+    priorities: list[Priority] | None = None
     incident_types: list[IncidentType] | None = None
+    annotations: list[ReportAnnotation] | None = strawberry.field(
+        default=None, description="Reports with any of these annotations.")
+    reporter_ids: list[strawberry.ID] | None = None
+    jurisdiction_codes: list[str] | None = None
+    submitted_after: datetime | None = None
+    submitted_before: datetime | None = None
+    has_escalation: bool | None = None
+    identifier: IdentifierRef | None = strawberry.field(
+        default=None, description="Reports that mention this identifier.")
+    bundled: bool | None = None
+
+
+@strawberry.enum(description="What the queue can be ordered by.")
+class ReportOrderField(Enum):
+    PRIORITY = "PRIORITY"
+    SUBMITTED_AT = "SUBMITTED_AT"
+    OPENED_AT = "OPENED_AT"
+    ID = "ID"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input(description="One ordering key; ties fall to the next key, then to the id.")
+class ReportOrder:
+    field: ReportOrderField
+    direction: SortDirection = SortDirection.ASC
