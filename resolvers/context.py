@@ -22,7 +22,7 @@ from authz.principal import ANONYMOUS_SCOPE, Principal
 from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
 from authz.tokens import TokenVerifier
-from graph import agencies, readers
+from graph import agencies, crossrefs, readers
 from graph.db import Database
 from graph.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.intake.service import IntakeService
@@ -67,10 +67,11 @@ class Loaders:
     referrals_by_report_id: DataLoader[int, list[Node]]
     notes_by_report_id: DataLoader[int, list[Node]]
     events_by_report_id: DataLoader[int, list[Node]]
+    common_by_identifier_id: DataLoader[str, bool]
 
     @classmethod
-    def for_request(cls, db: Database, scope: dict[str, Any],
-                    touched: set[int]) -> Loaders:
+    def for_request(cls, db: Database, scope: dict[str, Any], touched: set[int],
+                    common_threshold: int) -> Loaders:
         async def visible_reports(ids: Sequence[int]) -> list[Node | None]:
             found = await readers.reports_by_ids(db, ids, scope=scope)
             touched.update(node["id"] for node in found if node)
@@ -95,6 +96,8 @@ class Loaders:
                                                    scope=scope)),
             notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
             events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
+            common_by_identifier_id=_loader(partial(readers.keyed, db, crossrefs.COMMON_BY_IDS,
+                                                    "common", threshold=common_threshold)),
         )
 
 
@@ -113,7 +116,8 @@ class Context:
 
     def __post_init__(self) -> None:
         scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
-        self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports)
+        self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports,
+                                           self.services.settings.common_identifier_reports)
 
     def authenticated(self) -> Principal:
         """The caller's Principal; ``UNAUTHENTICATED`` without a valid token."""

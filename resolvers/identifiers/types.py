@@ -66,6 +66,13 @@ class Identifier:
     async def report_count(self, info: Info[Context, None]) -> int:
         return await info.context.loaders.report_counts_by_identifier_id.load(self.node["id"])
 
+    @strawberry.field(description=(
+        "True when more than TIPGRAPH_COMMON_IDENTIFIER_REPORTS reports mention it (a "
+        "carrier-grade NAT address, a viral image): left out of cross-references and "
+        "traversals unless asked for."))
+    async def common(self, info: Info[Context, None]) -> bool:
+        return await info.context.loaders.common_by_identifier_id.load(self.node["id"])
+
     @strawberry.field(description="The reports you may see that mention it, newest first.")
     async def reports(self, info: Info[Context, None], first: int | None = None,
                       after: str | None = None) -> ReportConnection:

@@ -13,6 +13,8 @@ from strawberry.types import Info
 
 from authz.fields import IsAnalyst
 from authz.roles import Role
+from graph.crossrefs import cross_references
+from graph.errors import BadInput
 from graph.provenance import label_summary
 from resolvers.build import build
 from resolvers.context import Context
@@ -382,6 +384,27 @@ class Report:
         return label_summary([{**f, "classifications": c} for f, c in zip(files, labels,
                                                                           strict=True)])
 
+    @strawberry.field(description=(
+        "Reports you may see that share identifiers with this one, best first. Common "
+        "identifiers (more than TIPGRAPH_COMMON_IDENTIFIER_REPORTS reports) are left out "
+        "unless includeCommon."))
+    async def cross_references(self, info: Info[Context, None], first: int = 20,
+                               include_common: bool = False) -> list[CrossReference]:
+        from resolvers.identifiers.types import Identifier
+
+        principal = info.context.authenticated()
+        if not 0 <= first <= info.context.services.settings.max_page_size:
+            raise BadInput("first must be between 0 and the page cap", field="first")
+        info.context.services.limiter.check("expensive", principal.subject)
+        rows = await cross_references(
+            info.context.services.db, self.node["id"], scope=principal.row_scope(),
+            threshold=info.context.services.settings.common_identifier_reports,
+            include_common=include_common, first=first)
+        return [CrossReference(report=Report(node=info.context.touched(row["report"])),
+                               shared=[Identifier(node=s["identifier"]) for s in row["shared"]],
+                               score=row["score"], explanation=row["explanation"])
+                for row in rows]
+
     @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])],
                       description="Analysts' notes, oldest first. Analysts only.")
     async def notes(self, info: Info[Context, None]) -> list[Note] | None:
@@ -411,6 +434,18 @@ class Note:
     text: str
     by: str
     at: datetime
+
+
+@strawberry.type(description=(
+    "A report that shares identifiers with this one: which, how strongly (score), and why."))
+class CrossReference:
+    report: Report
+    shared: list[Annotated[Identifier, strawberry.lazy("resolvers.identifiers.types")]]
+    score: float = strawberry.field(description=(
+        "The sum of one weight per shared identifier: ESP accounts, e-mails and file hashes "
+        "weigh 1, phones 0.9, devices 0.8, screen names 0.7, URLs 0.4, IPs 0.3; common ones a "
+        "tenth."))
+    explanation: str
 
 
 @strawberry.type

@@ -1,0 +1,94 @@
+"""Cross-references: the reports that share identifiers with a report, scored and explained.
+
+An identifier mentioned by more than ``common_threshold`` reports (a carrier-grade NAT address,
+a viral image) is *common*: left out unless asked for, and weighted down when included. The row
+rule applies to the other reports, so a reader never learns of one it may not see.
+
+Scores add one weight per shared identifier: an ESP account, an e-mail or the same file hash
+count most, an IP address least. The explanation names kinds and counts, never values (values
+can be personal data; ``shared`` carries them under the field rules).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+
+from graph.db import Database, run
+from graph.reports import REPORT_FIELDS
+from graph.visibility import VISIBLE_REPORT
+
+WEIGHTS: Final[dict[str, float]] = {
+    "ESP_ACCOUNT": 1.0, "EMAIL": 1.0, "FILE_HASH": 1.0, "PHONE": 0.9, "DEVICE_ID": 0.8,
+    "SCREEN_NAME": 0.7, "URL": 0.4, "IP_ADDRESS": 0.3,
+}
+COMMON_FACTOR: Final = 0.1
+NAMES: Final[dict[str, tuple[str, str]]] = {
+    "ESP_ACCOUNT": ("ESP account", "ESP accounts"), "EMAIL": ("e-mail address", "e-mail addresses"),
+    "FILE_HASH": ("file hash (the same file)", "file hashes (the same files)"),
+    "PHONE": ("phone number", "phone numbers"), "DEVICE_ID": ("device id", "device ids"),
+    "SCREEN_NAME": ("screen name", "screen names"), "URL": ("URL", "URLs"),
+    "IP_ADDRESS": ("IP address", "IP addresses"),
+}
+
+CROSS_REFERENCES: Final = (
+    "MATCH (origin:Report {id: $id})-[:MENTIONS]->(i:Identifier)"
+    " WITH DISTINCT i, COUNT { (i)<-[:MENTIONS]-(:Report) } AS mentions"
+    " WITH i, mentions > $threshold AS common"
+    " WHERE $includeCommon OR NOT common"
+    " MATCH (i)<-[:MENTIONS]-(r:Report) WHERE r.id <> $id AND " + VISIBLE_REPORT
+    + " WITH r, i, common"
+    " WITH r, collect(DISTINCT {identifier: i {.id, .kind, .value, .scope}, common: common})"
+    " AS shared"
+    " RETURN " + REPORT_FIELDS + " AS report, shared"
+)
+
+COMMON_BY_IDS: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (i:Identifier {id: id})
+RETURN id, COUNT { (i)<-[:MENTIONS]-(:Report) } > $threshold AS common
+"""
+
+
+def score(shared: list[dict[str, Any]]) -> float:
+    total = sum(WEIGHTS.get(s["identifier"]["kind"], 0.5)
+                * (COMMON_FACTOR if s["common"] else 1.0) for s in shared)
+    return round(total, 3)
+
+
+def explanation(shared: list[dict[str, Any]]) -> str:
+    """'Shares 1 e-mail address and 2 file hashes (the same files); common: 1 IP address.'"""
+    def phrase(items: list[dict[str, Any]]) -> str:
+        counts: dict[str, int] = {}
+        for item in items:
+            kind = item["identifier"]["kind"]
+            counts[kind] = counts.get(kind, 0) + 1
+        parts = [f"{n} {NAMES.get(k, (k, k))[0 if n == 1 else 1]}"
+                 for k, n in sorted(counts.items(), key=lambda kv: (-WEIGHTS.get(kv[0], 0), kv[0]))]
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    distinctive = [s for s in shared if not s["common"]]
+    common = [s for s in shared if s["common"]]
+    text = f"Shares {phrase(distinctive)}" if distinctive else "Shares only common identifiers"
+    if common:
+        text += f"; common: {phrase(common)}"
+    return text + "."
+
+
+async def _tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [dict(record) for record in await run(tx, CROSS_REFERENCES, **params)]
+    for row in rows:
+        row["score"] = score(row["shared"])
+        row["explanation"] = explanation(row["shared"])
+    return rows
+
+
+async def cross_references(db: Database, report_id: int, *, scope: dict[str, Any],
+                           threshold: int, include_common: bool,
+                           first: int) -> list[dict[str, Any]]:
+    """The ``first`` best-scoring visible reports sharing identifiers with ``report_id``."""
+    rows = await db.read(_tx, {"id": report_id, "scope": scope, "threshold": threshold,
+                               "includeCommon": include_common})
+    rows.sort(key=lambda row: (-row["score"], row["report"]["id"]))
+    return rows[:first]
