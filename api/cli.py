@@ -17,6 +17,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -142,6 +143,39 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result["ok"] else 4
 
 
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """One table per dimension (and incident type by month), as CSV or JSON files."""
+    import csv
+
+    from graph.statistics import DIMENSIONS, Table, statistics
+
+    tables: list[tuple[str, list[str]]] = [(d.lower(), [d]) for d in DIMENSIONS]
+    tables.append(("incident_type_by_month", ["INCIDENT_TYPE", "MONTH"]))
+
+    async def work(db: Database) -> list[tuple[str, Table]]:
+        return [(name, await statistics(db, args.year, dims, settings.statistics_threshold))
+                for name, dims in tables]
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in _with_db(settings, work):
+        path = out / f"{args.year}-{name}.{args.format}"
+        if args.format == "json":
+            path.write_text(json.dumps({"year": args.year, "dimensions": table.dimensions,
+                                        "total": table.published_total,
+                                        "threshold": table.threshold,
+                                        "cells": table.as_rows()}, indent=2))
+        else:
+            with path.open("w", newline="") as handle:
+                writer = csv.DictWriter(handle, [*table.dimensions, "count", "suppressed"])
+                writer.writeheader()
+                writer.writerows(table.as_rows())
+        written.append(str(path))
+    print(json.dumps({"written": written}))
+    return 0
+
+
 def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
     from graph.reporters import register_reporter
 
@@ -222,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     agency_create.add_argument("--sees-all", action="store_true",
                                help="the agency sees every referred report")
     agency_create.set_defaults(handler=cmd_agency)
+
+    publish = commands.add_parser("publish", help="write the public statistics tables")
+    publish.add_argument("--year", type=int, required=True)
+    publish.add_argument("--format", choices=["csv", "json"], default="csv")
+    publish.add_argument("--out", required=True, help="folder for the tables")
+    publish.set_defaults(handler=cmd_publish)
 
     audit = commands.add_parser("audit", help="the audit trail")
     audit_actions = audit.add_subparsers(dest="action", required=True)

@@ -57,6 +57,7 @@ class Settings:
     mutations_per_minute: int
     expensive_per_minute: int
     common_identifier_reports: int
+    statistics_threshold: int
 
     @property
     def production(self) -> bool:
@@ -124,6 +125,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mutations_per_minute=_int(env, "TIPGRAPH_RATE_MUTATIONS_PER_MINUTE", 600),
         expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
         common_identifier_reports=_int(env, "TIPGRAPH_COMMON_IDENTIFIER_REPORTS", 50),
+        statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
     )
 
 

@@ -35,6 +35,8 @@ from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
 from resolvers.reports.types import Report, ReportConnection
+from resolvers.statistics.resolvers import statistics
+from resolvers.statistics.types import StatisticsTable
 
 
 @strawberry.type
@@ -47,6 +49,11 @@ class Query:
         description=("The triage queue of reports you may see: filtered, ordered (default: "
                      "priority, P1 first, then oldest submission first), with stable cursors "
                      "and totalCount. `first` is capped."))
+    statistics: StatisticsTable = strawberry.field(
+        resolver=statistics,
+        description=("Published counts of submitted reports for a year, by dimensions. No "
+                     "token needed. Cells under the threshold are suppressed, and so are the "
+                     "cells that would reveal them."))
     audit_events: AuditEventConnection = strawberry.field(
         resolver=audit_events,
         description="The audit trail, newest first. Auditors only (audit:read).")

@@ -1,0 +1,1 @@
+"""Published statistics (no token needed)."""

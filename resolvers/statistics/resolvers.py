@@ -1,0 +1,39 @@
+"""statistics: public, counted in the graph, suppressed in graph.statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from strawberry.types import Info
+
+from graph import statistics as service
+from graph.errors import BadInput
+from resolvers.context import Context
+from resolvers.statistics.types import (
+    StatisticCell,
+    StatisticDimension,
+    StatisticKey,
+    StatisticsTable,
+)
+
+
+async def statistics(info: Info[Context, None], year: int,
+                     by: list[StatisticDimension]) -> StatisticsTable:
+    if not 2000 <= year <= datetime.now(UTC).year:
+        raise BadInput("year must be between 2000 and this year", field="year")
+    if not by or len(by) > 3:
+        raise BadInput("by takes 1 to 3 dimensions", field="by")
+    request = info.context.request
+    who = info.context.principal.subject if info.context.principal else (
+        request.client.host if request.client else "anonymous")
+    info.context.services.limiter.check("expensive", who)
+    table = await service.statistics(info.context.services.db, year, [d.value for d in by],
+                                     info.context.services.settings.statistics_threshold)
+    dimensions = [StatisticDimension(d) for d in table.dimensions]
+    return StatisticsTable(
+        year=year, dimensions=dimensions, total=table.published_total,
+        threshold=table.threshold,
+        cells=[StatisticCell(keys=[StatisticKey(dimension=d, value=v)
+                                   for d, v in zip(dimensions, cell.keys, strict=True)],
+                             count=None if cell.suppressed else cell.count,
+                             suppressed=cell.suppressed) for cell in table.cells])
