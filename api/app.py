@@ -7,6 +7,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -29,6 +30,8 @@ from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
 from graph.db import Database, open_driver, start_counting
+from graph.enrichment import EnrichmentWorker
+from graph.geo import geo_provider
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.migrations import Migrator
@@ -44,6 +47,7 @@ class AppState:
     services: Services
     metrics: Metrics
     migrator: Migrator
+    worker: EnrichmentWorker
 
 
 class _BodyTooLarge(Exception):
@@ -130,8 +134,10 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
                                   settings.neo4j_password), settings.neo4j_database)
+        worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
+                                  settings.common_identifier_reports)
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings))
+                               intake_limits(settings), on_finished=worker.wake.set)
         app.state.tipgraph = AppState(
             services=Services(
                 settings=settings, db=db, intake=intake, reporters=RegisteredReporters(db),
@@ -142,10 +148,16 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             ),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
+            worker=worker,
         )
+        running = asyncio.create_task(worker.run_forever()) if settings.enrichment_worker else None
         try:
             yield
         finally:
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
             await db.close()
 
     async def healthz(request: Request) -> Response:

@@ -58,6 +58,8 @@ class Settings:
     expensive_per_minute: int
     common_identifier_reports: int
     statistics_threshold: int
+    geoip_db: Path | None
+    enrichment_worker: bool
 
     @property
     def production(self) -> bool:
@@ -126,6 +128,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
         common_identifier_reports=_int(env, "TIPGRAPH_COMMON_IDENTIFIER_REPORTS", 50),
         statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
+        geoip_db=_path(env, "TIPGRAPH_GEOIP_DB"),
+        enrichment_worker=env.get("TIPGRAPH_ENRICHMENT_WORKER", "true").lower() != "false",
     )
 
 

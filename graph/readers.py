@@ -29,6 +29,13 @@ async def keyed(db: Database, query: LiteralString, column: str, ids: Sequence[A
     return await db.read(_keyed_tx, query, column, ids, params)
 
 
+async def keyed_lists(db: Database, query: LiteralString, column: str, ids: Sequence[Any],
+                      **params: Any) -> list[list[Any]]:
+    """Like :func:`keyed` for list columns: missing keys and null items drop out."""
+    return [[item for item in value or [] if item is not None]
+            for value in await keyed(db, query, column, ids, **params)]
+
+
 async def reports_by_ids(db: Database, ids: Sequence[int],
                          scope: dict[str, Any]) -> list[dict[str, Any] | None]:
     return await keyed(db, q.REPORTS_BY_IDS, "report", ids, scope=scope)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from graph.enrichment import ENQUEUE
 from graph.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT
 
 REPORT_FIELDS: Final = "r {.*, status: " + EFFECTIVE_STATUS + "}"
@@ -108,7 +109,8 @@ CREATE_REPORT: Final = (
     "MATCH (e:Reporter {id: $reporterId})"
     " CREATE (e)-[:SUBMITTED]->(r:Report) SET r = $props"
     " WITH r" + MENTIONS_SUBQUERY + FILES_SUBQUERY
-    + " RETURN " + REPORT_FIELDS + " AS report"
+    + " CALL (r) { WITH r WHERE r.status = 'SUBMITTED' " + ENQUEUE + " }"
+    " RETURN " + REPORT_FIELDS + " AS report"
 )
 
 REPORT_BY_IDEMPOTENCY_KEY: Final = (
@@ -139,7 +141,8 @@ FINISH_REPORT: Final = (
     " SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now,"
     " r.preserveUntil = $preserveUntil"
     " REMOVE r.expiresAt"
-    " RETURN " + REPORT_FIELDS + " AS report"
+    " WITH r " + ENQUEUE
+    + " RETURN " + REPORT_FIELDS + " AS report"
 )
 
 CANCEL_REPORT: Final = (

@@ -22,7 +22,7 @@ from authz.principal import ANONYMOUS_SCOPE, Principal
 from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
 from authz.tokens import TokenVerifier
-from graph import agencies, crossrefs, readers
+from graph import agencies, crossrefs, enrichment, readers
 from graph.db import Database
 from graph.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.intake.service import IntakeService
@@ -68,6 +68,10 @@ class Loaders:
     notes_by_report_id: DataLoader[int, list[Node]]
     events_by_report_id: DataLoader[int, list[Node]]
     common_by_identifier_id: DataLoader[str, bool]
+    enrichment_by_report_id: DataLoader[int, Node | None]
+    jurisdictions_by_report_id: DataLoader[int, list[Node]]
+    suggestion_by_report_id: DataLoader[int, Node | None]
+    suggested_agencies_by_report_id: DataLoader[int, list[str]]
 
     @classmethod
     def for_request(cls, db: Database, scope: dict[str, Any], touched: set[int],
@@ -98,6 +102,16 @@ class Loaders:
             events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
             common_by_identifier_id=_loader(partial(readers.keyed, db, crossrefs.COMMON_BY_IDS,
                                                     "common", threshold=common_threshold)),
+            enrichment_by_report_id=_loader(partial(readers.keyed, db,
+                                                    enrichment.JOBS_BY_REPORT_IDS, "job")),
+            jurisdictions_by_report_id=_loader(partial(
+                readers.keyed_lists, db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
+                "jurisdictions")),
+            suggestion_by_report_id=_loader(partial(
+                readers.keyed, db, enrichment.SUGGESTIONS_BY_REPORT_IDS, "suggestion")),
+            suggested_agencies_by_report_id=_loader(partial(
+                readers.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
+                "agencies")),
         )
 
 

@@ -43,7 +43,9 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings:
     env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir),
-           "TIPGRAPH_REVOCATION_TTL_SECONDS": "1", **overrides}
+           "TIPGRAPH_REVOCATION_TTL_SECONDS": "1",
+           # tests run enrichment themselves (worker.run_due()), so results are deterministic
+           "TIPGRAPH_ENRICHMENT_WORKER": "false", **overrides}
     return load_settings(env)
 
 

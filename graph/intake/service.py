@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -121,11 +121,12 @@ def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan
 
 class IntakeService:
     def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
-                 limits: Limits) -> None:
+                 limits: Limits, on_finished: Callable[[], None] | None = None) -> None:
         self.db = db
         self.report_ids = report_ids
         self.file_ids = file_ids
         self.limits = limits
+        self.on_finished = on_finished  # e.g. wakes the enrichment worker
 
     # -- open / submit -----------------------------------------------------------------------
 
@@ -178,6 +179,8 @@ class IntakeService:
             return replay
         if created is None:
             raise Forbidden(f"ESP {reporter_id!r} is not registered")
+        if finish and self.on_finished is not None:
+            self.on_finished()
         return created
 
     @staticmethod
@@ -204,7 +207,10 @@ class IntakeService:
         return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
 
     async def finish_report(self, reporter_id: str, report_id: int) -> Node:
-        return await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
+        report = await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
+        if self.on_finished is not None:
+            self.on_finished()
+        return report
 
     async def cancel_report(self, reporter_id: str, report_id: int) -> Node:
         return await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))

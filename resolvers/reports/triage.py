@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
-from graph import notes, triage
+from graph import enrichment, notes, triage
 from graph.errors import BadInput, NotFound
 from resolvers.context import Context
 from resolvers.enums import Disposition, Priority
@@ -70,6 +70,20 @@ class DispositionMutations:
                                                basis=basis, by=principal.subject,
                                                scope=principal.row_scope())
         return await _fresh(info, report_id)
+
+
+    @strawberry.mutation(description=(
+        "Set a report's jurisdiction as an analyst (basis ANALYST_OVERRIDE), beside the "
+        "computed ones. Requires report:triage."))
+    async def set_report_jurisdiction(self, info: Info[Context, None], report_id: strawberry.ID,
+                                      code: str, reason: str) -> Report:
+        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
+        info.context.mutating(principal)
+        key = parse_report_id(report_id, "reportId")
+        report = await _fresh(info, key)  # NOT_FOUND before anything is written
+        await enrichment.override_jurisdiction(info.context.services.db, key, code,
+                                               reason=reason, by=principal.subject)
+        return report
 
 
 async def _fresh(info: Info[Context, None], report_id: int) -> Report:

@@ -46,7 +46,7 @@ from resolvers.reports.parts import (
 if TYPE_CHECKING:
     from resolvers.identifiers.types import Identifier
 
-from resolvers.agencies.types import Referral
+from resolvers.agencies.types import Agency, Jurisdiction, Referral
 
 T = TypeVar("T")
 
@@ -405,6 +405,44 @@ class Report:
                                score=row["score"], explanation=row["explanation"])
                 for row in rows]
 
+    @strawberry.field(description="Enrichment of a finished report (null while it is open).")
+    async def enrichment(self, info: Info[Context, None]) -> Enrichment | None:
+        job = await info.context.loaders.enrichment_by_report_id.load(self.node["id"])
+        if not job:
+            return None
+        return Enrichment(status=job["status"], computed_at=native(job.get("computedAt")),
+                          attempts=job.get("attempts") or 0, error=job.get("error"))
+
+    @strawberry.field(description="The report's jurisdictions, most certain first, each with "
+                                  "its basis and provenance.")
+    async def jurisdictions(self, info: Info[Context, None]) -> list[ReportJurisdiction]:
+        rows = await info.context.loaders.jurisdictions_by_report_id.load(self.node["id"])
+        return [ReportJurisdiction(code=r["code"], name=r["name"], basis=r["basis"],
+                                   source=r["source"], by=r["by"], at=_required(r["at"]),
+                                   confidence=r.get("confidence"), reason=r.get("reason"))
+                for r in rows]
+
+    @strawberry.field(description=(
+        "The AUTOMATED priority suggestion from escalation, annotations and links. Analysts "
+        "set the priority; this never changes it."))
+    async def suggested_priority(self, info: Info[Context, None]) -> SuggestedPriority | None:
+        row = await info.context.loaders.suggestion_by_report_id.load(self.node["id"])
+        if not row:
+            return None
+        return SuggestedPriority(priority=Priority[row["label"]], basis=row["basis"],
+                                 source=row["source"], by=row["by"], at=_required(row["at"]))
+
+    @strawberry.field(description=(
+        "Agencies whose coverage includes the report's jurisdictions (exact first, then the "
+        "state's country). For analysts routing a referral."))
+    async def suggested_agencies(self, info: Info[Context, None]) -> list[Agency] | None:
+        principal = info.context.principal
+        if principal is None or principal.role is not Role.ANALYST:
+            return None
+        ids = await info.context.loaders.suggested_agencies_by_report_id.load(self.node["id"])
+        nodes = await info.context.loaders.agencies_by_id.load_many(ids)
+        return [Agency(node=node) for node in nodes if node]
+
     @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])],
                       description="Analysts' notes, oldest first. Analysts only.")
     async def notes(self, info: Info[Context, None]) -> list[Note] | None:
@@ -426,6 +464,41 @@ class HistoryEntry:
     before: str | None = None
     after: str | None = None
     file_id: strawberry.ID | None = None
+
+
+@strawberry.type(description="Where enrichment of a finished report stands.")
+class Enrichment:
+    status: str = strawberry.field(description="PENDING, RUNNING, RETRY or DONE.")
+    computed_at: datetime | None
+    attempts: int
+    error: str | None
+
+
+@strawberry.type(description=(
+    "A jurisdiction of the report and why: basis GEOLOCATION, ESP_ESTIMATED_LOCATION or "
+    "ANALYST_OVERRIDE, with who said so, when and how sure."))
+class ReportJurisdiction:
+    code: strawberry.Private[str]
+    name: strawberry.Private[str]
+    basis: str
+    source: str
+    by: str
+    at: datetime
+    confidence: float | None
+    reason: str | None
+
+    @strawberry.field
+    def jurisdiction(self) -> Jurisdiction:
+        return Jurisdiction(code=self.code, name=self.name)
+
+
+@strawberry.type(description="The automated suggestion; it never overrides an analyst.")
+class SuggestedPriority:
+    priority: Priority
+    basis: str
+    source: str
+    by: str
+    at: datetime
 
 
 @strawberry.type(description="An analyst's note on a report.")
