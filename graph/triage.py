@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
@@ -27,22 +27,18 @@ LOCK_VISIBLE_REPORT: Final = (
     " RETURN r.status AS status, r.priority AS priority, r.disposition AS disposition"
 )
 
-# `$field` is one of two fixed property names, chosen by code, never by a client.
-SET_PRIORITY: Final = """
-MATCH (r:Report {id: $reportId})
-SET r.priority = $value, r.modifiedAt = $at
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'PRIORITY', at: $at, by: $by,
-                                       source: 'ANALYST', reason: $reason, before: $before,
-                                       after: $after})
-"""
+def _decision(field: LiteralString, kind: LiteralString) -> LiteralString:
+    """Set one analyst decision on a report and record it in the history."""
+    return (
+        "MATCH (r:Report {id: $reportId})"
+        " SET r." + field + " = $value, r.modifiedAt = $at"
+        " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: '" + kind + "', at: $at,"
+        " by: $by, source: 'ANALYST', reason: $reason, before: $before, after: $after})"
+    )
 
-SET_DISPOSITION: Final = """
-MATCH (r:Report {id: $reportId})
-SET r.disposition = $value, r.modifiedAt = $at
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'DISPOSITION', at: $at, by: $by,
-                                       source: 'ANALYST', reason: $reason, before: $before,
-                                       after: $after})
-"""
+
+SET_PRIORITY: Final = _decision("priority", "PRIORITY")
+SET_DISPOSITION: Final = _decision("disposition", "DISPOSITION")
 
 CLASSIFY_FILE: Final = (
     "MATCH (r:Report)-[:HAS_FILE]->(f:File {id: $fileId}) WHERE " + VISIBLE_REPORT
@@ -80,11 +76,12 @@ async def _lock_submitted(tx: AsyncManagedTransaction, report_id: int,
     return state
 
 
-async def _priority_tx(tx: AsyncManagedTransaction, report_id: int, value: str | None,
-                       reason: str, by: str, scope: dict[str, Any]) -> None:
+async def _decide_tx(tx: AsyncManagedTransaction, statement: LiteralString, field: str,
+                     unset: str, report_id: int, value: str | None, reason: str, by: str,
+                     scope: dict[str, Any]) -> None:
     state = await _lock_submitted(tx, report_id, scope)
-    await run(tx, SET_PRIORITY, reportId=report_id, value=value, at=datetime.now(UTC), by=by,
-              reason=reason, before=state["priority"] or "UNSET", after=value or "UNSET",
+    await run(tx, statement, reportId=report_id, value=value, at=datetime.now(UTC), by=by,
+              reason=reason, before=state[field] or unset, after=value or unset,
               eventId=str(uuid.uuid4()))
 
 
@@ -94,22 +91,16 @@ async def set_priority(db: Database, report_id: int, priority: str, *, reason: s
     if priority not in (*PRIORITIES, "UNSET"):
         raise BadInput("priority is P1, P2, P3 or UNSET", field="priority")
     value = None if priority == "UNSET" else priority
-    await db.write(_priority_tx, report_id, value, _reason(reason), by, scope)
-
-
-async def _disposition_tx(tx: AsyncManagedTransaction, report_id: int, value: str, reason: str,
-                          by: str, scope: dict[str, Any]) -> None:
-    state = await _lock_submitted(tx, report_id, scope)
-    await run(tx, SET_DISPOSITION, reportId=report_id, value=value, at=datetime.now(UTC),
-              by=by, reason=reason, before=state["disposition"] or "PENDING", after=value,
-              eventId=str(uuid.uuid4()))
+    await db.write(_decide_tx, SET_PRIORITY, "priority", "UNSET", report_id, value,
+                   _reason(reason), by, scope)
 
 
 async def set_disposition(db: Database, report_id: int, disposition: str, *, reason: str,
                           by: str, scope: dict[str, Any]) -> None:
     if disposition not in DISPOSITIONS:
         raise BadInput("disposition is REFERRAL or INFORMATIONAL", field="disposition")
-    await db.write(_disposition_tx, report_id, disposition, _reason(reason), by, scope)
+    await db.write(_decide_tx, SET_DISPOSITION, "disposition", "PENDING", report_id,
+                   disposition, _reason(reason), by, scope)
 
 
 async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from authz.principal import Principal
 from authz.roles import Role, Scope
 from graph import enrichment, notes, triage
 from graph.errors import BadInput, NotFound
@@ -19,9 +20,7 @@ class TriageMutations:
     @strawberry.mutation(description="Add a note to a report. Analysts only (report:triage).")
     async def add_note(self, info: Info[Context, None], report_id: strawberry.ID,
                        text: str) -> Note:
-        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
-        info.context.mutating(principal)
-        key = parse_report_id(report_id, "reportId")
+        principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         row = await notes.add_note(info.context.services.db, key, text, by=principal.subject,
                                    scope=principal.row_scope())
         info.context.touched_reports.add(key)
@@ -36,9 +35,7 @@ class DispositionMutations:
         "with who, when and why. Requires report:triage."))
     async def set_priority(self, info: Info[Context, None], report_id: strawberry.ID,
                            priority: Priority, reason: str) -> Report:
-        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
-        info.context.mutating(principal)
-        key = parse_report_id(report_id, "reportId")
+        principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
                                   by=principal.subject, scope=principal.row_scope())
         return await _fresh(info, key)
@@ -48,9 +45,7 @@ class DispositionMutations:
         "with who, when and why. Requires report:refer."))
     async def set_disposition(self, info: Info[Context, None], report_id: strawberry.ID,
                               disposition: Disposition, reason: str) -> Report:
-        principal = info.context.require(Scope.REPORT_REFER, Role.ANALYST)
-        info.context.mutating(principal)
-        key = parse_report_id(report_id, "reportId")
+        principal, key = _analyst(info, Scope.REPORT_REFER, report_id, "reportId")
         if disposition is Disposition.PENDING:
             raise BadInput("a disposition is REFERRAL or INFORMATIONAL", field="disposition")
         await triage.set_disposition(info.context.services.db, key, disposition.value,
@@ -63,9 +58,7 @@ class DispositionMutations:
         "beside the ESP's, never replacing it. Requires report:triage."))
     async def classify_file(self, info: Info[Context, None], file_id: strawberry.ID,
                             label: str, basis: str) -> Report:
-        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
-        info.context.mutating(principal)
-        key = parse_report_id(file_id, "fileId")
+        principal, key = _analyst(info, Scope.REPORT_TRIAGE, file_id, "fileId")
         report_id = await triage.classify_file(info.context.services.db, key, label,
                                                basis=basis, by=principal.subject,
                                                scope=principal.row_scope())
@@ -77,13 +70,19 @@ class DispositionMutations:
         "computed ones. Requires report:triage."))
     async def set_report_jurisdiction(self, info: Info[Context, None], report_id: strawberry.ID,
                                       code: str, reason: str) -> Report:
-        principal = info.context.require(Scope.REPORT_TRIAGE, Role.ANALYST)
-        info.context.mutating(principal)
-        key = parse_report_id(report_id, "reportId")
+        principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         report = await _fresh(info, key)  # NOT_FOUND before anything is written
         await enrichment.override_jurisdiction(info.context.services.db, key, code,
                                                reason=reason, by=principal.subject)
         return report
+
+
+def _analyst(info: Info[Context, None], scope: Scope, target: strawberry.ID,
+             field: str) -> tuple[Principal, int]:
+    """The calling analyst (holding ``scope``, within its mutation rate) and the target id."""
+    principal = info.context.require(scope, Role.ANALYST)
+    info.context.mutating(principal)
+    return principal, parse_report_id(target, field)
 
 
 async def _fresh(info: Info[Context, None], report_id: int) -> Report:
