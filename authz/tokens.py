@@ -8,7 +8,7 @@ Example::
 
     keys = load_keys(settings)
     token = mint_token(keys, settings, role=Role.ESP, esp_id="example-esp")
-    principal = TokenVerifier(keys, settings).verify(token)
+    principal = await TokenVerifier(keys, settings).verify(token)
 """
 
 from __future__ import annotations
