@@ -164,6 +164,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
         if args.format == "json":
             path.write_text(json.dumps({"year": args.year, "dimensions": table.dimensions,
                                         "total": table.published_total,
+                                        "incidents": table.published_incidents,
                                         "threshold": table.threshold,
                                         "cells": table.as_rows()}, indent=2))
         else:

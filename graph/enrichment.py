@@ -94,6 +94,20 @@ CALL (r) {
 CREATE (r)-[:LABELLED]->(:Classification {id: $suggestionId, kind: 'SUGGESTED_PRIORITY',
   label: $priority, source: 'AUTOMATED', by: $by, at: $now, basis: $basis})
 WITH r
+CALL (r) {
+  // Viral content: files annotated VIRAL or POTENTIAL_MEME (and every ESP-batched report's
+  // file) join the bundle of their first hash. MERGE under a unique id: one bundle per hash.
+  MATCH (r)-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
+  WHERE r.batchReason IS NOT NULL OR any(a IN f.annotations WHERE a IN ['VIRAL', 'POTENTIAL_MEME'])
+  WITH r, h ORDER BY h.key LIMIT 1
+  MERGE (b:Bundle {id: h.id})
+    ON CREATE SET b.hashKey = h.key, b.firstSeen = r.finishedAt, b.lastSeen = r.finishedAt
+  SET b.firstSeen = CASE WHEN r.finishedAt < b.firstSeen THEN r.finishedAt ELSE b.firstSeen END,
+      b.lastSeen = CASE WHEN r.finishedAt > b.lastSeen THEN r.finishedAt ELSE b.lastSeen END,
+      r.bundleId = b.id
+  MERGE (r)-[:IN_BUNDLE]->(b)
+}
+WITH r
 MATCH (job:EnrichmentJob {reportId: r.id})
 SET job.status = 'DONE', job.computedAt = $now, job.error = null
 """
@@ -289,4 +303,13 @@ OPTIONAL MATCH (a:Agency)-[:COVERS]->(c:Jurisdiction) WHERE c.code IN [j.code, j
 WITH id, a, max(CASE WHEN c.code = j.code THEN 2 ELSE 1 END) AS fit
 WITH id, a, fit ORDER BY fit DESC, a.id
 RETURN id, [x IN collect(a.id) WHERE x IS NOT NULL] AS agencies
+"""
+
+BUNDLES_BY_IDS: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (b:Bundle {id: id})
+OPTIONAL MATCH (h:Identifier {key: b.hashKey})
+RETURN id, CASE WHEN b IS NULL THEN null ELSE b {.id, .firstSeen, .lastSeen,
+  hash: h {.id, .kind, .value, .scope}, reportCount: COUNT { (b)<-[:IN_BUNDLE]-(:Report) }} END
+  AS bundle
 """

@@ -50,6 +50,11 @@ FILTER: Final = (
     " AND ($identifierKey IS NULL OR EXISTS {"
     " MATCH (r)-[:MENTIONS]->(:Identifier {key: $identifierKey}) })"
     " AND ($bundled IS NULL OR (r.bundleId IS NOT NULL) = $bundled)"
+    # collapsed: one report per bundle stands for it (the first submitted)
+    " AND (NOT $collapse OR r.bundleId IS NULL OR NOT EXISTS {"
+    " MATCH (other:Report {bundleId: r.bundleId})"
+    " WHERE other.finishedAt < r.finishedAt"
+    " OR (other.finishedAt = r.finishedAt AND other.id < r.id) })"
 )
 
 
@@ -67,6 +72,7 @@ class QueueFilter:
     jurisdictions: list[str] | None = None
     identifier_key: str | None = None
     bundled: bool | None = None
+    collapse_bundles: bool = False
 
     def params(self) -> dict[str, Any]:
         return {"statuses": self.statuses, "incidentTypes": self.incident_types,
@@ -75,7 +81,7 @@ class QueueFilter:
                 "submittedAfter": self.submitted_after,
                 "submittedBefore": self.submitted_before, "escalated": self.escalated,
                 "jurisdictions": self.jurisdictions, "identifierKey": self.identifier_key,
-                "bundled": self.bundled}
+                "bundled": self.bundled, "collapse": self.collapse_bundles}
 
 
 @dataclass(frozen=True, slots=True)

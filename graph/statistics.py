@@ -54,11 +54,17 @@ class Table:
     total: int
     threshold: int
     cells: list[Cell] = field(default_factory=list)
+    incidents: int = 0
 
     @property
     def published_total(self) -> int | None:
         """The grand total, unless it is itself a small cell."""
         return self.total if self.total >= self.threshold else None
+
+    @property
+    def published_incidents(self) -> int | None:
+        """Incidents: a bundle of viral reports counts once."""
+        return self.incidents if self.incidents >= self.threshold else None
 
     def as_rows(self) -> list[dict[str, Any]]:
         return [{**dict(zip(self.dimensions, c.keys, strict=True)),
@@ -95,6 +101,19 @@ def suppress(cells: list[Cell], threshold: int, dimensions: int) -> list[Cell]:
     return cells
 
 
+INCIDENTS: Final = """
+MATCH (r:Report {status: 'SUBMITTED'})
+WHERE r.finishedAt >= $start AND r.finishedAt < $end
+RETURN count(DISTINCT coalesce(r.bundleId, 'report-' + toString(r.id))) AS incidents
+"""
+
+
+async def _incidents_tx(tx: AsyncManagedTransaction, start: datetime, end: datetime) -> int:
+    records = await run(tx, INCIDENTS, start=start, end=end)
+    incidents: int = records[0]["incidents"]
+    return incidents
+
+
 async def _rows_tx(tx: AsyncManagedTransaction, start: datetime,
                    end: datetime) -> list[dict[str, Any]]:
     return [dict(record) for record in await run(tx, REPORT_ROWS, start=start, end=end)]
@@ -111,5 +130,7 @@ async def statistics(db: Database, year: int, dimensions: Sequence[str],
     for row in rows:
         counts[tuple(str(row[d]) for d in wanted)] += row["n"]
     cells = [Cell(keys=k, count=n) for k, n in sorted(counts.items())]
+    incidents = await db.read(_incidents_tx, datetime(year, 1, 1, tzinfo=UTC),
+                              datetime(year + 1, 1, 1, tzinfo=UTC))
     return Table(year=year, dimensions=wanted, total=sum(counts.values()), threshold=threshold,
-                 cells=suppress(cells, threshold, len(wanted)))
+                 cells=suppress(cells, threshold, len(wanted)), incidents=incidents)

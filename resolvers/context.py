@@ -72,6 +72,7 @@ class Loaders:
     jurisdictions_by_report_id: DataLoader[int, list[Node]]
     suggestion_by_report_id: DataLoader[int, Node | None]
     suggested_agencies_by_report_id: DataLoader[int, list[str]]
+    bundles_by_id: DataLoader[str, Node | None]
 
     @classmethod
     def for_request(cls, db: Database, scope: dict[str, Any], touched: set[int],
@@ -112,6 +113,8 @@ class Loaders:
             suggested_agencies_by_report_id=_loader(partial(
                 readers.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
                 "agencies")),
+            bundles_by_id=_loader(partial(readers.keyed, db, enrichment.BUNDLES_BY_IDS,
+                                          "bundle")),
         )
 
 

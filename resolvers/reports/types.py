@@ -405,6 +405,16 @@ class Report:
                                score=row["score"], explanation=row["explanation"])
                 for row in rows]
 
+    @strawberry.field(description="The viral-content bundle this report belongs to, if any.")
+    async def bundle(self, info: Info[Context, None]) -> Bundle | None:
+        bundle_id = self.node.get("bundleId")
+        row = await info.context.loaders.bundles_by_id.load(bundle_id) if bundle_id else None
+        if not row:
+            return None
+        return Bundle(id=strawberry.ID(row["id"]), report_count=row["reportCount"],
+                      first_seen=native(row.get("firstSeen")),
+                      last_seen=native(row.get("lastSeen")), hash_node=row["hash"])
+
     @strawberry.field(description="Enrichment of a finished report (null while it is open).")
     async def enrichment(self, info: Info[Context, None]) -> Enrichment | None:
         job = await info.context.loaders.enrichment_by_report_id.load(self.node["id"])
@@ -464,6 +474,23 @@ class HistoryEntry:
     before: str | None = None
     after: str | None = None
     file_id: strawberry.ID | None = None
+
+
+@strawberry.type(description=(
+    "Reports whose files share a hash marked viral or potential meme (or ESP-batched reports): "
+    "one incident, many reports."))
+class Bundle:
+    id: strawberry.ID
+    report_count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    hash_node: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def hash(self) -> Annotated[Identifier, strawberry.lazy("resolvers.identifiers.types")]:
+        from resolvers.identifiers.types import Identifier
+
+        return Identifier(node=self.hash_node)
 
 
 @strawberry.type(description="Where enrichment of a finished report stands.")
@@ -564,6 +591,8 @@ class ReportFilter:
     identifier: IdentifierRef | None = strawberry.field(
         default=None, description="Reports that mention this identifier.")
     bundled: bool | None = None
+    collapse_bundles: bool = strawberry.field(default=False, description=(
+        "Show one report per bundle (its first), so viral content takes one line."))
 
 
 @strawberry.enum(description="What the queue can be ordered by.")

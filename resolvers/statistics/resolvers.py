@@ -32,6 +32,7 @@ async def statistics(info: Info[Context, None], year: int,
     dimensions = [StatisticDimension(d) for d in table.dimensions]
     return StatisticsTable(
         year=year, dimensions=dimensions, total=table.published_total,
+        incidents=table.published_incidents,
         threshold=table.threshold,
         cells=[StatisticCell(keys=[StatisticKey(dimension=d, value=v)
                                    for d, v in zip(dimensions, cell.keys, strict=True)],

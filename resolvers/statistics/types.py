@@ -35,5 +35,8 @@ class StatisticsTable:
     year: int
     dimensions: list[StatisticDimension]
     total: int | None = strawberry.field(description="Null when under the threshold.")
+    incidents: int | None = strawberry.field(description=(
+        "Reports counted as incidents: a bundle of viral reports is one. Null when under the "
+        "threshold."))
     threshold: int
     cells: list[StatisticCell]
