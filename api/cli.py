@@ -177,6 +177,18 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from graph.retention import run_retention
+
+    async def work(db: Database) -> dict[str, int]:
+        return await run_retention(db, now=datetime.now(UTC))
+
+    print(json.dumps({"purged": _with_db(settings, work)}))
+    return 0
+
+
 def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
     from graph.reporters import register_reporter
 
@@ -263,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--format", choices=["csv", "json"], default="csv")
     publish.add_argument("--out", required=True, help="folder for the tables")
     publish.set_defaults(handler=cmd_publish)
+
+    retention = commands.add_parser("retention", help="the preservation policy")
+    retention_actions = retention.add_subparsers(dest="action", required=True)
+    retention_run = retention_actions.add_parser(
+        "run", help="purge file content past preserveUntil, except under legal hold")
+    retention_run.set_defaults(handler=cmd_retention)
 
     audit = commands.add_parser("audit", help="the audit trail")
     audit_actions = audit.add_subparsers(dest="action", required=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import UTC, datetime
+
 import strawberry
 from strawberry.types import Info
 
 from authz.principal import Principal
 from authz.roles import Role, Scope
-from graph import enrichment, notes, triage
+from graph import enrichment, notes, retention, triage
 from graph.errors import BadInput, NotFound
 from resolvers.context import Context
 from resolvers.enums import Disposition, Priority
@@ -75,6 +78,30 @@ class DispositionMutations:
         await enrichment.override_jurisdiction(info.context.services.db, key, code,
                                                reason=reason, by=principal.subject)
         return report
+
+
+    @strawberry.mutation(description=(
+        "Keep a report's file content past its preservation period (e.g. legal process is "
+        "pending). Requires report:triage."))
+    async def place_legal_hold(self, info: Info[Context, None], report_id: strawberry.ID,
+                               reason: str) -> Report:
+        return await _hold(info, report_id, reason, place=True)
+
+    @strawberry.mutation(description="Release a legal hold. Requires report:triage.")
+    async def release_legal_hold(self, info: Info[Context, None], report_id: strawberry.ID,
+                                 reason: str) -> Report:
+        return await _hold(info, report_id, reason, place=False)
+
+
+async def _hold(info: Info[Context, None], report_id: strawberry.ID, reason: str, *,
+                place: bool) -> Report:
+    principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
+    await retention.legal_hold(info.context.services.db, key, place=place, reason=reason,
+                               by=principal.subject, now=datetime.now(UTC),
+                               scope=principal.row_scope())
+    with contextlib.suppress(KeyError):  # the hold changed the report: read it again
+        info.context.loaders.reports_by_id.clear(key)
+    return await _fresh(info, key)
 
 
 def _analyst(info: Info[Context, None], scope: Scope, target: strawberry.ID,

@@ -405,6 +405,14 @@ class Report:
                                score=row["score"], explanation=row["explanation"])
                 for row in rows]
 
+    @strawberry.field(description="Why the report's file content is kept past preserveUntil.")
+    def legal_hold(self) -> str | None:
+        return self.node.get("legalHold")
+
+    @strawberry.field(description="When retention purged the file content (metadata stays).")
+    def content_purged_at(self) -> datetime | None:
+        return native(self.node.get("contentPurgedAt"))
+
     @strawberry.field(description="The viral-content bundle this report belongs to, if any.")
     async def bundle(self, info: Info[Context, None]) -> Bundle | None:
         bundle_id = self.node.get("bundleId")
