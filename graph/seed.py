@@ -1,7 +1,10 @@
-"""``tipgraph seed demo``: reporters, jurisdictions (every country, US states) and a few hundred
-synthetic reports that share identifiers the way real ones do. Runs once; later runs skip.
+"""``tipgraph seed demo``: reporters, jurisdictions (every country, US states), agencies and a
+few hundred synthetic reports that share identifiers the way real ones do — then the story an
+analyst tells with them: enrichment, priorities, dispositions, referrals, labels and notes.
+Runs once; later runs skip.
 
-Reports go through the intake service, exactly as an ESP's would.
+Reports go through the intake service, exactly as an ESP's would; analyst steps go through the
+same services the API calls, so every one is recorded with its provenance.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
+from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, run
+from graph.enrichment import EnrichmentWorker
+from graph.geo import geo_provider
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.intake.validation import Limits
+from graph.notes import add_note
 from graph.reporters import register_reporter
 from graph.synthetic import ESPS, SyntheticTips
+from graph.triage import classify_file, set_disposition, set_priority
 from graph.vocabulary import countries, us_states
 
 UPSERT_JURISDICTIONS: Final = """
@@ -81,5 +89,62 @@ async def seed_demo(db: Database, limits: Limits, reports: int = 300) -> dict[st
         else:
             await intake.submit_report(esp_id, document, f"demo-{index}")
             counts["submitted"] += 1
+    story = await _analyst_story(db)
     await db.write(_mark_tx, "demo", reports)
-    return {"seeded": True, "jurisdictions": jurisdictions, "reporters": len(ESPS), **counts}
+    return {"seeded": True, "jurisdictions": jurisdictions, "reporters": len(ESPS), **counts,
+            **story}
+
+
+DEMO_AGENCIES: Final = (
+    AgencySpec("icac-ca", "California ICAC Task Force", AgencyKind.ICAC_TASK_FORCE, ("US-CA",)),
+    AgencySpec("icac-ny", "New York ICAC Task Force", AgencyKind.ICAC_TASK_FORCE, ("US-NY",)),
+    AgencySpec("fbi", "Federal partner (sees every referral)", AgencyKind.FEDERAL, ("US",),
+               sees_all=True),
+    AgencySpec("uk-nca", "UK partner agency", AgencyKind.INTERNATIONAL, ("GB",)),
+)
+DEMO_ANALYST: Final = "demo-analyst"
+ALL: Final = {"all": True, "reporterId": None, "agencyId": None}
+
+SUGGESTED: Final = """
+MATCH (r:Report {status: 'SUBMITTED'})-[:LABELLED]->(c:Classification {kind: 'SUGGESTED_PRIORITY'})
+WITH r, c ORDER BY c.label, r.id LIMIT $limit
+OPTIONAL MATCH (r)-[:IN_JURISDICTION]->(j:Jurisdiction)
+OPTIONAL MATCH (a:Agency)-[:COVERS]->(k:Jurisdiction) WHERE k.code IN [j.code, j.country]
+WITH r, c, a ORDER BY a.seesAll
+RETURN r.id AS id, c.label AS suggested, c.basis AS basis, collect(a.id)[0] AS agency,
+       [(r)-[:HAS_FILE]->(f:File) | f.id][0] AS file
+"""
+
+
+async def _suggested_tx(tx: AsyncManagedTransaction, limit: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, SUGGESTED, limit=limit)]
+
+
+async def _analyst_story(db: Database) -> dict[str, int]:
+    """Enrich, then triage like an analyst would: prioritise by the suggestion, decide, refer
+    to the agency covering the report, label a file after viewing it, leave a note."""
+    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
+    while await worker.run_due():
+        pass
+    for spec in DEMO_AGENCIES:
+        await upsert_agency(db, spec)
+    referred = 0
+    for row in await db.read(_suggested_tx, 40):
+        await set_priority(db, row["id"], row["suggested"], reason=f"suggested: {row['basis']}",
+                           by=DEMO_ANALYST, scope=ALL)
+        if row["agency"] and row["suggested"] in ("P1", "P2"):
+            await set_disposition(db, row["id"], "REFERRAL", reason="actionable; located",
+                                  by=DEMO_ANALYST, scope=ALL)
+            await refer_report(db, row["id"], row["agency"], by=DEMO_ANALYST,
+                               reason="reported person located in the agency's area",
+                               scope=ALL)
+            referred += 1
+        else:
+            await set_disposition(db, row["id"], "INFORMATIONAL", reason="no actionable lead",
+                                  by=DEMO_ANALYST, scope=ALL)
+        if row["file"] is not None:
+            await classify_file(db, row["file"], "A1", basis="analyst viewed the file",
+                                by=DEMO_ANALYST, scope=ALL)
+        await add_note(db, row["id"], "Synthetic demo note: reviewed with cross-references.",
+                       by=DEMO_ANALYST, scope=ALL)
+    return {"triaged": 40, "referred": referred, "agencies": len(DEMO_AGENCIES)}

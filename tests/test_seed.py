@@ -37,3 +37,19 @@ async def test_the_demo_seeds_once_with_shared_identifiers(db: Database,
     assert seen["jurisdictions"] > 250
     assert seen["shared"] > 10
     assert seen["busiest"] >= 5  # a supernode (the CGNAT address or a popular account)
+    # and the analyst's story is told: triaged, referred, with provenance on every step
+    assert first["triaged"] == 40
+    assert first["referred"] > 0
+
+    async def story(t: Any) -> dict[str, Any]:
+        rows = await run(t, """
+            MATCH (r:Report)-[ref:REFERRED_TO]->(:Agency)
+            WITH count(ref) AS referrals, collect(DISTINCT ref.by) AS by
+            MATCH (:Classification {source: 'ANALYST'})
+            RETURN referrals, by, count(*) AS analyst_labels""")
+        return dict(rows[0])
+
+    told = await db.read(story)
+    assert told["referrals"] == first["referred"]
+    assert told["by"] == ["demo-analyst"]
+    assert told["analyst_labels"] > 0
