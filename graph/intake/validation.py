@@ -54,7 +54,7 @@ MAX_LENGTHS: Final[dict[str, int]] = {
     "game_name": 255, "console": 255, "location_name": 255, "client": 255, "region": 255,
     "file_name": 2056, "original_file_name": 2056, "location_of_file": 2083, "id_type": 255,
     "id_value": 2083, "extension": 10, "number": 50, "country_calling_code": 4,
-    "algorithm": 64, "value": 100_000, "address_": 255,
+    "algorithm": 64, "value": 100_000,
 }
 CLOCK_SKEW: Final = timedelta(minutes=5)
 PARTY_KEYS: Final = (
