@@ -21,8 +21,9 @@ from strawberry.types import Info
 from authz.roles import Role, Scope
 
 
-def _path(info: Info[Any, Any]) -> str:
-    return ".".join(str(key) for key in info.path.as_list())
+def deny(info: Info[Any, Any]) -> None:
+    """Remember a denied field (its response path) for the audit trail."""
+    info.context.denied_fields.append(".".join(str(key) for key in info.path.as_list()))
 
 
 class HasScope(BasePermission):
@@ -38,7 +39,7 @@ class HasScope(BasePermission):
         principal = info.context.principal
         allowed = principal is not None and principal.has(self.scope)
         if not allowed:
-            info.context.denied_fields.append(_path(info))
+            deny(info)
         return allowed
 
 
@@ -52,7 +53,7 @@ class IsAnalyst(BasePermission):
         principal = info.context.principal
         allowed = principal is not None and principal.role is Role.ANALYST
         if not allowed:
-            info.context.denied_fields.append(_path(info))
+            deny(info)
         return allowed
 
 

@@ -42,24 +42,21 @@ async def reports_by_ids(db: Database, ids: Sequence[int],
 
 
 async def files_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [v or [] for v in await keyed(db, q.FILES_BY_REPORT_IDS, "files", ids)]
+    return await keyed_lists(db, q.FILES_BY_REPORT_IDS, "files", ids)
 
 
 async def hashes_by_file_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [[h for h in v or [] if h] for v in await keyed(db, q.HASHES_BY_FILE_IDS,
-                                                           "hashes", ids)]
+    return await keyed_lists(db, q.HASHES_BY_FILE_IDS, "hashes", ids)
 
 
 async def classifications_by_file_ids(db: Database,
                                       ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [v or [] for v in await keyed(db, q.CLASSIFICATIONS_BY_FILE_IDS,
-                                         "classifications", ids)]
+    return await keyed_lists(db, q.CLASSIFICATIONS_BY_FILE_IDS, "classifications", ids)
 
 
 async def mentions_by_report_ids(db: Database,
                                  ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [[m for m in v or [] if m] for v in await keyed(db, q.MENTIONS_BY_REPORT_IDS,
-                                                           "mentions", ids)]
+    return await keyed_lists(db, q.MENTIONS_BY_REPORT_IDS, "mentions", ids)
 
 
 async def identifiers_by_ids(db: Database, ids: Sequence[str],
@@ -103,12 +100,12 @@ async def identifier_report_page(db: Database, identifier_id: str, *, scope: dic
 
 async def referrals_by_report_ids(db: Database, ids: Sequence[int],
                                   scope: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    return [[r for r in v or [] if r] for v in await keyed(
-        db, agencies.REFERRALS_BY_REPORT_IDS, "referrals", ids, scope=scope)]
+    return await keyed_lists(db, agencies.REFERRALS_BY_REPORT_IDS, "referrals", ids,
+                             scope=scope)
 
 
 async def notes_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [v or [] for v in await keyed(db, notes.NOTES_BY_REPORT_IDS, "notes", ids)]
+    return await keyed_lists(db, notes.NOTES_BY_REPORT_IDS, "notes", ids)
 
 
 async def _all_agencies_tx(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
@@ -120,4 +117,4 @@ async def all_agencies(db: Database) -> list[dict[str, Any]]:
 
 
 async def events_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
-    return [v or [] for v in await keyed(db, triage.EVENTS_BY_REPORT_IDS, "events", ids)]
+    return await keyed_lists(db, triage.EVENTS_BY_REPORT_IDS, "events", ids)

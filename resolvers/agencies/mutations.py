@@ -10,7 +10,7 @@ from graph import agencies as service
 from graph.errors import NotFound
 from resolvers.agencies.types import Agency, CreateAgencyInput
 from resolvers.context import Context
-from resolvers.reports.resolvers import parse_report_id
+from resolvers.reports.resolvers import parse_report_id, require_report
 from resolvers.reports.types import Report
 
 
@@ -51,7 +51,4 @@ class AgencyMutations:
         await service.refer_report(info.context.services.db, key, str(agency_id),
                                    by=principal.subject, reason=reason,
                                    scope=principal.row_scope())
-        node = await info.context.loaders.reports_by_id.load(key)
-        if node is None:
-            raise NotFound(f"report {key} does not exist")
-        return Report(node=node)
+        return await require_report(info, key)

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from authz.fields import deny
 from authz.roles import Scope
 from graph import readers
 from graph.errors import Forbidden
@@ -52,7 +53,7 @@ class Identifier:
         "phone numbers are personal data: null without pii:read."))
     def value(self, info: Info[Context, None]) -> str | None:
         if self.node["kind"] in PERSONAL_KINDS and not _reads_pii(info):
-            info.context.denied_fields.append(".".join(str(k) for k in info.path.as_list()))
+            deny(info)
             raise Forbidden("Requires pii:read.")
         return str(self.node["value"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 from datetime import datetime
@@ -13,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph import queue
-from graph.errors import BadInput
+from graph.errors import BadInput, NotFound
 from graph.identifiers import normalise
 from resolvers.context import Context
 from resolvers.reports.types import (
@@ -57,6 +58,20 @@ async def load_report(info: Info[Context, None], report_id: strawberry.ID | int)
     key = report_id if isinstance(report_id, int) else parse_report_id(str(report_id))
     node = await info.context.loaders.reports_by_id.load(key)
     return Report(node=node) if node else None
+
+
+async def require_report(info: Info[Context, None], report_id: int, *,
+                         changed: bool = False) -> Report:
+    """A report the caller may see, or ``NOT_FOUND``. ``changed``: it was just written in this
+    request, so read it again rather than from the request's loader cache."""
+    loader = info.context.loaders.reports_by_id
+    if changed:
+        with contextlib.suppress(KeyError):  # strawberry raises for a key it never cached
+            loader.clear(report_id)
+    node = await loader.load(report_id)
+    if node is None:
+        raise NotFound(f"report {report_id} does not exist")
+    return Report(node=node)
 
 
 async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:

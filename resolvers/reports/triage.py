@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 import strawberry
@@ -11,10 +10,10 @@ from strawberry.types import Info
 from authz.principal import Principal
 from authz.roles import Role, Scope
 from graph import enrichment, notes, retention, triage
-from graph.errors import BadInput, NotFound
+from graph.errors import BadInput
 from resolvers.context import Context
 from resolvers.enums import Disposition, Priority
-from resolvers.reports.resolvers import parse_report_id
+from resolvers.reports.resolvers import parse_report_id, require_report
 from resolvers.reports.types import Note, Report
 
 
@@ -41,7 +40,7 @@ class DispositionMutations:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
                                   by=principal.subject, scope=principal.row_scope())
-        return await _fresh(info, key)
+        return await require_report(info, key)
 
     @strawberry.mutation(description=(
         "Decide a submitted report: REFERRAL (to law enforcement) or INFORMATIONAL, recorded "
@@ -54,7 +53,7 @@ class DispositionMutations:
         await triage.set_disposition(info.context.services.db, key, disposition.value,
                                      reason=reason, by=principal.subject,
                                      scope=principal.row_scope())
-        return await _fresh(info, key)
+        return await require_report(info, key)
 
     @strawberry.mutation(description=(
         "Label a file as an analyst, with the basis (e.g. 'viewed the file'). The label sits "
@@ -65,7 +64,7 @@ class DispositionMutations:
         report_id = await triage.classify_file(info.context.services.db, key, label,
                                                basis=basis, by=principal.subject,
                                                scope=principal.row_scope())
-        return await _fresh(info, report_id)
+        return await require_report(info, report_id)
 
 
     @strawberry.mutation(description=(
@@ -74,7 +73,7 @@ class DispositionMutations:
     async def set_report_jurisdiction(self, info: Info[Context, None], report_id: strawberry.ID,
                                       code: str, reason: str) -> Report:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
-        report = await _fresh(info, key)  # NOT_FOUND before anything is written
+        report = await require_report(info, key)  # NOT_FOUND before anything is written
         await enrichment.override_jurisdiction(info.context.services.db, key, code,
                                                reason=reason, by=principal.subject)
         return report
@@ -99,9 +98,7 @@ async def _hold(info: Info[Context, None], report_id: strawberry.ID, reason: str
     await retention.legal_hold(info.context.services.db, key, place=place, reason=reason,
                                by=principal.subject, now=datetime.now(UTC),
                                scope=principal.row_scope())
-    with contextlib.suppress(KeyError):  # the hold changed the report: read it again
-        info.context.loaders.reports_by_id.clear(key)
-    return await _fresh(info, key)
+    return await require_report(info, key, changed=True)
 
 
 def _analyst(info: Info[Context, None], scope: Scope, target: strawberry.ID,
@@ -110,10 +107,3 @@ def _analyst(info: Info[Context, None], scope: Scope, target: strawberry.ID,
     principal = info.context.require(scope, Role.ANALYST)
     info.context.mutating(principal)
     return principal, parse_report_id(target, field)
-
-
-async def _fresh(info: Info[Context, None], report_id: int) -> Report:
-    node = await info.context.loaders.reports_by_id.load(report_id)
-    if node is None:
-        raise NotFound(f"report {report_id} does not exist")
-    return Report(node=node)
