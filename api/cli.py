@@ -66,7 +66,7 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
         server.install()
         print(f"Neo4j jars in {server.lib}")
     elif args.action == "start":
-        print(server.start(port, args.data))
+        print(server.start(port, Path(args.data) if args.data else None))
     elif args.action == "stop":
         print("stopped" if server.stop(port) else "not running")
     else:

@@ -32,29 +32,27 @@ NAMES: Final[dict[str, tuple[str, str]]] = {
     "IP_ADDRESS": ("IP address", "IP addresses"),
 }
 
+# Degrees count MENTIONS alone (only reports mention), so Neo4j reads them from the node's
+# relationship counts instead of expanding a supernode. Scores and the page cut are in Cypher:
+# only ``first`` rows come back, however many reports share an identifier.
 CROSS_REFERENCES: Final = (
     "MATCH (origin:Report {id: $id})-[:MENTIONS]->(i:Identifier)"
-    " WITH DISTINCT i, COUNT { (i)<-[:MENTIONS]-(:Report) } AS mentions"
-    " WITH i, mentions > $threshold AS common"
+    " WITH DISTINCT i, COUNT { (i)<-[:MENTIONS]-() } > $threshold AS common"
     " WHERE $includeCommon OR NOT common"
     " MATCH (i)<-[:MENTIONS]-(r:Report) WHERE r.id <> $id AND " + VISIBLE_REPORT
-    + " WITH r, i, common"
-    " WITH r, collect(DISTINCT {identifier: i {.id, .kind, .value, .scope}, common: common})"
-    " AS shared"
-    " RETURN " + REPORT_FIELDS + " AS report, shared"
+    + " WITH DISTINCT r, i, common"
+    " WITH r, collect({identifier: i {.id, .kind, .value, .scope}, common: common}) AS shared,"
+    " sum(coalesce($weights[i.kind], 0.5) * CASE WHEN common THEN $commonFactor ELSE 1.0 END)"
+    " AS score"
+    " ORDER BY score DESC, r.id LIMIT $first"
+    " RETURN " + REPORT_FIELDS + " AS report, shared, score"
 )
 
 COMMON_BY_IDS: Final = """
 UNWIND $ids AS id
 OPTIONAL MATCH (i:Identifier {id: id})
-RETURN id, COUNT { (i)<-[:MENTIONS]-(:Report) } > $threshold AS common
+RETURN id, COUNT { (i)<-[:MENTIONS]-() } > $threshold AS common
 """
-
-
-def score(shared: list[dict[str, Any]]) -> float:
-    total = sum(WEIGHTS.get(s["identifier"]["kind"], 0.5)
-                * (COMMON_FACTOR if s["common"] else 1.0) for s in shared)
-    return round(total, 3)
 
 
 def explanation(shared: list[dict[str, Any]]) -> str:
@@ -76,10 +74,18 @@ def explanation(shared: list[dict[str, Any]]) -> str:
     return text + "."
 
 
+def params(report_id: int, *, scope: dict[str, Any], threshold: int, include_common: bool,
+           first: int) -> dict[str, Any]:
+    """The parameters of :data:`CROSS_REFERENCES`."""
+    return {"id": report_id, "scope": scope, "threshold": threshold,
+            "includeCommon": include_common, "first": first, "weights": WEIGHTS,
+            "commonFactor": COMMON_FACTOR}
+
+
 async def _tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [dict(record) for record in await run(tx, CROSS_REFERENCES, **params)]
     for row in rows:
-        row["score"] = score(row["shared"])
+        row["score"] = round(row["score"], 3)
         row["explanation"] = explanation(row["shared"])
     return rows
 
@@ -88,7 +94,5 @@ async def cross_references(db: Database, report_id: int, *, scope: dict[str, Any
                            threshold: int, include_common: bool,
                            first: int) -> list[dict[str, Any]]:
     """The ``first`` best-scoring visible reports sharing identifiers with ``report_id``."""
-    rows = await db.read(_tx, {"id": report_id, "scope": scope, "threshold": threshold,
-                               "includeCommon": include_common})
-    rows.sort(key=lambda row: (-row["score"], row["report"]["id"]))
-    return rows[:first]
+    return await db.read(_tx, params(report_id, scope=scope, threshold=threshold,
+                                     include_common=include_common, first=first))

@@ -24,11 +24,17 @@ from graph.db import Database, run
 from graph.reports import REPORT_FIELDS
 from graph.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT
 
-# Sort keys: name -> (Cypher expression over r, never null).
+# Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
+# index scan that stops after one page: ``priorityRank`` (1-3 for P1-P3, 4 untriaged) is set
+# with every priority, ``queuedAt`` when a report is opened and again when it is finished.
+PRIORITY_RANK: Final = (
+    "CASE r.priority WHEN 'P1' THEN 1 WHEN 'P2' THEN 2 WHEN 'P3' THEN 3 ELSE 4 END")
+UNTRIAGED_RANK: Final = 4
+
+# Sort keys: name -> a property of r, never null.
 SORT_KEYS: Final[dict[str, LiteralString]] = {
-    "PRIORITY": ("CASE r.priority WHEN 'P1' THEN 1 WHEN 'P2' THEN 2 WHEN 'P3' THEN 3"
-                 " ELSE 4 END"),
-    "SUBMITTED_AT": "coalesce(r.finishedAt, r.openedAt)",
+    "PRIORITY": "r.priorityRank",
+    "SUBMITTED_AT": "r.queuedAt",
     "OPENED_AT": "r.openedAt",
     "ID": "r.id",
 }
@@ -83,6 +89,11 @@ class QueueFilter:
                 "jurisdictions": self.jurisdictions, "identifierKey": self.identifier_key,
                 "bundled": self.bundled, "collapse": self.collapse_bundles}
 
+    def narrows(self) -> bool:
+        """Whether any filter is given (an unfiltered count comes from Neo4j's count store)."""
+        given = {k: v for k, v in self.params().items() if k != "collapse"}
+        return self.collapse_bundles or any(v is not None for v in given.values())
+
 
 @dataclass(frozen=True, slots=True)
 class QueuePage:
@@ -97,30 +108,35 @@ def _order(order: Sequence[tuple[str, str]]) -> list[tuple[LiteralString, str]]:
     return keys
 
 
-def build_query(order: Sequence[tuple[str, str]], with_cursor: bool) -> LiteralString:
-    """The page statement for one ordering (from the fixed fragments only)."""
+def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
+                count_every_report: bool = False) -> LiteralString:
+    """The page statement for one ordering (from the fixed fragments only).
+
+    The keyset condition is written on the sort properties themselves, led by a bound on the
+    first key, so the planner can seek the order index there instead of scanning from the top.
+    ``count_every_report``: the reader sees every report and filters nothing, so Neo4j's count
+    store gives ``total`` at once.
+    """
     keys = _order(order)
-    projection: LiteralString = ", ".join(
-        f"{expression} AS k{i}" for i, (expression, _) in enumerate(keys))
-    ordering: LiteralString = ", ".join(
-        f"k{i} {'ASC' if d == 'ASC' else 'DESC'}" for i, (_, d) in enumerate(keys))
-    after: LiteralString = "true"
+    after: LiteralString = ""
     if with_cursor:
         clauses: list[str] = []
-        for i, (_, direction) in enumerate(keys):
-            equal = " AND ".join(f"k{j} = $after[{j}]" for j in range(i))
-            compare = f"k{i} {'>' if direction == 'ASC' else '<'} $after[{i}]"
+        for i, (expression, direction) in enumerate(keys):
+            equal = " AND ".join(f"{keys[j][0]} = $after[{j}]" for j in range(i))
+            compare = f"{expression} {'>' if direction == 'ASC' else '<'} $after[{i}]"
             clauses.append(f"({equal} AND {compare})" if equal else f"({compare})")
-        after = " OR ".join(clauses)
+        lead, lead_direction = keys[0]
+        after = (f" AND {lead} {'>=' if lead_direction == 'ASC' else '<='} $after[0]"
+                 " AND (" + " OR ".join(clauses) + ")")
+    ordering: LiteralString = ", ".join(
+        f"{expression} {'ASC' if d == 'ASC' else 'DESC'}" for expression, d in keys)
+    values: LiteralString = ", ".join(expression for expression, _ in keys)
+    count: LiteralString = "MATCH (r:Report)" + ("" if count_every_report else " WHERE " + FILTER)
     return (
-        "CALL () { MATCH (r:Report) WHERE " + FILTER + " RETURN count(r) AS total }"
-        " CALL () { MATCH (r:Report) WHERE " + FILTER
-        + " WITH r, " + projection
-        + " WHERE " + after
-        + " WITH r, " + ", ".join(f"k{i}" for i in range(len(keys)))
-        + " ORDER BY " + ordering + " LIMIT $limit"
-        " RETURN collect([[" + ", ".join(f"k{i}" for i in range(len(keys)))
-        + "], " + REPORT_FIELDS + "]) AS page }"
+        "CALL () { " + count + " RETURN count(r) AS total }"
+        " CALL () { MATCH (r:Report) WHERE " + keys[0][0] + " IS NOT NULL AND " + FILTER + after
+        + " WITH r ORDER BY " + ordering + " LIMIT $limit"
+        " RETURN collect([[" + values + "], " + REPORT_FIELDS + "]) AS page }"
         " RETURN total, page"
     )
 
@@ -136,6 +152,7 @@ async def queue_page(db: Database, *, scope: dict[str, Any], filters: QueueFilte
                      order: Sequence[tuple[str, str]], limit: int,
                      after: list[Any] | None) -> QueuePage:
     """Up to ``limit`` rows of (sort values, report), after the cursor's sort values."""
-    query = build_query(order, with_cursor=after is not None)
+    query = build_query(order, with_cursor=after is not None,
+                        count_every_report=bool(scope.get("all")) and not filters.narrows())
     return await db.read(_page_tx, query, {**filters.params(), "scope": scope, "limit": limit,
                                            "after": after})

@@ -138,7 +138,7 @@ ADD_FILES: Final = (
 
 FINISH_REPORT: Final = (
     "MATCH (r:Report {id: $id})"
-    " SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now,"
+    " SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now, r.queuedAt = $now,"
     " r.preserveUntil = $preserveUntil"
     " REMOVE r.expiresAt"
     " WITH r " + ENQUEUE

@@ -16,6 +16,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, NotFound
+from graph.queue import PRIORITY_RANK
 from graph.visibility import VISIBLE_REPORT
 
 PRIORITIES: Final = ("P1", "P2", "P3")
@@ -37,7 +38,7 @@ def _decision(field: LiteralString, kind: LiteralString) -> LiteralString:
     )
 
 
-SET_PRIORITY: Final = _decision("priority", "PRIORITY")
+SET_PRIORITY: Final = _decision("priority", "PRIORITY") + " SET r.priorityRank = " + PRIORITY_RANK
 SET_DISPOSITION: Final = _decision("disposition", "DISPOSITION")
 
 CLASSIFY_FILE: Final = (

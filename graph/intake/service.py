@@ -37,6 +37,7 @@ from graph.intake.validation import (
     plan_report,
     to_json,
 )
+from graph.queue import UNTRIAGED_RANK
 from graph.vocabulary import BatchReason, ReportStatus
 
 OPEN_FOR: Final = timedelta(hours=24)
@@ -103,6 +104,8 @@ def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan
         "status": ReportStatus.SUBMITTED.name if finish else ReportStatus.OPEN.name,
         "openedAt": now,
         "modifiedAt": now,
+        "queuedAt": now,  # the queue's sort keys (graph/queue.py)
+        "priorityRank": UNTRIAGED_RANK,
         "version": 1,
     }
     if finish:

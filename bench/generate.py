@@ -1,0 +1,283 @@
+"""Bulk synthetic graph: N reports straight into Neo4j with batched ``UNWIND``.
+
+Reports come from :class:`graph.synthetic.SyntheticTips` and are planned by the intake's own
+validation (``plan_report``/``plan_file``/``create_params``), so each one is shaped exactly as if
+an ESP had submitted it: the same properties, identifier keys, mentions, files, hashes and ESP
+labels. Only the writing differs: one transaction per batch of reports instead of one each.
+
+The shape of the data:
+
+- identifiers reused with a power law (offender ``k`` is picked with weight ~1/k), so a few
+  accounts, e-mails and IPs are mentioned by thousands of reports and most by one or two;
+- supernodes: a carrier-grade NAT address in ~8 % of reports and a viral hash in ~5 %;
+- repeat offenders reported by several ESPs;
+- after the load: enrichment done, jurisdictions (``GEOLOCATION``), triage decisions on about
+  half the reports, referrals to agencies (~10 %), and the viral bundle.
+
+Report submission times spread over the last year. Sizes are parameters::
+
+    python -m bench.generate --reports 100000            # into TIPGRAPH_NEO4J_URI
+    python -m bench.generate --reports 1000000 --batch 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+
+from graph.agencies import (
+    UPSERT_JURISDICTIONS,
+    AgencyKind,
+    AgencySpec,
+    jurisdiction_row,
+    upsert_agency,
+)
+from graph.db import Database, run
+from graph.ids import IdAllocator
+from graph.intake.service import create_params
+from graph.intake.validation import Limits, plan_file, plan_report
+from graph.reporters import register_reporter
+from graph.synthetic import ESPS, SyntheticTips
+
+# The intake's CREATE_REPORT for a batch: one row per report, ``row.now`` its own time.
+BULK_CREATE: Final = """
+UNWIND $rows AS row
+MATCH (e:Reporter {id: row.reporterId})
+CREATE (e)-[:SUBMITTED]->(r:Report)
+SET r = row.props
+WITH r, row
+CALL (r, row) {
+  UNWIND row.mentions AS m
+  MERGE (i:Identifier {key: m.key})
+    ON CREATE SET i.id = m.id, i.kind = m.kind, i.value = m.value, i.scope = m.scope,
+                  i.firstSeenAt = row.now
+  CREATE (r)-[x:MENTIONS]->(i) SET x = m.rel
+}
+CALL (r, row) {
+  UNWIND row.files AS f
+  CREATE (r)-[:HAS_FILE]->(file:File) SET file = f.props
+  WITH file, f, row
+  CALL (file, f, row) {
+    UNWIND f.hashes AS m
+    MERGE (i:Identifier {key: m.key})
+      ON CREATE SET i.id = m.id, i.kind = m.kind, i.value = m.value, i.scope = m.scope,
+                    i.firstSeenAt = row.now
+    CREATE (file)-[:HAS_HASH {algorithm: m.scope, source: 'ESP'}]->(i)
+  }
+  CALL (file, f, row) {
+    UNWIND f.labels AS c
+    CREATE (file)-[:LABELLED]->(:Classification {id: c.id, label: c.label, source: 'ESP',
+      by: row.reporterId, at: row.now, basis: c.basis})
+  }
+}
+CREATE (:EnrichmentJob {reportId: r.id, status: 'DONE', attempts: 1, createdAt: row.now,
+                        runAfter: row.now, computedAt: row.now})
+"""
+
+# Enrichment's jurisdictions and triage decisions, as the worker and analysts would leave them.
+BULK_DECIDE: Final = """
+UNWIND $rows AS row
+MATCH (r:Report {id: row.id}), (j:Jurisdiction {code: row.code})
+CREATE (r)-[:IN_JURISDICTION {basis: 'GEOLOCATION', source: 'geo-demo', by: 'bench-generator',
+                              at: r.finishedAt, confidence: 0.8}]->(j)
+SET r.priority = row.priority, r.disposition = row.disposition,
+    r.priorityRank = coalesce(row.rank, 4)
+WITH r, row WHERE row.agency IS NOT NULL
+MATCH (a:Agency {id: row.agency})
+CREATE (r)-[:REFERRED_TO {at: r.finishedAt, by: 'bench-analyst', reason: 'bench referral'}]->(a)
+"""
+
+BUNDLE_VIRAL: Final = """
+MATCH (h:Identifier {key: $key})<-[:HAS_HASH]-(:File)<-[:HAS_FILE]-(r:Report)
+WITH h, min(r.finishedAt) AS first, max(r.finishedAt) AS last, collect(DISTINCT r) AS reports
+MERGE (b:Bundle {id: h.id})
+SET b.hashKey = h.key, b.firstSeen = first, b.lastSeen = last
+WITH b, reports
+UNWIND reports AS r
+SET r.bundleId = b.id
+MERGE (r)-[:IN_BUNDLE]->(b)
+RETURN count(r) AS bundled
+"""
+
+AGENCIES: Final = (
+    AgencySpec("bench-fbi", "Bench Federal Agency", AgencyKind.FEDERAL, ("US",)),
+    AgencySpec("bench-icac-ca", "Bench California ICAC", AgencyKind.ICAC_TASK_FORCE,
+               ("US-CA",)),
+    AgencySpec("bench-icac-tx", "Bench Texas ICAC", AgencyKind.ICAC_TASK_FORCE, ("US-TX",)),
+    AgencySpec("bench-icac-ny", "Bench New York ICAC", AgencyKind.ICAC_TASK_FORCE, ("US-NY",)),
+    AgencySpec("bench-intl", "Bench International Desk", AgencyKind.INTERNATIONAL, ("GB", "DE")),
+)
+CODES: Final = ("US-CA", "US-TX", "US-NY", "US-FL", "US-WA", "GB", "DE")
+
+
+class ScaleFreeTips(SyntheticTips):
+    """SyntheticTips with a Zipf (s = 1) pick: item ``k`` has weight ~1/(k+1) at any size."""
+
+    def _power_law(self, population: int) -> int:
+        return min(int(math.exp(self.random.random() * math.log(population + 1))) - 1,
+                   population - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    seed: int
+    start: int
+    count: int
+    reports: int
+    first_report_id: int
+    first_file_id: int
+    now: datetime
+
+
+def tips_for(seed: int, reports: int, now: datetime) -> ScaleFreeTips:
+    return ScaleFreeTips(seed=seed, offenders=max(400, reports // 4),
+                         hashes=max(2000, reports // 2), now=now)
+
+
+def plan_chunk(chunk: Chunk) -> list[dict[str, Any]]:
+    """The CREATE rows of reports [start, start + count) (runs in a worker process)."""
+    tips = tips_for(chunk.seed, chunk.reports, chunk.now)
+    tips.random.seed(f"{chunk.seed}:{chunk.start}")
+    limits = Limits()
+    rows = []
+    file_id = chunk.first_file_id
+    for index in range(chunk.start, chunk.start + chunk.count):
+        document = tips.report_document(index)
+        submitted = document["incident_date_time"] + timedelta(hours=1 + index % 47)
+        report = plan_report(document, limits, chunk.now)
+        files = [plan_file(f, limits, i, chunk.now) for i, f in enumerate(document["files"])]
+        file_ids = list(range(file_id, file_id + len(files)))
+        file_id += len(files)
+        params = create_params(tips.esp(index)[0], report, files,
+                               chunk.first_report_id + index, file_ids, submitted, finish=True)
+        rows.append({"reporterId": params["reporterId"], "props": params["props"],
+                     "now": submitted, "mentions": params["mentions"], "files": params["files"]})
+    return rows
+
+
+async def _write_tx(tx: AsyncManagedTransaction, statement: str, rows: list[Any]) -> None:
+    await run(tx, statement, rows=rows)
+
+
+class Progress:
+    """A one-line progress bar on stderr (a line per 10 % when stderr is not a terminal)."""
+
+    def __init__(self, total: int, what: str) -> None:
+        self.total, self.what, self.done = total, what, 0
+        self.started = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self._shown = -1
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        share = self.done / self.total
+        rate = self.done / max(time.perf_counter() - self.started, 1e-9)
+        bar = "#" * int(share * 30)
+        line = f"{self.what} [{bar:<30}] {self.done}/{self.total} ({rate:,.0f}/s)"
+        if self.tty:
+            print("\r" + line, end="" if self.done < self.total else "\n", file=sys.stderr,
+                  flush=True)
+        elif int(share * 10) != self._shown:
+            self._shown = int(share * 10)
+            print(line, file=sys.stderr, flush=True)
+
+
+def chunks(reports: int, size: int, seed: int, first_report: int, first_file: int,
+           now: datetime) -> Iterator[Chunk]:
+    # Every report has at most 3 files (SyntheticTips), so file ids are reserved per chunk.
+    for start in range(0, reports, size):
+        yield Chunk(seed, start, min(size, reports - start), reports, first_report,
+                    first_file + start * 3, now)
+
+
+async def generate(db: Database, reports: int, *, batch: int = 1000, seed: int = 17,
+                   workers: int | None = None, referral_share: float = 0.1) -> dict[str, Any]:
+    """Load ``reports`` synthetic reports; returns what was made and how fast."""
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    for esp_id, name in ESPS:
+        await register_reporter(db, esp_id, name)
+    for spec in AGENCIES:
+        await upsert_agency(db, spec)
+    await db.write(_write_tx, UPSERT_JURISDICTIONS, [jurisdiction_row(c) for c in CODES])
+    report_ids = await IdAllocator(db, "report", block_size=reports).take(reports)
+    file_ids = await IdAllocator(db, "file", block_size=reports * 3).take(reports * 3)
+    progress = Progress(reports, "reports")
+    workers = workers or max(1, min(8, (os.cpu_count() or 2) - 1))
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending = [loop.run_in_executor(pool, plan_chunk, chunk)
+                   for chunk in chunks(reports, batch, seed, report_ids[0], file_ids[0], now)]
+        for future in pending:  # in order: one writer, so MERGEs never wait on each other
+            rows = await future
+            await db.write(_write_tx, BULK_CREATE, rows)
+            progress.advance(len(rows))
+    loaded = time.perf_counter() - started
+    decided = await _decide(db, report_ids, seed, referral_share, batch)
+    tips = tips_for(seed, reports, now)
+    bundled = await db.write(_bundle_tx, f"FILE_HASH:MD5:{tips.viral_hash}")
+    return {"reports": reports, "load_seconds": round(loaded, 1),
+            "reports_per_second": round(reports / loaded, 1), "referred": decided,
+            "bundled": bundled, "total_seconds": round(time.perf_counter() - started, 1),
+            "first_report_id": report_ids[0]}
+
+
+async def _bundle_tx(tx: AsyncManagedTransaction, key: str) -> int:
+    records = await run(tx, BUNDLE_VIRAL, key=key)
+    return int(records[0]["bundled"]) if records else 0
+
+
+async def _decide(db: Database, report_ids: list[int], seed: int, referral_share: float,
+                  batch: int) -> int:
+    pick = random.Random(seed)
+    referred = 0
+    rows: list[dict[str, Any]] = []
+    for report_id in report_ids:
+        decided = pick.random() < 0.5
+        agency = (pick.choice(AGENCIES).id if decided and pick.random() < referral_share * 2
+                  else None)
+        referred += agency is not None
+        priority = pick.choice(("P1", "P2", "P2", "P3", "P3", "P3")) if decided else None
+        rows.append({"id": report_id, "code": pick.choice(CODES), "priority": priority,
+                     "rank": int(priority[1]) if priority else None,
+                     "disposition": ("REFERRAL" if agency else "INFORMATIONAL")
+                     if decided else None, "agency": agency})
+        if len(rows) >= batch * 5:
+            await db.write(_write_tx, BULK_DECIDE, rows)
+            rows = []
+    if rows:
+        await db.write(_write_tx, BULK_DECIDE, rows)
+    return referred
+
+
+async def main(reports: int, batch: int, seed: int) -> dict[str, Any]:
+    from api.settings import load_settings
+    from bench.harness import database
+
+    settings = load_settings()
+    async with database(settings) as db:
+        return await generate(db, reports, batch=batch, seed=seed)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000, help="reports per transaction")
+    parser.add_argument("--seed", type=int, default=17)
+    args = parser.parse_args()
+    from bench.harness import emit
+
+    emit({"scenario": "generate", **asyncio.run(main(args.reports, args.batch, args.seed))})

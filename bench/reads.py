@@ -1,0 +1,235 @@
+"""Reads on a big graph, each against the raw-driver floor measured in the same run.
+
+Scenarios (an analyst token unless said otherwise):
+
+- ``triage_page``: the first queue page of 50 reports with nested files (hashes, labels) and
+  identifiers, and ``totalCount``;
+- ``cross_references``: ``report(id) { crossReferences(first: 20) }`` for sampled reports;
+- ``report_detail``: one report with files, identifiers (and whether each is common),
+  labels with provenance, jurisdictions and cross-references;
+- ``le_report``: a referred report read by its agency's token (row and field rules, audit).
+
+The floor sends, through the raw driver (``driver.execute_query``, one transaction each), the
+very statements the API sends for the same answer, one after another. The API is ``tipgraph
+serve`` in its own process over HTTP. Round trips per operation are read from the API's own
+``/metrics`` (``tipgraph_neo4j_round_trips``), so they are what the server counted.
+
+The graph is TIPGRAPH_NEO4J_URI's when set (topped up to ``--reports`` by ``bench.generate``),
+otherwise a throwaway server filled by the generator::
+
+    python -m bench.reads --reports 100000 --samples 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from neo4j import AsyncDriver
+
+from authz.roles import Role
+from authz.tokens import load_keys, mint_token
+from bench.generate import generate
+from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
+from graph import crossrefs, queue
+from graph import reports as q
+from graph.db import Database, run
+from graph.enrichment import JURISDICTIONS_BY_REPORT_IDS
+
+ALL = {"all": True, "reporterId": None, "agencyId": None}
+FILES = """files { id fileName viewedByEsp exifViewedByEsp publiclyAvailable
+  hashes { algorithm value } classifications { label source by at basis } }"""
+
+TRIAGE = ("query Triage { reports(first: 50) { totalCount edges { node {"
+          " id status incidentType priority disposition openedAt " + FILES
+          + " identifiers { role identifier { kind value } } } } } }")
+CROSS_REFERENCES = """query X($id: ID!) { report(id: $id) { id
+  crossReferences(first: 20) { report { id incidentType } score explanation
+                               shared { id kind value } } } }"""
+DETAIL = ("query Detail($id: ID!) { report(id: $id) { id status incidentType priority"
+          " disposition " + FILES + " identifiers { role identifier { id kind value common } }"
+          " jurisdictions { jurisdiction { code name } basis source by at }"
+          " crossReferences(first: 10) { report { id } score explanation } } }")
+LE_REPORT = ("query Tip($id: ID!) { report(id: $id) { id status incidentType " + FILES
+             + " identifiers { role identifier { kind value } } } }")
+
+Floor = Callable[[AsyncDriver, int], Awaitable[None]]
+
+
+@dataclass
+class Scenario:
+    name: str
+    query: str
+    floor: Floor
+    token: str
+    ids: list[int]
+
+
+async def statement(driver: AsyncDriver, query: str, **params: Any) -> list[Any]:
+    records, _, _ = await driver.execute_query(query, params, routing_="r")
+    return records
+
+
+async def nested_floor(driver: AsyncDriver, report_ids: list[int]) -> None:
+    """Files, hashes, labels and identifiers of some reports: one statement per level."""
+    files = await statement(driver, q.FILES_BY_REPORT_IDS, ids=report_ids)
+    file_ids = [f["id"] for row in files for f in row["files"]]
+    await statement(driver, q.HASHES_BY_FILE_IDS, ids=file_ids)
+    await statement(driver, q.CLASSIFICATIONS_BY_FILE_IDS, ids=file_ids)
+    await statement(driver, q.MENTIONS_BY_REPORT_IDS, ids=report_ids)
+
+
+async def triage_floor(driver: AsyncDriver, _: int) -> None:
+    [page] = await statement(driver, queue.build_query(queue.DEFAULT_ORDER, with_cursor=False,
+                                                       count_every_report=True),
+                             **queue.QueueFilter().params(), scope=ALL, limit=51, after=None)
+    await nested_floor(driver, [node["id"] for _, node in page["page"][:50]])
+
+
+async def cross_references_floor(driver: AsyncDriver, report_id: int, first: int = 20) -> None:
+    await statement(driver, q.REPORTS_BY_IDS, ids=[report_id], scope=ALL)
+    await statement(driver, crossrefs.CROSS_REFERENCES, **crossrefs.params(
+        report_id, scope=ALL, threshold=50, include_common=False, first=first))
+
+
+async def detail_floor(driver: AsyncDriver, report_id: int) -> None:
+    await cross_references_floor(driver, report_id, first=10)
+    mentions = await statement(driver, q.MENTIONS_BY_REPORT_IDS, ids=[report_id])
+    await nested_floor(driver, [report_id])
+    await statement(driver, crossrefs.COMMON_BY_IDS, threshold=50, ids=[
+        m["identifier"]["id"] for m in mentions[0]["mentions"]])
+    await statement(driver, JURISDICTIONS_BY_REPORT_IDS, ids=[report_id])
+
+
+async def le_floor(driver: AsyncDriver, report_id: int) -> None:
+    await statement(driver, q.REPORTS_BY_IDS, ids=[report_id],
+                    scope={"all": False, "reporterId": None, "agencyId": "bench-icac-ca"})
+    await nested_floor(driver, [report_id])
+
+
+async def time_floor(driver: AsyncDriver, scenario: Scenario, samples: int) -> list[float]:
+    timings = []
+    for index in range(samples):
+        started = time.perf_counter()
+        await scenario.floor(driver, scenario.ids[index % len(scenario.ids)])
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def time_api(client: httpx.AsyncClient, scenario: Scenario,
+                   samples: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {scenario.token}"}
+    timings = []
+    for index in range(samples):
+        body: dict[str, Any] = {"query": scenario.query}
+        if "$id" in scenario.query:
+            body["variables"] = {"id": scenario.ids[index % len(scenario.ids)]}
+        started = time.perf_counter()
+        response = await client.post("/graphql", json=body, headers=headers)
+        timings.append(time.perf_counter() - started)
+        if response.status_code != 200 or "errors" in response.json():
+            raise RuntimeError(f"{scenario.name}: {response.text[:500]}")
+    return timings
+
+
+def metric(text: str, name: str) -> float:
+    """The sum of a Prometheus counter's samples on the /graphql route."""
+    pattern = re.compile(rf'^{name}_total\{{[^}}]*route="/graphql"[^}}]*\}} (\S+)$', re.M)
+    return sum(float(value) for value in pattern.findall(text))
+
+
+async def round_trips(client: httpx.AsyncClient, scenario: Scenario) -> float:
+    """Cypher statements the server sent for one operation (from its /metrics)."""
+    before = (await client.get("/metrics")).text
+    await time_api(client, scenario, 5)
+    after = (await client.get("/metrics")).text
+    sent = (metric(after, "tipgraph_neo4j_round_trips")
+            - metric(before, "tipgraph_neo4j_round_trips"))
+    requests = (metric(after, "tipgraph_http_requests") - metric(before, "tipgraph_http_requests"))
+    return round(sent / requests, 2)
+
+
+def percentiles(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {"p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 2)}
+
+
+async def report_count(db: Database) -> int:
+    async def tx(tx: Any) -> int:
+        return int((await run(tx, "MATCH (r:Report) RETURN count(r) AS n"))[0]["n"])
+    return await db.read(tx)
+
+
+async def sample_ids(db: Database, count: int, seed: int) -> dict[str, list[int]]:
+    """Submitted reports at random, and referred ones (to bench-icac-ca) for the LE token."""
+    async def tx(tx: Any) -> dict[str, list[int]]:
+        [bounds] = await run(tx, "MATCH (r:Report) RETURN min(r.id) AS low, max(r.id) AS high")
+        pick = random.Random(seed)
+        candidates = [pick.randint(bounds["low"], bounds["high"]) for _ in range(count * 2)]
+        found = await run(tx, "UNWIND $ids AS id MATCH (r:Report {id: id, status: 'SUBMITTED'})"
+                              " RETURN r.id AS id", ids=candidates)
+        referred = await run(tx, "MATCH (r:Report)-[:REFERRED_TO]->(:Agency {id: 'bench-icac-ca'})"
+                                 " RETURN r.id AS id LIMIT $n", n=count)
+        return {"any": [row["id"] for row in found][:count],
+                "referred": [row["id"] for row in referred]}
+    return await db.read(tx)
+
+
+async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
+    with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
+        settings = bench_settings(uri, Path(state))
+        keys = load_keys(settings)
+        analyst = mint_token(keys, settings, role=Role.ANALYST)
+        officer = mint_token(keys, settings, role=Role.LE, agency_id="bench-icac-ca",
+                             scope="report:read files:read")
+        async with database(settings) as db:
+            existing = await report_count(db)
+            generated = (await generate(db, reports - existing, seed=seed + existing)
+                         if existing < reports else None)
+            ids = await sample_ids(db, max(samples, 20), seed)
+            total = await report_count(db)
+            driver = db.driver
+            scenarios = [
+                Scenario("triage_page", TRIAGE, triage_floor, analyst, [0]),
+                Scenario("cross_references", CROSS_REFERENCES, cross_references_floor,
+                         analyst, ids["any"]),
+                Scenario("report_detail", DETAIL, detail_floor, analyst, ids["any"]),
+                Scenario("le_report", LE_REPORT, le_floor, officer, ids["referred"]),
+            ]
+            results: dict[str, Any] = {}
+            with api_server(settings) as api:
+                async with httpx.AsyncClient(base_url=api.url, timeout=120) as client:
+                    for scenario in scenarios:
+                        await time_floor(driver, scenario, 5)  # warm-up, both sides
+                        await time_api(client, scenario, 5)
+                        floor = percentiles(await time_floor(driver, scenario, samples))
+                        through_api = percentiles(await time_api(client, scenario, samples))
+                        results[scenario.name] = {
+                            "raw_driver": floor, "api": through_api,
+                            "ratio_p50": round(through_api["p50_ms"] / floor["p50_ms"], 3),
+                            "ratio_p95": round(through_api["p95_ms"] / floor["p95_ms"], 3),
+                            "round_trips_per_operation": await round_trips(client, scenario),
+                        }
+                    results["api_rss_mib"] = round(rss_mib(api.pid), 1)
+    return {"scenario": "reads", "reports": total, "samples": samples,
+            "generated": generated, **results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=17)
+    args = parser.parse_args()
+    emit(asyncio.run(main(args.reports, args.samples, args.seed)))
