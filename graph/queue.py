@@ -40,6 +40,13 @@ SORT_KEYS: Final[dict[str, LiteralString]] = {
 }
 DEFAULT_ORDER: Final = (("PRIORITY", "ASC"), ("SUBMITTED_AT", "ASC"))
 
+# Orders an index reads out directly (every key ascending, or every key descending): the page
+# is then an index scan that stops after ``limit`` rows, not a sort of every visible report.
+ORDER_INDEXES: Final[dict[tuple[str, ...], LiteralString]] = {
+    ("PRIORITY", "SUBMITTED_AT"): "r:Report(priorityRank, queuedAt)",
+    ("SUBMITTED_AT",): "r:Report(queuedAt)",
+}
+
 FILTER: Final = (
     VISIBLE_REPORT
     + " AND ($statuses IS NULL OR " + EFFECTIVE_STATUS + " IN $statuses)"
@@ -118,6 +125,14 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
     store gives ``total`` at once.
     """
     keys = _order(order)
+    names = tuple(name for name, _ in order)
+    index = ORDER_INDEXES.get(names[:-1] if names[-1:] == ("ID",) else names)
+    matched: LiteralString = "MATCH (r:Report) WHERE "
+    if index is not None and len({direction for _, direction in order}) == 1:
+        # The hint needs a predicate on every indexed property; the keys are never null.
+        matched = ("MATCH (r:Report) USING INDEX " + index + " WHERE "
+                   + " AND ".join(f"{keys[i][0]} IS NOT NULL"
+                                  for i in range(index.count(",") + 1)) + " AND ")
     after: LiteralString = ""
     if with_cursor:
         clauses: list[str] = []
@@ -134,7 +149,7 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
     count: LiteralString = "MATCH (r:Report)" + ("" if count_every_report else " WHERE " + FILTER)
     return (
         "CALL () { " + count + " RETURN count(r) AS total }"
-        " CALL () { MATCH (r:Report) WHERE " + keys[0][0] + " IS NOT NULL AND " + FILTER + after
+        " CALL () { " + matched + FILTER + after
         + " WITH r ORDER BY " + ordering + " LIMIT $limit"
         " RETURN collect([[" + values + "], " + REPORT_FIELDS + "]) AS page }"
         " RETURN total, page"
