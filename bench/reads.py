@@ -191,7 +191,7 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
         keys = load_keys(settings)
         analyst = mint_token(keys, settings, role=Role.ANALYST)
         officer = mint_token(keys, settings, role=Role.LE, agency_id="bench-icac-ca",
-                             scope="report:read files:read")
+                             scope="report:read files:read pii:read")
         async with database(settings) as db:
             existing = await report_count(db)
             generated = (await generate(db, reports - existing, seed=seed + existing)
@@ -220,6 +220,11 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                             "ratio_p95": round(through_api["p95_ms"] / floor["p95_ms"], 3),
                             "round_trips_per_operation": await round_trips(client, scenario),
                         }
+                    results["triage_round_trips_by_page_size"] = {
+                        size: await round_trips(client, Scenario(
+                            f"triage_{size}", TRIAGE.replace("first: 50", f"first: {size}"),
+                            triage_floor, analyst, [0]))
+                        for size in (10, 50, 100)}
                     results["api_rss_mib"] = round(rss_mib(api.pid), 1)
     return {"scenario": "reads", "reports": total, "samples": samples,
             "generated": generated, **results}
