@@ -22,13 +22,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import ispws
 from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
-from api.settings import Settings, intake_limits, load_settings
+from api.settings import Settings, SettingsError, intake_limits, load_settings
+from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
+from graph.content import ContentStore, load_content_key
 from graph.db import Database, open_driver, start_counting
 from graph.enrichment import EnrichmentWorker
 from graph.geo import geo_provider
@@ -40,6 +43,10 @@ from resolvers.context import Services
 
 log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
+UPLOAD_PATH = ispws.PREFIX + "/upload"
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics",
+                    *(ispws.PREFIX + "/" + name for name in (
+                        "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})
 
 
 @dataclass
@@ -60,6 +67,8 @@ class EdgeMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
+        # An upload's multipart framing (boundaries, headers, the id field) rides on top.
+        self.max_upload = settings.max_upload_bytes + 64 * 1024
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -72,13 +81,12 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         counter = start_counting()
-        route = scope["path"] if scope["path"] in {"/graphql", "/healthz", "/readyz",
-                                                   "/metrics"} else "other"
+        route = scope["path"] if scope["path"] in ROUTES else "other"
         started = time.perf_counter()
         status = 500
         received = 0
         declared = dict(scope["headers"]).get(b"content-length")
-        path_limit = self.max_body
+        path_limit = self.max_upload if scope["path"] == UPLOAD_PATH else self.max_body
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -103,8 +111,11 @@ class EdgeMiddleware:
                 raise _BodyTooLarge
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
-            response = error_response(f"the request body is larger than {path_limit} bytes",
-                                      "BAD_USER_INPUT", 413)
+            if scope["path"].startswith(ispws.PREFIX + "/"):
+                response = ispws.too_large(path_limit)
+            else:
+                response = error_response(f"the request body is larger than {path_limit} bytes",
+                                          "BAD_USER_INPUT", 413)
             await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
@@ -126,6 +137,11 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     configure_logging(production=settings.production)
     keys = load_keys(settings)
     check_production_keys(settings, keys)
+    if settings.production and not settings.content_key:
+        raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
+                            "at rest; the development key is for development only)")
+    content = ContentStore(settings.content_dir,
+                           load_content_key(settings.content_key, settings.state_dir))
     metrics = Metrics()
     graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
                          audit=audit)
@@ -137,7 +153,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
         worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
                                   settings.common_identifier_reports)
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), on_finished=worker.wake.set)
+                               intake_limits(settings), on_finished=worker.wake.set,
+                               content=content)
         app.state.tipgraph = AppState(
             services=Services(
                 settings=settings, db=db, intake=intake, reporters=RegisteredReporters(db),
@@ -145,6 +162,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                        RevocationList(db, settings.revocation_ttl_seconds)),
                 limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
                                      "expensive": (settings.expensive_per_minute, 60.0)}),
+                credentials=EspCredentials(db),
             ),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
@@ -183,6 +201,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            *ispws.routes(),
         ],
         lifespan=lifespan,
     )

@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from api.settings import (
@@ -33,6 +33,9 @@ from graph.db import Database, open_driver
 from graph.errors import TipgraphError
 from graph.migrations import MigrationError, Migrator
 from graph.server import LocalNeo4j, Neo4jServerError
+
+if TYPE_CHECKING:
+    from graph.content import ContentStore
 
 T = TypeVar("T")
 
@@ -51,6 +54,13 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.close()
 
     return asyncio.run(main())
+
+
+def _content_store(settings: Settings) -> ContentStore:
+    from graph.content import ContentStore, load_content_key
+
+    return ContentStore(settings.content_dir,
+                        load_content_key(settings.content_key, settings.state_dir))
 
 
 def _local_port(settings: Settings) -> int:
@@ -182,18 +192,32 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
 
     from graph.retention import run_retention
 
+    store = _content_store(settings)
+
     async def work(db: Database) -> dict[str, int]:
-        return await run_retention(db, now=datetime.now(UTC))
+        return await run_retention(db, now=datetime.now(UTC),
+                                   release=lambda refs: store.release(db, refs))
 
     print(json.dumps({"purged": _with_db(settings, work)}))
     return 0
 
 
 def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
+    """Register an ESP; the first time (or with --new-password) it gets CyberTipline-door
+    credentials, printed this once: only an argon2 hash of the password is kept."""
+    from authz.basic import has_credentials, issue_credentials
     from graph.reporters import register_reporter
 
     async def work(db: Database) -> dict[str, Any]:
-        return await register_reporter(db, args.id, args.name)
+        reporter = await register_reporter(db, args.id, args.name)
+        if args.new_password or not await has_credentials(db, args.id):
+            username, password = await issue_credentials(db, args.id)
+            reporter["username"], reporter["password"] = username, password
+            reporter["note"] = ("the password is shown only now; store it in the ESP's secret "
+                                "manager (tipgraph esp create --new-password issues another)")
+        else:
+            reporter["username"] = args.id
+        return reporter
 
     print(json.dumps(_with_db(settings, work)))
     return 0
@@ -215,7 +239,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> int:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings))
+                               intake_limits(settings), content=_content_store(settings))
         return await intake.sweep()
 
     print(json.dumps({"expired": _with_db(settings, work)}))
@@ -293,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     create = esp_actions.add_parser("create", help="register an ESP (idempotent; prints JSON)")
     create.add_argument("--id", required=True)
     create.add_argument("--name", required=True)
+    create.add_argument("--new-password", action="store_true",
+                        help="issue new CyberTipline-door credentials (the old ones stop working)")
     create.set_defaults(handler=cmd_esp)
 
     seed = commands.add_parser("seed", help="load data")

@@ -60,6 +60,9 @@ class Settings:
     statistics_threshold: int
     geoip_db: Path | None
     enrichment_worker: bool
+    content_dir: Path
+    content_key: str | None
+    max_upload_bytes: int
 
     @property
     def production(self) -> bool:
@@ -93,9 +96,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     if not algorithms or any(a.lower() == "none" for a in algorithms):
         raise SettingsError("TIPGRAPH_JWT_ALGORITHMS must list real signing algorithms")
+    state_dir = _path(env, "TIPGRAPH_STATE_DIR") or PROJECT_ROOT / ".tipgraph"
     return Settings(
         env=environment,
-        state_dir=_path(env, "TIPGRAPH_STATE_DIR") or PROJECT_ROOT / ".tipgraph",
+        state_dir=state_dir,
         neo4j_uri=env.get("TIPGRAPH_NEO4J_URI") or f"bolt://localhost:{DEFAULT_NEO4J_PORT}",
         neo4j_user=env.get("TIPGRAPH_NEO4J_USER", "neo4j"),
         neo4j_password=env.get("TIPGRAPH_NEO4J_PASSWORD", "neo4j"),
@@ -130,6 +134,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
         geoip_db=_path(env, "TIPGRAPH_GEOIP_DB"),
         enrichment_worker=env.get("TIPGRAPH_ENRICHMENT_WORKER", "true").lower() != "false",
+        content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
+        content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
+        max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
     )
 
 

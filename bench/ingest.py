@@ -15,8 +15,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
-from enum import Enum
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from graph import reports as q
 from graph.db import Database, run
 from graph.ids import IdAllocator
 from graph.intake.service import create_params
-from graph.intake.validation import Limits, camel, plan_file, plan_report
+from graph.intake.validation import Limits, graphql_input, plan_file, plan_report
 from graph.reporters import register_reporter
 from graph.synthetic import SyntheticTips
 from graph.vocabulary import CaptureEventName
@@ -60,19 +59,6 @@ def ingest_document(tips: SyntheticTips, index: int) -> dict[str, Any]:
     document["internet_details"] = [{"web_page": {"urls": [
         f"https://examplechat.example.com/p/{index}"]}}]
     return document
-
-
-def graphql_variables(value: Any) -> Any:
-    """A report document as GraphQL variables: camelCase keys, enum names, ISO times."""
-    if isinstance(value, dict):
-        return {camel(k): graphql_variables(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [graphql_variables(v) for v in value]
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 async def timed(jobs: list[Callable[[], Awaitable[None]]],
@@ -116,7 +102,7 @@ async def raw_phase(db: Database, documents: list[dict[str, Any]],
 
 async def api_phase(client: httpx.AsyncClient, token: str, documents: list[dict[str, Any]],
                     concurrency: int) -> tuple[list[float], float]:
-    bodies = [{"query": SUBMIT, "variables": {"input": graphql_variables(d)}}
+    bodies = [{"query": SUBMIT, "variables": {"input": graphql_input(d)}}
               for d in documents]
 
     def job(body: dict[str, Any]) -> Callable[[], Awaitable[None]]:

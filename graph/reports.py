@@ -42,7 +42,8 @@ UNWIND $ids AS id
 OPTIONAL MATCH (:File {id: id})-[h:HAS_HASH]->(i:Identifier)
 WITH id, h, i ORDER BY i.scope
 RETURN id, collect(CASE WHEN i IS NULL THEN null
-                   ELSE {algorithm: i.scope, value: i.value, identifierId: i.id} END) AS hashes
+                   ELSE {algorithm: i.scope, value: i.value, identifierId: i.id,
+                         source: h.source} END) AS hashes
 """
 
 CLASSIFICATIONS_BY_FILE_IDS: Final = """
@@ -94,15 +95,20 @@ MENTIONS_SUBQUERY: Final = (
     + " CREATE (r)-[x:MENTIONS]->(i) SET x = m.rel }"
 )
 
+# A file's hashes and ESP label, given `file` and its parameters `f`. A hash the server
+# computed from uploaded bytes says so (source TIPGRAPH); the rest are the ESP's.
+FILE_PARTS: Final = (
+    " CALL (file, f) { UNWIND f.hashes AS m " + MERGE_IDENTIFIER
+    + " CREATE (file)-[:HAS_HASH {algorithm: m.scope, source: coalesce(m.source, 'ESP')}]->(i) }"
+    " CALL (file, f) { UNWIND f.labels AS c"
+    " CREATE (file)-[:LABELLED]->(:Classification {id: c.id, label: c.label, source: 'ESP',"
+    " by: $reporterId, at: $now, basis: c.basis}) }"
+)
+
 FILES_SUBQUERY: Final = (
     " CALL (r) { UNWIND $files AS f"
     " CREATE (r)-[:HAS_FILE]->(file:File) SET file = f.props"
-    " WITH file, f"
-    " CALL (file, f) { UNWIND f.hashes AS m " + MERGE_IDENTIFIER
-    + " CREATE (file)-[:HAS_HASH {algorithm: m.scope, source: 'ESP'}]->(i) }"
-    " CALL (file, f) { UNWIND f.labels AS c"
-    " CREATE (file)-[:LABELLED]->(:Classification {id: c.id, label: c.label, source: 'ESP',"
-    " by: $reporterId, at: $now, basis: c.basis}) } }"
+    " WITH file, f" + FILE_PARTS + " }"
 )
 
 CREATE_REPORT: Final = (
@@ -136,6 +142,20 @@ ADD_FILES: Final = (
     + " MATCH (r)-[:HAS_FILE]->(f:File {id: $fileId}) RETURN f {.*} AS file"
 )
 
+# The CyberTipline door's /fileinfo: details for a file uploaded earlier, once.
+FILE_DETAILS: Final = (
+    "MATCH (r:Report {id: $id})-[:HAS_FILE]->(file:File {id: $fileId})"
+    " SET file += $file.props, file.detailsAt = $now, r.modifiedAt = $now,"
+    " r.expiresAt = $expiresAt"
+    " WITH r, file, $file AS f" + MENTIONS_SUBQUERY + FILE_PARTS
+    + " RETURN file {.*} AS file"
+)
+
+FILE_OF_REPORT: Final = """
+MATCH (:Report {id: $id})-[:HAS_FILE]->(f:File {id: $fileId})
+RETURN f.detailsAt IS NOT NULL AS detailed
+"""
+
 FINISH_REPORT: Final = (
     "MATCH (r:Report {id: $id})"
     " SET r.status = 'SUBMITTED', r.finishedAt = $now, r.modifiedAt = $now, r.queuedAt = $now,"
@@ -145,18 +165,28 @@ FINISH_REPORT: Final = (
     + " RETURN " + REPORT_FIELDS + " AS report"
 )
 
+# A report that will never be finished gives up its uploaded content: the files keep their
+# metadata and say when the content went; the blobs go once nothing refers to them.
+RELEASE_CONTENT: Final = (
+    " CALL (r) { OPTIONAL MATCH (r)-[:HAS_FILE]->(f:File) WHERE f.contentRef IS NOT NULL"
+    " WITH f, f.contentRef AS ref SET f.contentPurgedAt = $now REMOVE f.contentRef"
+    " RETURN collect(ref) AS refs }"
+)
+
 CANCEL_REPORT: Final = (
     "MATCH (r:Report {id: $id})"
     " SET r.status = 'CANCELLED', r.cancelledAt = $now, r.modifiedAt = $now"
     " REMOVE r.expiresAt"
-    " RETURN " + REPORT_FIELDS + " AS report"
+    " WITH r" + RELEASE_CONTENT
+    + " RETURN " + REPORT_FIELDS + " AS report, refs"
 )
 
-SWEEP_EXPIRED: Final = """
-MATCH (r:Report {status: 'OPEN'})
-WHERE r.expiresAt < $now
-WITH r LIMIT $batch
-SET r.status = 'EXPIRED', r.expiredAt = $now
-RETURN count(r) AS expired
-"""
+SWEEP_EXPIRED: Final = (
+    "MATCH (r:Report {status: 'OPEN'})"
+    " WHERE r.expiresAt < $now"
+    " WITH r LIMIT $batch"
+    " SET r.status = 'EXPIRED', r.expiredAt = $now"
+    " WITH r" + RELEASE_CONTENT
+    + " RETURN count(r) AS expired, collect(refs) AS refs"
+)
 

@@ -2,12 +2,14 @@
 under a legal hold. Metadata (the report, its files' hashes and facts, its labels) stays, and
 every purge is recorded on the report (``:Purge`` and a history entry).
 
-Content storage arrives with the XML upload door (files carry ``contentRef`` then); a purge
-hands each reference to ``delete_content`` and marks the file ``contentPurgedAt``.
+Uploaded content (files with a ``contentRef``, see graph.content) goes too: a purge marks each
+file ``contentPurgedAt``, drops its reference, and then hands the references to ``release``,
+which deletes the blobs no other file still refers to.
 
 Example::
 
-    purged = await run_retention(db, now=datetime.now(UTC), delete_content=store.delete)
+    purged = await run_retention(db, now=datetime.now(UTC),
+                                 release=lambda refs: store.release(db, refs))
 """
 
 from __future__ import annotations
@@ -81,18 +83,17 @@ async def _purge_tx(tx: AsyncManagedTransaction, report_id: int, now: datetime,
 
 
 async def run_retention(db: Database, *, now: datetime,
-                        delete_content: Callable[[str], Awaitable[None]] | None = None,
+                        release: Callable[[list[str]], Awaitable[object]] | None = None,
                         by: str = "tipgraph-retention", batch: int = 500) -> dict[str, int]:
     """Purge the content of every report past its preservation period and not on hold."""
     reports = files = 0
     while True:
         due = await db.read(_due_tx, now, batch)
         for row in due:
-            if delete_content is not None:
-                for ref in row["refs"]:
-                    await delete_content(ref)
             files += await db.write(_purge_tx, row["id"], now, by)
             reports += 1
+            if release is not None and row["refs"]:
+                await release(list(row["refs"]))
         if len(due) < batch:
             return {"reports": reports, "files": files}
 

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from api.settings import Settings
+from authz.basic import EspCredentials
 from authz.principal import ANONYMOUS_SCOPE, Principal
 from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
@@ -43,6 +44,7 @@ class Services:
     reporters: RegisteredReporters
     verifier: TokenVerifier
     limiter: RateLimiter
+    credentials: EspCredentials  # the CyberTipline door's HTTP Basic
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:

@@ -25,6 +25,8 @@ from graph.migrations import Migrator
 from graph.reporters import register_reporter
 from graph.server import ephemeral_server
 
+# A content key for production-mode apps in tests (base64 of 32 bytes; synthetic).
+CONTENT_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtY29udGVudC1rZXktMzJieXQ="
 CLEAN_GRAPH: Final = """
 MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock)
 DETACH DELETE n

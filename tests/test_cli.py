@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.settings import PROJECT_ROOT, Settings
+from authz.basic import EspCredentials
 from authz.tokens import TokenVerifier, load_keys
 from graph.db import Database
 
@@ -45,8 +46,21 @@ async def test_esp_create_is_idempotent_and_prints_json(settings: Settings, db: 
     first = tipgraph(settings, "esp", "create", "--id", "cli-esp", "--name", "CLI ESP")
     second = tipgraph(settings, "esp", "create", "--id", "cli-esp", "--name", "CLI ESP")
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout) == json.loads(second.stdout)
-    assert json.loads(first.stdout)["id"] == "cli-esp"
+    created, again = json.loads(first.stdout), json.loads(second.stdout)
+    assert created["id"] == "cli-esp"
+    assert created["username"] == "cli-esp"
+    # the password is printed once; a second run neither shows nor changes it
+    password = created.pop("password")
+    created.pop("note")
+    assert "password" not in again
+    assert created == again
+    credentials = EspCredentials(db)
+    assert await credentials.verify("cli-esp", password) == "cli-esp"
+    # --new-password: a new one works, the old one no longer does
+    renewed = json.loads(tipgraph(settings, "esp", "create", "--id", "cli-esp", "--name",
+                                  "CLI ESP", "--new-password").stdout)
+    assert await EspCredentials(db).verify("cli-esp", renewed["password"]) == "cli-esp"
+    assert await EspCredentials(db).verify("cli-esp", password) is None
 
 
 async def test_esp_create_refuses_a_bad_id(settings: Settings, db: Database) -> None:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, SettingsError
 from graph.server import free_port
-from tests.conftest import Api, make_settings
+from tests.conftest import CONTENT_KEY, Api, make_settings
 
 
 @contextlib.asynccontextmanager
@@ -134,11 +134,17 @@ def test_production_refuses_the_development_key(neo4j_uri: str, tmp_path: Path) 
         create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
                                  TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(
                                      tmp_path / "keys" / "dev-jwt-public.pem")))
+    # uploads are encrypted at rest: production needs its own content key
+    _, public = write_key_pair(tmp_path)
+    with pytest.raises(SettingsError, match="TIPGRAPH_CONTENT_KEY"):
+        create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
+                                 TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public)))
 
 
 async def test_production_serves_no_graphiql(neo4j_uri: str, tmp_path: Path) -> None:
     _, public = write_key_pair(tmp_path)
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
+                             TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public))
     async with client_for(settings) as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})

@@ -8,8 +8,10 @@ from typing import Any
 
 from api.settings import Settings
 from authz.roles import Role
+from graph.content import ContentStore, load_content_key
 from graph.db import Database, run
 from tests.conftest import Api, Tokens
+from tests.cybertipline import synthetic_bytes
 from tests.documents import SUBMIT_REPORT, example_input
 from tests.test_cli import tipgraph
 
@@ -24,15 +26,31 @@ query($id: ID!) { report(id: $id) { contentPurgedAt legalHold
 """
 
 
-async def three_reports(api: Api, esp: str, db: Database) -> list[str]:
+def content_store(settings: Settings) -> ContentStore:
+    return ContentStore(settings.content_dir,
+                        load_content_key(settings.content_key, settings.state_dir))
+
+
+async def three_reports(api: Api, esp: str, db: Database,
+                        settings: Settings | None = None) -> list[str]:
+    """Three reports, each file with stored content; the first two past their period."""
     ids = []
     for _ in range(3):
         body = await api.gql(SUBMIT_REPORT, {"input": example_input()}, token=esp)
         ids.append(body["data"]["submitReport"]["id"])
+    addresses = {}
+    if settings is not None:
+        store = content_store(settings)
+        for report_id in ids:
+            blob = store.open_blob(limit=1_000_000)
+            blob.write(synthetic_bytes(1000, f"retention-{report_id}"))
+            store.keep(blob)
+            addresses[int(report_id)] = blob.address
 
     async def stored_and_due(t: Any) -> None:
-        # content as the upload door will store it; the first two are past their period
-        await run(t, "MATCH (f:File) SET f.contentRef = 'sha256:' + toString(f.id)")
+        await run(t, "MATCH (r:Report)-[:HAS_FILE]->(f:File)"
+                     " SET f.contentRef = coalesce($addresses[toString(r.id)], 'x')",
+                  addresses={str(k): v for k, v in addresses.items()})
         await run(t, "MATCH (r:Report) WHERE r.id IN $ids SET r.preserveUntil = $past",
                   ids=[int(i) for i in ids[:2]], past=datetime.now(UTC) - timedelta(days=1))
 
@@ -43,11 +61,19 @@ async def three_reports(api: Api, esp: str, db: Database) -> list[str]:
 async def test_retention_purges_content_but_not_held_reports_or_metadata(
         api: Api, esp: str, db: Database, tokens: Tokens, settings: Settings) -> None:
     # given two reports past their preservation period, one of them on legal hold
-    due, held, current = await three_reports(api, esp, db)
+    due, held, current = await three_reports(api, esp, db, settings)
+    store = content_store(settings)
     analyst = tokens.mint(Role.ANALYST, subject="an-1")
     placed = await api.gql(HOLD, {"id": held}, token=analyst)
     assert placed["data"]["placeLegalHold"]["legalHold"] == "warrant pending"
+
+    async def refs(t: Any) -> dict[int, str]:
+        rows = await run(t, "MATCH (r:Report)-[:HAS_FILE]->(f) "
+                            "RETURN r.id AS r, f.contentRef AS c")
+        return {row["r"]: row["c"] for row in rows}
+
     # when retention runs
+    before = await db.read(refs)
     result = tipgraph(settings, "retention", "run")
     # then only the due, unheld report's content is purged, and the purge is recorded
     assert json.loads(result.stdout) == {"purged": {"reports": 1, "files": 1}}
@@ -58,15 +84,15 @@ async def test_retention_purges_content_but_not_held_reports_or_metadata(
     assert purged["history"][-1] == {"kind": "PURGE", "source": "AUTOMATED",
                                      "reason": "preservation period ended", "after": None}
 
-    async def refs(t: Any) -> dict[int, str | None]:
-        rows = await run(t, "MATCH (r:Report)-[:HAS_FILE]->(f) "
-                            "RETURN r.id AS r, f.contentRef AS c")
-        return {row["r"]: row["c"] for row in rows}
-
     contents = await db.read(refs)
     assert contents[int(due)] is None
     assert contents[int(held)] is not None
     assert contents[int(current)] is not None
+    # the due report's bytes are gone from the store; the others' are still there
+    assert not store.exists(before[int(due)])
+    assert store.exists(before[int(held)])
+    assert store.exists(before[int(current)])
+    assert store.read(before[int(held)]) == synthetic_bytes(1000, f"retention-{held}")
     # and once the hold is released, the next run purges that one too
     await api.gql(RELEASE, {"id": held}, token=analyst)
     again = tipgraph(settings, "retention", "run")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -25,6 +26,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graph import reports as q
+from graph.content import ContentStore
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
 from graph.ids import IdAllocator
@@ -72,14 +74,31 @@ def _classification_basis(props: Mapping[str, Any]) -> str:
     )
 
 
-def _file_params(plan: FilePlan, file_id: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class UploadedContent:
+    """Bytes an ESP uploaded, as the server received them (see graph.content)."""
+
+    address: str  # SHA-256, the blob's address
+    size: int
+    md5: str
+    sha1: str
+    file_name: str | None = None
+
+    def hashes(self) -> list[dict[str, str]]:
+        return [{"algorithm": "MD5", "value": self.md5},
+                {"algorithm": "SHA1", "value": self.sha1},
+                {"algorithm": "SHA256", "value": self.address}]
+
+
+def _file_params(plan: FilePlan, file_id: int, *, hash_source: str | None = None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     label = plan.props.get("industryClassification")
     labels = [{"id": str(uuid.uuid4()), "label": label,
                "basis": _classification_basis(plan.props)}] if label else []
     return {
-        "props": {**plan.props, "id": file_id},
+        "props": {**plan.props, **(extra or {}), "id": file_id},
         "hashes": [{"key": h.key, "id": h.id, "kind": h.kind.value, "value": h.value,
-                    "scope": h.scope} for h in plan.hashes],
+                    "scope": h.scope, "source": hash_source} for h in plan.hashes],
         "labels": labels,
     }
 
@@ -124,12 +143,14 @@ def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan
 
 class IntakeService:
     def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
-                 limits: Limits, on_finished: Callable[[], None] | None = None) -> None:
+                 limits: Limits, on_finished: Callable[[], None] | None = None,
+                 content: ContentStore | None = None) -> None:
         self.db = db
         self.report_ids = report_ids
         self.file_ids = file_ids
         self.limits = limits
         self.on_finished = on_finished  # e.g. wakes the enrichment worker
+        self.content = content  # where uploaded bytes live (the XML door's /upload)
 
     # -- open / submit -----------------------------------------------------------------------
 
@@ -196,18 +217,52 @@ class IntakeService:
 
     # -- changes to an open report ---------------------------------------------------------
 
-    async def add_file(self, reporter_id: str, report_id: int,
-                       file: Mapping[str, Any]) -> Node:
-        """Add one file to an open report; returns the new file."""
+    async def add_file(self, reporter_id: str, report_id: int, file: Mapping[str, Any],
+                       content: UploadedContent | None = None) -> Node:
+        """Add one file to an open report; returns the new file.
+
+        ``content``: bytes received by upload. Their hashes are the server's own (source
+        ``TIPGRAPH``) and the file refers to the stored blob. Should the write fail, a blob
+        nothing refers to is released.
+        """
         now = datetime.now(UTC)
+        if content is not None:
+            file = {**file, "file_name": file.get("file_name") or content.file_name,
+                    "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
         plan = plan_file(file, self.limits, 0, now)
         file_id = await self.file_ids.next()
+        extra = None if content is None else {
+            "contentRef": content.address, "sizeBytes": content.size, "uploadedAt": now}
         params = {
             "id": report_id, "now": now, "reporterId": reporter_id,
             "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
-            "files": [_file_params(plan, file_id)], "fileId": file_id,
+            "files": [_file_params(plan, file_id, extra=extra,
+                                   hash_source=None if content is None else "TIPGRAPH")],
+            "fileId": file_id,
         }
-        return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
+        try:
+            return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
+        except BaseException:
+            if content is not None:
+                await self.release([content.address])
+            raise
+
+    async def set_file_details(self, reporter_id: str, report_id: int, file_id: int,
+                               file: Mapping[str, Any]) -> Node:
+        """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once."""
+        now = datetime.now(UTC)
+        plan = plan_file(file, self.limits, 0, now)
+        params = {
+            "id": report_id, "fileId": file_id, "now": now, "reporterId": reporter_id,
+            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
+            "file": _file_params(plan, file_id),
+        }
+        return await self.db.write(_file_details_tx, reporter_id, report_id, now, params)
+
+    async def release(self, refs: Sequence[str]) -> None:
+        """Delete uploaded blobs nothing refers to any more."""
+        if self.content is not None and refs:
+            await self.content.release(self.db, refs)
 
     async def finish_report(self, reporter_id: str, report_id: int) -> Node:
         report = await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
@@ -216,13 +271,16 @@ class IntakeService:
         return report
 
     async def cancel_report(self, reporter_id: str, report_id: int) -> Node:
-        return await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))
+        report, refs = await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))
+        await self.release(refs)
+        return report
 
     async def sweep(self, batch: int = 1000) -> int:
-        """Mark open reports past their deadline ``EXPIRED``; returns how many."""
+        """Mark open reports past their deadline ``EXPIRED`` (their uploads go); how many."""
         total = 0
         while True:
-            done = await self.db.write(_sweep_tx, datetime.now(UTC), batch)
+            done, refs = await self.db.write(_sweep_tx, datetime.now(UTC), batch)
+            await self.release(refs)
             total += done
             if done < batch:
                 return total
@@ -253,13 +311,15 @@ async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, repor
     """The report's state, write-locked; raises unless it is open and not expired."""
     records = await run(tx, q.LOCK_OWN_REPORT, id=report_id, reporterId=reporter_id)
     if not records:
-        raise NotFound(f"report {report_id} does not exist")
+        raise NotFound(f"report {report_id} does not exist", details={"entity": "report"})
     state = dict(records[0])
     status = state["status"]
     if status == ReportStatus.SUBMITTED.name:
-        raise Conflict(f"report {report_id} is already finished; it cannot be {action}")
+        raise Conflict(f"report {report_id} is already finished; it cannot be {action}",
+                       details={"reason": "ALREADY_FINISHED"})
     if status == ReportStatus.CANCELLED.name:
-        raise Conflict(f"report {report_id} was cancelled; it cannot be {action}")
+        raise Conflict(f"report {report_id} was cancelled; it cannot be {action}",
+                       details={"reason": "ALREADY_CANCELLED"})
     if status == ReportStatus.EXPIRED.name or (
             state["expiresAt"] is not None and state["expiresAt"].to_native() < now):
         raise ReportExpired(f"report {report_id} expired before it was finished")
@@ -271,6 +331,23 @@ async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id:
     state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
     opened = state["openedAt"].to_native()
     records = await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
+    file: Node = records[0]["file"]
+    return file
+
+
+async def _file_details_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                           now: datetime, params: dict[str, Any]) -> Node:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    found = await run(tx, q.FILE_OF_REPORT, id=report_id, fileId=params["fileId"])
+    if not found:
+        raise NotFound(f"file {params['fileId']} does not exist in report {report_id}",
+                       field="fileId", details={"entity": "file"})
+    if found[0]["detailed"]:
+        raise Conflict(f"details for file {params['fileId']} were already submitted; they "
+                       "may be submitted once per file", field="fileId",
+                       details={"reason": "DETAILS_ALREADY_SUBMITTED"})
+    opened = state["openedAt"].to_native()
+    records = await run(tx, q.FILE_DETAILS, **params, expiresAt=expires_at(opened, now))
     file: Node = records[0]["file"]
     return file
 
@@ -287,14 +364,14 @@ async def _finish_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: i
 
 
 async def _cancel_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
-                     now: datetime) -> Node:
+                     now: datetime) -> tuple[Node, list[str]]:
     await _lock_open_report(tx, reporter_id, report_id, now, "cancelled")
     records = await run(tx, q.CANCEL_REPORT, id=report_id, now=now)
-    report: Node = records[0]["report"]
-    return report
+    return records[0]["report"], list(records[0]["refs"])
 
 
-async def _sweep_tx(tx: AsyncManagedTransaction, now: datetime, batch: int) -> int:
+async def _sweep_tx(tx: AsyncManagedTransaction, now: datetime,
+                    batch: int) -> tuple[int, list[str]]:
     records = await run(tx, q.SWEEP_EXPIRED, now=now, batch=batch)
     expired: int = records[0]["expired"]
-    return expired
+    return expired, [ref for refs in records[0]["refs"] for ref in refs]

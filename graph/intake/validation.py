@@ -129,6 +129,20 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def graphql_input(value: Any) -> Any:
+    """A report document as the GraphQL door's input: camelCase keys, enum names, ISO times
+    (the inverse of the door's ``strawberry.asdict``; for clients, tests and benchmarks)."""
+    if isinstance(value, dict):
+        return {camel(k): graphql_input(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [graphql_input(v) for v in value]
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
 def _path(parts: Sequence[str | int]) -> str:
     out = ""
     for part in parts:

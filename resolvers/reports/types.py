@@ -83,6 +83,8 @@ class Reporter:
 class Hash:
     algorithm: str
     value: str
+    source: str = strawberry.field(description=(
+        "Who computed it: ESP (sent with the report) or TIPGRAPH (from the bytes received)."))
 
 
 @strawberry.type(description=(
@@ -162,10 +164,31 @@ class File:
     def additional_info(self) -> list[str] | None:
         return self.node.get("additionalInfo")
 
+    @strawberry.field(description=(
+        "Bytes received by upload (the CyberTipline door); a Float, as GraphQL's Int is 32-bit."))
+    def size_bytes(self) -> float | None:
+        size = self.node.get("sizeBytes")
+        return None if size is None else float(size)
+
+    @strawberry.field(description="When the bytes were received by upload.")
+    def uploaded_at(self) -> datetime | None:
+        return native(self.node.get("uploadedAt"))
+
+    @strawberry.field(description=(
+        "Whether tipgraph holds the file's bytes (encrypted at rest). False when none were "
+        "uploaded, or after retention, retraction or expiry purged them (contentPurgedAt)."))
+    def content_stored(self) -> bool:
+        return self.node.get("contentRef") is not None
+
+    @strawberry.field(description="When the bytes were deleted (metadata and hashes stay).")
+    def content_purged_at(self) -> datetime | None:
+        return native(self.node.get("contentPurgedAt"))
+
     @strawberry.field
     async def hashes(self, info: Info[Context, None]) -> list[Hash]:
         rows = await info.context.loaders.hashes_by_file_id.load(self.node["id"])
-        return [Hash(algorithm=h["algorithm"], value=h["value"]) for h in rows]
+        return [Hash(algorithm=h["algorithm"], value=h["value"], source=h["source"] or "ESP")
+                for h in rows]
 
     @strawberry.field(description="Every label on the file, each with its provenance.")
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:

@@ -1,0 +1,183 @@
+"""Uploaded file content: streamed to disk encrypted (AES-256-GCM), addressed by its SHA-256.
+
+Bytes never sit whole in memory and never touch the disk in the clear: each chunk is hashed
+(MD5, SHA-1, SHA-256) and encrypted as it arrives, into a temporary file beside the store. When
+the upload is complete the file is renamed to its address (``ab/cd/<sha256>``); content that is
+already stored is not stored twice. A blob is deleted only when no ``:File`` refers to it any
+more (``release``), so two reports of the same image share one blob safely.
+
+Blob layout: ``TGC1`` | 12-byte nonce | ciphertext | 16-byte GCM tag.
+
+Example::
+
+    store = ContentStore(settings.content_dir, load_content_key(None, settings.state_dir))
+    blob = store.open_blob(limit=settings.max_upload_bytes)
+    blob.write(chunk)          # as often as chunks arrive
+    store.keep(blob)           # or blob.abort()
+    blob.address, blob.md5, blob.size
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from neo4j import AsyncManagedTransaction
+
+from graph.db import Database, run
+from graph.errors import BadInput
+
+log = logging.getLogger("tipgraph.content")
+MAGIC: Final = b"TGC1"
+NONCE_BYTES: Final = 12
+TAG_BYTES: Final = 16
+KEY_BYTES: Final = 32
+
+STILL_REFERENCED: Final = """
+UNWIND $refs AS ref
+OPTIONAL MATCH (f:File {contentRef: ref})
+WITH ref, count(f) AS files
+WHERE files = 0
+RETURN ref
+"""
+
+
+class TooLarge(BadInput):
+    """The upload passed the configured size limit (nothing of it is kept)."""
+
+
+def load_content_key(encoded: str | None, state_dir: Path) -> bytes:
+    """The key from config (base64 of 32 bytes), or the development key under ``state_dir``."""
+    if encoded:
+        key = base64.b64decode(encoded)
+        if len(key) != KEY_BYTES:
+            raise ValueError("TIPGRAPH_CONTENT_KEY must be the base64 of 32 bytes")
+        return key
+    path = state_dir / "keys" / "content.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}")
+        temporary.write_bytes(base64.b64encode(secrets.token_bytes(KEY_BYTES)))
+        temporary.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)  # the first process to get here wins
+        temporary.unlink()
+    return base64.b64decode(path.read_bytes())
+
+
+class BlobWriter:
+    """One upload in progress: hashes and encrypts each chunk into a temporary file."""
+
+    def __init__(self, temporary: Path, key: bytes, limit: int) -> None:
+        self.temporary = temporary
+        self.limit = limit
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        self._encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+        self._file = temporary.open("wb")
+        self._file.write(MAGIC + nonce)
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise TooLarge(f"the file is larger than the limit of {self.limit} bytes",
+                           field="file", details={"limit": self.limit})
+        self._md5.update(chunk)
+        self._sha1.update(chunk)
+        self._sha256.update(chunk)
+        self._file.write(self._encryptor.update(chunk))
+
+    def close(self) -> None:
+        self._file.write(self._encryptor.finalize() + self._encryptor.tag)
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
+        self.temporary.unlink(missing_ok=True)
+
+    @property
+    def md5(self) -> str:
+        return self._md5.hexdigest()
+
+    @property
+    def sha1(self) -> str:
+        return self._sha1.hexdigest()
+
+    @property
+    def address(self) -> str:
+        """The SHA-256 of the plaintext: where the blob lives, and ``File.contentRef``."""
+        return self._sha256.hexdigest()
+
+
+class ContentStore:
+    def __init__(self, root: Path, key: bytes) -> None:
+        self.root = root
+        self.key = key
+
+    def path(self, address: str) -> Path:
+        if len(address) != 64 or any(c not in "0123456789abcdef" for c in address):
+            raise ValueError(f"not a content address: {address!r}")
+        return self.root / address[:2] / address[2:4] / address
+
+    def open_blob(self, limit: int) -> BlobWriter:
+        """A blob to write; then :meth:`keep` it, or ``abort()`` it."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        return BlobWriter(incoming / uuid.uuid4().hex, self.key, limit)
+
+    def keep(self, blob: BlobWriter) -> None:
+        """Finish a blob and put it in place under ``blob.address``."""
+        blob.close()
+        target = self.path(blob.address)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            blob.temporary.unlink()  # the same bytes are stored already
+        else:
+            blob.temporary.replace(target)
+
+    def read(self, address: str) -> bytes:
+        """The plaintext of a blob (for small reads: tests, packages); raises if tampered."""
+        data = self.path(address).read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError(f"{address} is not a tipgraph content blob")
+        nonce = data[len(MAGIC):len(MAGIC) + NONCE_BYTES]
+        body, tag = data[len(MAGIC) + NONCE_BYTES:-TAG_BYTES], data[-TAG_BYTES:]
+        decryptor = Cipher(algorithms.AES(self.key), modes.GCM(nonce, tag)).decryptor()
+        return decryptor.update(body) + decryptor.finalize()
+
+    def exists(self, address: str) -> bool:
+        return self.path(address).exists()
+
+    async def release(self, db: Database, refs: Iterable[str]) -> int:
+        """Delete the blobs no ``:File`` refers to any more; returns how many were deleted."""
+        unique = sorted(set(refs))
+        if not unique:
+            return 0
+        orphans = await db.read(_orphans_tx, unique)
+        deleted = 0
+        for address in orphans:
+            try:
+                path = self.path(address)
+            except ValueError:
+                log.warning("not a content address, nothing deleted: %r", address[:80])
+                continue
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            deleted += 1
+        return deleted
+
+
+async def _orphans_tx(tx: AsyncManagedTransaction, refs: list[str]) -> list[str]:
+    return [record["ref"] for record in await run(tx, STILL_REFERENCED, refs=refs)]
