@@ -128,6 +128,18 @@ class EdgeMiddleware:
             request_id_var.reset(token)
 
 
+async def sweep_forever(intake: IntakeService, every_seconds: float) -> None:
+    """Expire unfinished reports past their deadline (their uploads go with them)."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            expired = await intake.sweep()
+            if expired:
+                log.info("expired %d unfinished reports", expired)
+        except Exception:
+            log.exception("the expiry sweep failed; it runs again shortly")
+
+
 def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starlette:
     """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it.
 
@@ -168,14 +180,18 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             migrator=Migrator(db, settings.migrations_dir),
             worker=worker,
         )
-        running = asyncio.create_task(worker.run_forever()) if settings.enrichment_worker else None
+        tasks = []
+        if settings.enrichment_worker:
+            tasks.append(asyncio.create_task(worker.run_forever()))
+        if settings.sweep_seconds > 0:
+            tasks.append(asyncio.create_task(sweep_forever(intake, settings.sweep_seconds)))
         try:
             yield
         finally:
-            if running is not None:
-                running.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await running
+                    await task
             await db.close()
 
     async def healthz(request: Request) -> Response:

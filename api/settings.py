@@ -63,6 +63,7 @@ class Settings:
     content_dir: Path
     content_key: str | None
     max_upload_bytes: int
+    sweep_seconds: int
 
     @property
     def production(self) -> bool:
@@ -137,6 +138,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
         content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
         max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
+        sweep_seconds=_int(env, "TIPGRAPH_SWEEP_SECONDS", 60),
     )
 
 

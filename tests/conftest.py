@@ -47,7 +47,7 @@ def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings
     env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir),
            "TIPGRAPH_REVOCATION_TTL_SECONDS": "1",
            # tests run enrichment themselves (worker.run_due()), so results are deterministic
-           "TIPGRAPH_ENRICHMENT_WORKER": "false", **overrides}
+           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0", **overrides}
     return load_settings(env)
 
 

@@ -284,6 +284,21 @@ async def test_an_expired_report_cannot_be_changed(ispws: Ispws, db: Database) -
         assert "expired" in refused.fields["responseDescription"]
 
 
+async def test_the_expiry_sweep_deletes_an_unfinished_reports_uploads(
+        app: Starlette, ispws: Ispws, db: Database, store: ContentStore) -> None:
+    report_id = await opened(ispws)
+    content = synthetic_bytes(4000, "abandoned")
+    await ispws.upload(report_id, content)
+
+    async def expire(tx: Any) -> None:
+        await run(tx, "MATCH (r:Report {id: $id}) SET r.expiresAt = $past", id=report_id,
+                  past=datetime.now(UTC) - timedelta(minutes=1))
+    await db.write(expire)
+    assert await app.state.tipgraph.services.intake.sweep() >= 1
+    assert not store.exists(hashlib.sha256(content).hexdigest())
+    assert (await ispws.retract(report_id)).code == 5101
+
+
 async def test_another_esps_report_does_not_exist_for_it(
         app: Starlette, ispws: Ispws, db: Database) -> None:
     report_id = await opened(ispws)
