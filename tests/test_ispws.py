@@ -560,3 +560,19 @@ async def test_the_older_potential_meme_element_is_an_annotation(ispws: Ispws,
         return list((await run(tx, "MATCH (f:File {id: $id}) RETURN f.annotations AS a",
                                id=int(file_id)))[0]["a"])
     assert await db.read(tx) == ["POTENTIAL_MEME"]
+
+
+async def test_too_many_requests_get_429_with_retry_after(
+        neo4j_uri: str, tmp_path: Path, db: Database) -> None:
+    settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_RATE_MUTATIONS_PER_MINUTE="2")
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await register_reporter(db, "example-esp", "Example ESP")
+        async with ispws_client(application, *await issue_credentials(db, "example-esp")) as c:
+            client = Ispws(c)
+            assert (await client.submit(MINIMAL_XML)).code == 0
+            assert (await client.submit(MINIMAL_XML)).code == 0
+            limited = await client.submit(MINIMAL_XML)
+            assert (limited.status, limited.code) == (429, 1000)
+            assert int(limited.headers["Retry-After"]) >= 1
+            assert (answer(await c.get("/status"))).code == 0  # reads are not limited
