@@ -224,7 +224,7 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                         size: await round_trips(client, Scenario(
                             f"triage_{size}", TRIAGE.replace("first: 50", f"first: {size}"),
                             triage_floor, analyst, [0]))
-                        for size in (10, 50, 100)}
+                        for size in (10, 25, 50)}
                     results["api_rss_mib"] = round(rss_mib(api.pid), 1)
     return {"scenario": "reads", "reports": total, "samples": samples,
             "generated": generated, **results}

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from authz.roles import Role
 from graph.db import Database, run
-from tests.conftest import Api
+from tests.conftest import Api, Tokens
 from tests.documents import FINISH_REPORT, SUBMIT_REPORT, example_input
 
 BATCH_FILE = {"fileName": "meme.jpg", "annotations": ["VIRAL"],
@@ -129,3 +130,18 @@ async def test_malformed_graphql_is_bad_input(api: Api, esp: str) -> None:
     for document in ("mutation {", "query { nope }", "{ report(id: 1) { nope } }"):
         body = await api.gql(document, token=esp)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+
+
+async def test_malformed_entity_representations_are_bad_input_item_by_item(
+        api: Api, esp: str, tokens: Tokens) -> None:
+    # found by the generated-query suite: {} used to be an INTERNAL error
+    created = await api.gql(SUBMIT_REPORT, {"input": example_input()}, token=esp)
+    report_id = created["data"]["submitReport"]["id"]
+    body = await api.gql("""query($r: [_Any!]!) { _entities(representations: $r) {
+        ... on Report { id } } }""", {"r": [{}, {"__typename": "Nope", "id": "1"},
+                                            {"__typename": "Report", "id": report_id},
+                                            {"__typename": "Report"}]},
+                         token=tokens.mint(Role.ANALYST))
+    assert body["data"]["_entities"][2] == {"id": report_id}
+    assert [e["path"][1] for e in body["errors"]] == [0, 1, 3]
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}

@@ -226,6 +226,23 @@ class LocalNeo4j:
             child.wait(timeout=10)
         return True
 
+    def kill(self, port: int) -> bool:
+        """SIGKILL the server on ``port``, as a crash would (fault injection); True if one was
+        running. Its data folder keeps whatever Neo4j had made durable."""
+        record = self.record(port)
+        if record is None or not pid_alive(record.pid):
+            return False
+        os.kill(record.pid, signal.SIGKILL)
+        child = _children.pop(port, None)
+        if child is not None:
+            child.wait(timeout=30)
+        else:
+            deadline = time.monotonic() + 30
+            while pid_alive(record.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self._record_path(port).unlink(missing_ok=True)
+        return True
+
     def status(self, port: int) -> dict[str, object]:
         record = self.record(port)
         running = record is not None and pid_alive(record.pid) and port_open(port)

@@ -1,0 +1,293 @@
+"""Reliability: concurrency, a Neo4j crash mid-load, client retries through it, hostile input.
+
+Promises: nothing acknowledged is lost, nothing is duplicated, nothing is half-written; during an
+outage requests fail fast with SERVICE_UNAVAILABLE (HTTP 503, Retry-After) and /readyz is false;
+the API recovers by itself; no input, however hostile, gets INTERNAL or HTTP 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLSchema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes
+from hypothesis_graphql import strategies as gql_st
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import PROJECT_ROOT
+from authz.basic import issue_credentials
+from authz.roles import Role
+from graph.db import Database, open_driver, run
+from graph.migrations import Migrator
+from graph.reporters import register_reporter
+from graph.server import LocalNeo4j, free_port
+from resolvers.schema import build_schema
+from tests.conftest import Api, Tokens, make_settings
+from tests.documents import SUBMIT_REPORT, example_input
+
+OUTAGE_ANSWER_SECONDS = 15.0  # a request during the outage answers within this (no hanging)
+
+
+def shared_identifiers_input(index: int) -> dict[str, Any]:
+    """A report sharing its e-mail, IP and hash with every other (and one identifier of its own)."""
+    return example_input(reportedPeople=[{
+        "screenName": f"writer_{index}", "espService": "ExampleChat",
+        "emails": [{"address": "shared@example.com"}],
+        "ipCaptureEvents": [{"ipAddress": "192.0.2.1"}]}])
+
+
+# -- concurrency ----------------------------------------------------------------------------------
+
+async def test_50_concurrent_writers_lose_nothing_and_duplicate_nothing(
+        api: Api, esp: str, db: Database) -> None:
+    answers = await asyncio.gather(*(
+        api.gql(SUBMIT_REPORT, {"input": shared_identifiers_input(i)}, token=esp)
+        for i in range(50)))
+    assert all("errors" not in a for a in answers), [a for a in answers if "errors" in a][:1]
+    acknowledged = {int(a["data"]["submitReport"]["id"]) for a in answers}
+    assert len(acknowledged) == 50
+
+    async def tx(tx: Any) -> dict[str, Any]:
+        [row] = await run(tx, """
+            MATCH (r:Report) WITH collect(r.id) AS reports
+            MATCH (i:Identifier) WITH reports, i.key AS key, count(*) AS copies
+            RETURN reports, max(copies) AS most, count(key) AS keys,
+                   COUNT { (:Identifier {key: 'EMAIL:shared@example.com'})<-[:MENTIONS]-() }
+                   AS sharedMentions""")
+        return dict(row)
+
+    found = await db.read(tx)
+    assert set(found["reports"]) == acknowledged
+    assert found["most"] == 1  # one node per identifier
+    assert found["sharedMentions"] == 50
+
+
+# -- a crash mid-load, and retries through it ----------------------------------------------------
+
+@contextlib.asynccontextmanager
+async def crashable_api(tmp_path: Path) -> AsyncIterator[tuple[LocalNeo4j, int, Starlette,
+                                                               httpx.AsyncClient, str]]:
+    """An app on a Neo4j of its own (so it can be killed), with a registered ESP's token."""
+    server = LocalNeo4j(PROJECT_ROOT / ".tipgraph", pagecache_mib=64, heap="768m")
+    port = free_port()
+    uri = server.start(port, tmp_path / "neo4j", watch_pid=os.getpid())
+    try:
+        config = make_settings(uri, tmp_path / "state")
+        db = Database(open_driver(uri, "neo4j", "neo4j"), "neo4j")
+        await Migrator(db, config.migrations_dir).migrate()
+        await register_reporter(db, "example-esp", "Example ESP")
+        await db.close()
+        app = create_app(config)
+        from authz.tokens import load_keys, mint_token
+
+        token = mint_token(load_keys(config), config, role=Role.ESP, esp_id="example-esp")
+        async with (app.router.lifespan_context(app),
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                      base_url="http://tipgraph.test", timeout=60) as client):
+            yield server, port, app, client, token
+    finally:
+        server.stop(port)
+
+
+async def submit(client: httpx.AsyncClient, token: str, index: int) -> httpx.Response:
+    return await client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+        "query": SUBMIT_REPORT,
+        "variables": {"input": shared_identifiers_input(index), "key": f"load-{index}"}})
+
+
+async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(tmp_path: Path) -> None:
+    async with crashable_api(tmp_path) as (server, port, app, client, token):
+        acknowledged: dict[int, int] = {}  # index -> report id, as the client was told
+        refused: list[httpx.Response] = []
+        killed, loaded = asyncio.Event(), asyncio.Event()
+
+        async def writer(start: int) -> None:
+            # Each writer submits reports until the crash; one retried key per writer too.
+            index = start
+            while not killed.is_set():
+                response = await submit(client, token, index)
+                body = response.json()
+                if response.status_code == 200 and "errors" not in body:
+                    acknowledged[index] = int(body["data"]["submitReport"]["id"])
+                    index += 10
+                    if len(acknowledged) >= 40:
+                        loaded.set()
+                else:
+                    refused.append(response)
+
+        writers = [asyncio.create_task(writer(i)) for i in range(10)]
+        await asyncio.wait_for(loaded.wait(), timeout=120)
+        # when Neo4j dies mid-load
+        assert server.kill(port)
+        killed.set()
+        await asyncio.gather(*writers)
+
+        # then requests fail fast with SERVICE_UNAVAILABLE, and /readyz is false
+        started = time.monotonic()
+        during = await submit(client, token, 10_000)
+        assert time.monotonic() - started < OUTAGE_ANSWER_SECONDS
+        assert during.status_code == 503
+        assert during.headers["Retry-After"]
+        assert during.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["ready"] is False
+        for response in refused:
+            assert response.status_code == 503, response.text  # never 500 or INTERNAL
+
+        # and after a restart the API recovers by itself
+        server.start(port, tmp_path / "neo4j", watch_pid=os.getpid())
+        deadline = time.monotonic() + 60
+        while (await client.get("/readyz")).status_code != 200:
+            assert time.monotonic() < deadline, "the API did not recover"
+            await asyncio.sleep(0.5)
+
+        # a client retrying its key through the fault gets exactly one report
+        retried = await submit(client, token, 10_000)
+        again = await submit(client, token, 10_000)
+        assert retried.status_code == 200, retried.text
+        assert (retried.json()["data"]["submitReport"]["id"]
+                == again.json()["data"]["submitReport"]["id"])
+        # ... and so does every writer that was cut off mid-request
+        for index in range(10):
+            last = max([i for i in acknowledged if i % 10 == index] or [index - 10]) + 10
+            replay = await submit(client, token, last)
+            assert replay.status_code == 200, replay.text
+
+        db = Database(open_driver(app.state.tipgraph.services.settings.neo4j_uri, "neo4j",
+                                  "neo4j"), "neo4j")
+        try:
+            async def tx(tx: Any) -> list[dict[str, Any]]:
+                rows = await run(tx, """
+                    MATCH (r:Report)
+                    RETURN r.id AS id, r.idempotencyKey AS key,
+                           COUNT { (r)-[:HAS_FILE]->() } AS files,
+                           COUNT { (r)-[:MENTIONS]->() } AS mentions,
+                           COUNT { (r)-[:HAS_FILE]->()-[:HAS_HASH]->() } AS hashes""")
+                return [dict(row) for row in rows]
+
+            stored = await db.read(tx)
+        finally:
+            await db.close()
+        by_id = {row["id"]: row for row in stored}
+        # every acknowledged report is there
+        assert set(acknowledged.values()) <= set(by_id)
+        # one report per key: nothing duplicated by the retries
+        keys = [row["key"] for row in stored]
+        assert len(keys) == len(set(keys))
+        # none half-written: every report has all its parts
+        assert {(row["files"], row["mentions"], row["hashes"]) for row in stored} == {(1, 4, 1)}
+
+
+# -- hostile input ---------------------------------------------------------------------------------
+
+HYPOTHESIS = settings(max_examples=60, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+SCALARS = {
+    "DateTime": st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z")),
+    "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
+    "_Any": st.just(nodes.Object([])),
+}
+
+
+def examples(strategy: st.SearchStrategy[Any]) -> list[Any]:
+    """Draw examples with Hypothesis, to send them from an async test afterwards."""
+    drawn: list[Any] = []
+
+    @HYPOTHESIS
+    @given(strategy)
+    def collect(example: Any) -> None:
+        drawn.append(example)
+
+    collect()
+    return drawn
+
+
+def assert_no_internal_error(response: httpx.Response, sent: object) -> None:
+    assert response.status_code != 500, (sent, response.text[:500])
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        assert "INTERNAL" not in codes, (sent, body)
+
+
+@pytest.fixture(scope="module")
+def sdl() -> GraphQLSchema:
+    """The served schema (graphql-core's, so the federation directives are defined)."""
+    return build_schema(production=False)._schema
+
+
+async def test_generated_queries_never_get_internal(api: Api, tokens: Tokens,
+                                                    sdl: GraphQLSchema) -> None:
+    analyst = tokens.mint(Role.ANALYST)
+    for query in examples(gql_st.queries(sdl, custom_scalars=SCALARS)):
+        response = await api.client.post("/graphql", json={"query": query},
+                                          headers={"Authorization": f"Bearer {analyst}"})
+        assert_no_internal_error(response, query)
+
+
+async def test_generated_intake_inputs_never_get_internal(api: Api, esp: str,
+                                                         sdl: GraphQLSchema) -> None:
+    fields = ["submitReport", "openReport", "addFile", "finishReport", "cancelReport"]
+    for mutation in examples(gql_st.mutations(sdl, fields=fields, custom_scalars=SCALARS)):
+        response = await api.client.post("/graphql", json={"query": mutation},
+                                          headers={"Authorization": f"Bearer {esp}"})
+        assert_no_internal_error(response, mutation)
+
+
+async def test_garbage_tokens_are_refused_cleanly(api: Api) -> None:
+    garbage = examples(st.one_of(
+        st.text(min_size=1, max_size=300).filter(lambda t: t.isprintable()),
+        st.from_regex(r"[A-Za-z0-9_-]{1,60}\.[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{0,100}",
+                      fullmatch=True)))
+    for token in garbage:
+        raw = b"Bearer " + token.encode("utf-8")  # raw bytes, as a hostile client sends them
+        response = await api.client.post("/graphql", json={"query": "{ reports { totalCount } }"},
+                                          headers={"Authorization": raw})
+        assert_no_internal_error(response, token)
+        if response.status_code == 200:
+            codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+            assert codes <= {"UNAUTHENTICATED", "BAD_USER_INPUT"}, (token, response.text)
+
+
+async def test_hostile_xml_and_multipart_never_get_500(app: Starlette, db: Database) -> None:
+    await register_reporter(db, "example-esp", "Example ESP")
+    username, password = await issue_credentials(db, "example-esp")
+    bodies = examples(st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: f"<report>{t}</report>".encode("utf-8", "replace")),
+        st.text(max_size=500).map(
+            lambda t: f"<fileDetails><reportId>1</reportId><fileId>{t}</fileId></fileDetails>"
+            .encode("utf-8", "replace")),
+        st.just(b"<report>" + b"<x>" * 50_000 + b"</report>"),
+        st.just(b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><r>&b;</r>'),
+        st.just(b"<report>" + b"A" * 3_000_000 + b"</report>"),
+    ))
+    multipart = examples(st.tuples(st.binary(max_size=300), st.text(max_size=40)))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/ispws",
+                                 auth=(username, password)) as client:
+        for body in bodies:
+            for path in ("/submit", "/fileinfo"):
+                response = await client.post(path, content=body,
+                                             headers={"Content-Type": "text/xml"})
+                assert response.status_code in (400, 404, 409, 413), (path, body[:200])
+        for raw, boundary in multipart:
+            content_type = b"multipart/form-data; boundary=" + boundary.encode("utf-8")
+            response = await client.post("/upload", content=raw,
+                                         headers={"Content-Type": content_type})
+            assert response.status_code in (400, 404, 409, 413), (raw[:200], boundary)
+            response = await client.post("/finish", content=raw,
+                                         headers={"Content-Type": content_type})
+            assert response.status_code in (400, 404, 409, 413), (raw[:200], boundary)
