@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NEO4J_PORT ?= 7687
 API_PORT ?= 8000
-BENCH_REPORTS ?= 300
+BENCH_REPORTS ?= 100000
 # The dev targets talk to the Neo4j that `neo4j-start` runs, unless you point
 # TIPGRAPH_NEO4J_URI somewhere else yourself. `make test` is not given it: the suite starts and
 # stops a server of its own unless you set TIPGRAPH_NEO4J_URI explicitly.
@@ -14,7 +14,7 @@ DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_POR
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve \
         bench bench-quick clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 	@$(BIN)/tipgraph neo4j install >/dev/null
 
 $(BIN)/python:
@@ -23,6 +23,11 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Node tools (the @neo4j/graphql peer for the benchmarks), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 neo4j-start: install
@@ -61,13 +66,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Benchmarks print JSON lines; the last is one object with every figure, ratio and target.
 bench-quick: install
-	$(BIN)/python -m bench.ingest --reports $(BENCH_REPORTS)
-	$(BIN)/python -m bench.authz --reports 500 --samples 100
+	$(BIN)/python -m bench.run --quick
 
 bench: install
-	$(BIN)/python -m bench.ingest --reports 2000
-	$(BIN)/python -m bench.authz --reports 5000 --samples 300
+	$(BIN)/python -m bench.run --reports $(BENCH_REPORTS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -125,6 +126,8 @@ async def main(reports: int, samples: int) -> dict[str, Any]:
                 await db.read(_triage_tx)
                 floor.append(time.perf_counter() - started)
         with_app, without_app = create_app(settings), create_app(settings, audit=False)
+        for name in ("tipgraph.http", "httpx"):  # in-process apps: keep the output to the JSON
+            logging.getLogger(name).setLevel(logging.WARNING)
         async with (with_app.router.lifespan_context(with_app),
                     without_app.router.lifespan_context(without_app)):
             with_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=with_app),

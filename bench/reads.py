@@ -7,7 +7,9 @@ Scenarios (an analyst token unless said otherwise):
 - ``cross_references``: ``report(id) { crossReferences(first: 20) }`` for sampled reports;
 - ``report_detail``: one report with files, identifiers (and whether each is common),
   labels with provenance, jurisdictions and cross-references;
-- ``le_report``: a referred report read by its agency's token (row and field rules, audit).
+- ``le_report``: a referred report read by its agency's token (row and field rules, audit);
+- ``entities_100``: ``_entities`` for 100 report representations (federation), through the
+  DataLoader: one statement for all of them.
 
 The floor sends, through the raw driver (``driver.execute_query``, one transaction each), the
 very statements the API sends for the same answer, one after another. The API is ``tipgraph
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import random
 import re
 import tempfile
@@ -59,6 +62,8 @@ DETAIL = ("query Detail($id: ID!) { report(id: $id) { id status incidentType pri
           " disposition " + FILES + " identifiers { role identifier { id kind value common } }"
           " jurisdictions { jurisdiction { code name } basis source by at }"
           " crossReferences(first: 10) { report { id } score explanation } } }")
+ENTITIES = ("query E($r: [_Any!]!) { _entities(representations: $r) {"
+            " ... on Report { id status incidentType priority } } }")
 LE_REPORT = ("query Tip($id: ID!) { report(id: $id) { id status incidentType " + FILES
              + " identifiers { role identifier { kind value } } } }")
 
@@ -110,6 +115,10 @@ async def detail_floor(driver: AsyncDriver, report_id: int) -> None:
     await statement(driver, JURISDICTIONS_BY_REPORT_IDS, ids=[report_id])
 
 
+async def entities_floor(driver: AsyncDriver, _: int, ids: tuple[int, ...] = ()) -> None:
+    await statement(driver, q.REPORTS_BY_IDS, ids=list(ids), scope=ALL)
+
+
 async def le_floor(driver: AsyncDriver, report_id: int) -> None:
     await statement(driver, q.REPORTS_BY_IDS, ids=[report_id],
                     scope={"all": False, "reporterId": None, "agencyId": "bench-icac-ca"})
@@ -133,6 +142,9 @@ async def time_api(client: httpx.AsyncClient, scenario: Scenario,
         body: dict[str, Any] = {"query": scenario.query}
         if "$id" in scenario.query:
             body["variables"] = {"id": scenario.ids[index % len(scenario.ids)]}
+        if "$r" in scenario.query:  # _entities: every sampled report at once
+            body["variables"] = {"r": [{"__typename": "Report", "id": str(i)}
+                                       for i in scenario.ids]}
         started = time.perf_counter()
         response = await client.post("/graphql", json=body, headers=headers)
         timings.append(time.perf_counter() - started)
@@ -181,6 +193,7 @@ async def sample_ids(db: Database, count: int, seed: int) -> dict[str, list[int]
         referred = await run(tx, "MATCH (r:Report)-[:REFERRED_TO]->(:Agency {id: 'bench-icac-ca'})"
                                  " RETURN r.id AS id LIMIT $n", n=count)
         return {"any": [row["id"] for row in found][:count],
+                "entities": [row["id"] for row in found][:100],
                 "referred": [row["id"] for row in referred]}
     return await db.read(tx)
 
@@ -196,7 +209,7 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
             existing = await report_count(db)
             generated = (await generate(db, reports - existing, seed=seed + existing)
                          if existing < reports else None)
-            ids = await sample_ids(db, max(samples, 20), seed)
+            ids = await sample_ids(db, max(samples, 100), seed)
             total = await report_count(db)
             driver = db.driver
             scenarios = [
@@ -205,6 +218,9 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                          analyst, ids["any"]),
                 Scenario("report_detail", DETAIL, detail_floor, analyst, ids["any"]),
                 Scenario("le_report", LE_REPORT, le_floor, officer, ids["referred"]),
+                Scenario("entities_100", ENTITIES,
+                         functools.partial(entities_floor, ids=tuple(ids["entities"])),
+                         analyst, ids["entities"]),
             ]
             results: dict[str, Any] = {}
             with api_server(settings) as api:

@@ -1,0 +1,208 @@
+"""tipgraph against its best-known peer, @neo4j/graphql, on the queries both can express.
+
+The peer (``bench/peer/server.mjs``: @neo4j/graphql 7 on Apollo Server, installed by
+``make install``) serves an equivalent type definition over the same Neo4j and the same graph.
+It has no authorization, field rules or audit trail; tipgraph runs with all of them (an analyst
+token, every read audited), so the comparison is what tipgraph's promises cost against a
+generic layer that makes none.
+
+Shared queries:
+
+- ``report_detail``: one report with its files (hashes, labels with provenance) and identifiers
+  (with the mention's role);
+- ``triage_page``: 50 reports in the queue's order (priority, then submission, then id) with the
+  same nested fields.
+
+Each is measured as latency (one request at a time: p50, p95) and as throughput (``--concurrency``
+clients), alternating the two servers, in one run.
+
+    python -m bench.peer --samples 100 --requests 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.settings import PROJECT_ROOT
+from authz.roles import Role
+from authz.tokens import load_keys, mint_token
+from bench.harness import (
+    RESULTS,
+    api_server,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+    rss_mib,
+    summary,
+)
+from bench.reads import percentiles, report_count
+from graph.db import Database, run
+from graph.server import free_port
+
+# No DateTime fields: @neo4j/graphql projects them with APOC, which Neo4j Community lacks here.
+NESTED = ("files { id fileName viewedByEsp exifViewedByEsp publiclyAvailable"
+          " hashes { value } classifications { label source by basis } }")
+OURS = {
+    "report_detail": ("query Detail($id: ID!) { report(id: $id) { id status incidentType "
+                      + NESTED + " identifiers { role identifier { kind value } } } }"),
+    "triage_page": ("query Triage { reports(first: 50) { edges { node { id status incidentType "
+                    + NESTED + " identifiers { role identifier { kind value } } } } } }"),
+}
+PEER = {
+    "report_detail": ("query Detail($id: Int!) { reports(where: {id: {eq: $id}}) { id status "
+                      "incidentType " + NESTED + " identifiersConnection { edges { properties "
+                      "{ role } node { kind value } } } } }"),
+    "triage_page": ("query Triage { reports(limit: 50, sort: [{priorityRank: ASC}, "
+                    "{queuedAt: ASC}, {id: ASC}]) { id status incidentType " + NESTED
+                    + " identifiersConnection { edges { properties { role } node { kind value } }"
+                    " } } }"),
+}
+
+
+@contextlib.contextmanager
+def peer_server(uri: str) -> Iterator[tuple[str, int]]:
+    """``node bench/peer/server.mjs`` on a free port, logging to a file."""
+    script = PROJECT_ROOT / "bench" / "peer" / "server.mjs"
+    if not (PROJECT_ROOT / "node_modules" / "@neo4j" / "graphql").exists():
+        raise RuntimeError("the peer's npm packages are missing; run `make install`")
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node.js (node) is not on PATH; the peer runs on it")
+    port = free_port()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / f"peer-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([node, str(script)], stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
+                                   env={**os.environ, "NEO4J_URI": uri, "PORT": str(port)})
+    try:
+        deadline = time.monotonic() + 60
+        while "PEER_READY" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the peer did not start; see {log}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def post(client: httpx.AsyncClient, path: str, query: str, variables: dict[str, Any],
+               headers: dict[str, str]) -> None:
+    response = await client.post(path, json={"query": query, "variables": variables},
+                                 headers=headers)
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"{path}: {response.text[:400]}")
+
+
+async def latencies(client: httpx.AsyncClient, path: str, query: str, ids: list[int],
+                    headers: dict[str, str], samples: int) -> list[float]:
+    timings = []
+    for index in range(samples):
+        variables = {"id": ids[index % len(ids)]} if "$id" in query else {}
+        started = time.perf_counter()
+        await post(client, path, query, variables, headers)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def throughput(client: httpx.AsyncClient, path: str, query: str, ids: list[int],
+                     headers: dict[str, str], requests: int,
+                     concurrency: int) -> dict[str, float]:
+    semaphore = asyncio.Semaphore(concurrency)
+    timings: list[float] = []
+
+    async def one(index: int) -> None:
+        async with semaphore:
+            variables = {"id": ids[index % len(ids)]} if "$id" in query else {}
+            started = time.perf_counter()
+            await post(client, path, query, variables, headers)
+            timings.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(requests)))
+    return summary(timings, time.perf_counter() - started)
+
+
+async def sample_ids(db: Database, count: int) -> list[int]:
+    async def tx(tx: Any) -> list[int]:
+        [bounds] = await run(tx, "MATCH (r:Report) RETURN min(r.id) AS low, max(r.id) AS high")
+        pick = random.Random(5)
+        wanted = [pick.randint(bounds["low"], bounds["high"]) for _ in range(count * 2)]
+        found = await run(tx, "UNWIND $ids AS id MATCH (r:Report {id: id, status: 'SUBMITTED'})"
+                              " RETURN r.id AS id", ids=wanted)
+        return [row["id"] for row in found][:count]
+    return await db.read(tx)
+
+
+async def main(reports: int, samples: int, requests: int, concurrency: int) -> dict[str, Any]:
+    from bench.generate import generate
+
+    with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
+        settings = bench_settings(uri, Path(state))
+        token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+        async with database(settings) as db:
+            existing = await report_count(db)
+            if existing < reports:
+                await generate(db, reports - existing, seed=31 + existing)
+            ids = await sample_ids(db, 50)
+            total = await report_count(db)
+        results: dict[str, Any] = {}
+        with api_server(settings) as api, peer_server(uri) as (peer_url, peer_pid):
+            async with httpx.AsyncClient(base_url=api.url, timeout=120) as ours, \
+                    httpx.AsyncClient(base_url=peer_url, timeout=120) as peer:
+                sides = {
+                    "tipgraph": (ours, "/graphql", OURS, {"Authorization": f"Bearer {token}"}),
+                    "neo4j_graphql": (peer, "/", PEER, {}),
+                }
+                for name in OURS:
+                    figures: dict[str, Any] = {}
+                    for client, path, queries, headers in sides.values():
+                        await latencies(client, path, queries[name], ids, headers, 5)  # warm-up
+                    for side, (client, path, queries, headers) in sides.items():
+                        figures[side] = {"latency": percentiles(await latencies(
+                            client, path, queries[name], ids, headers, samples))}
+                    for side, (client, path, queries, headers) in sides.items():
+                        figures[side]["throughput"] = await throughput(
+                            client, path, queries[name], ids, headers, requests, concurrency)
+                    ours_figures, peer_figures = figures["tipgraph"], figures["neo4j_graphql"]
+                    figures["ratio_p50_tipgraph_over_peer"] = round(
+                        ours_figures["latency"]["p50_ms"] / peer_figures["latency"]["p50_ms"], 3)
+                    figures["ratio_throughput_tipgraph_over_peer"] = round(
+                        ours_figures["throughput"]["per_second"]
+                        / peer_figures["throughput"]["per_second"], 3)
+                    results[name] = figures
+                results["rss_mib"] = {"tipgraph": round(rss_mib(api.pid), 1),
+                                      "neo4j_graphql": round(rss_mib(peer_pid), 1)}
+    return {"scenario": "peer", "reports": total, "samples": samples, "requests": requests,
+            "concurrency": concurrency, **results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    emit(asyncio.run(main(args.reports, args.samples, args.requests, args.concurrency)))

@@ -1,0 +1,56 @@
+// The peer for the benchmarks: @neo4j/graphql serving an equivalent type definition over the
+// same Neo4j (no authorization, no audit: it has no notion of tipgraph's rules).
+//   NEO4J_URI=bolt://localhost:7687 PORT=4100 node bench/peer/server.mjs
+import { ApolloServer } from "@apollo/server";
+import { startStandaloneServer } from "@apollo/server/standalone";
+import { Neo4jGraphQL } from "@neo4j/graphql";
+import neo4j from "neo4j-driver";
+
+const typeDefs = /* GraphQL */ `
+  type Report @node {
+    id: Int!
+    status: String
+    incidentType: String
+    priority: String
+    disposition: String
+    priorityRank: Int
+    queuedAt: DateTime
+    openedAt: DateTime
+    files: [File!]! @relationship(type: "HAS_FILE", direction: OUT)
+    identifiers: [Identifier!]! @relationship(type: "MENTIONS", direction: OUT, properties: "Mention")
+  }
+  type Mention @relationshipProperties {
+    role: String
+  }
+  type File @node {
+    id: Int!
+    fileName: String
+    viewedByEsp: Boolean
+    exifViewedByEsp: Boolean
+    publiclyAvailable: Boolean
+    hashes: [Identifier!]! @relationship(type: "HAS_HASH", direction: OUT)
+    classifications: [Classification!]! @relationship(type: "LABELLED", direction: OUT)
+  }
+  type Classification @node {
+    label: String
+    source: String
+    by: String
+    at: DateTime
+    basis: String
+  }
+  type Identifier @node {
+    id: String!
+    kind: String
+    value: String
+    scope: String
+  }
+`;
+
+const driver = neo4j.driver(process.env.NEO4J_URI ?? "bolt://localhost:7687",
+                            neo4j.auth.basic("neo4j", "neo4j"));
+const schema = await new Neo4jGraphQL({ typeDefs, driver }).getSchema();
+const server = new ApolloServer({ schema });
+const { url } = await startStandaloneServer(server, {
+  listen: { host: "127.0.0.1", port: Number(process.env.PORT ?? 4100) },
+});
+console.log(`PEER_READY ${url}`);

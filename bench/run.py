@@ -1,0 +1,126 @@
+"""Every benchmark in one run, on one Neo4j: each prints its JSON line, and the last line is one
+JSON object with every figure, every ratio, and where tipgraph stands against its targets.
+
+``--quick`` (``make bench-quick``) is a small version that finishes in under three minutes;
+the default (``make bench``) is full size: a graph of ``--reports`` reports (100,000 unless
+told) from ``bench.generate``.
+
+Targets (goals recorded, not tests):
+
+- report detail: API p50 at most 1.5x the raw-driver floor;
+- Cypher round trips per operation independent of page size;
+- ingest through the API at least 0.5x the raw-driver throughput;
+- throughput at least @neo4j/graphql's on the shared queries;
+- API process RSS at most 300 MiB under load.
+
+    python -m bench.run --quick
+    python -m bench.run --reports 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench import authz, ingest, ispws, peer, reads
+from bench.harness import emit, neo4j_server
+
+
+@dataclass(frozen=True)
+class Sizes:
+    reports: int
+    ingest_per_phase: int
+    read_samples: int
+    peer_samples: int
+    peer_requests: int
+    xml_reports: int
+    upload_mib: int
+    authz_reports: int
+    authz_samples: int
+
+
+QUICK = Sizes(reports=3_000, ingest_per_phase=60, read_samples=15, peer_samples=15,
+              peer_requests=40, xml_reports=10, upload_mib=50, authz_reports=200,
+              authz_samples=25)
+
+
+def full(reports: int) -> Sizes:
+    return Sizes(reports=reports, ingest_per_phase=1_000, read_samples=100, peer_samples=100,
+                 peer_requests=400, xml_reports=60, upload_mib=200, authz_reports=5_000,
+                 authz_samples=300)
+
+
+def targets(results: dict[str, Any]) -> dict[str, Any]:
+    detail = results["reads"]["report_detail"]["ratio_p50"]
+    by_size = results["reads"]["triage_round_trips_by_page_size"]
+    ingest_ratio = results["ingest"]["ratio_throughput_api_over_raw"]
+    peer_ratios = {name: results["peer"][name]["ratio_throughput_tipgraph_over_peer"]
+                   for name in ("report_detail", "triage_page")}
+    rss = max(results["ingest"]["api_rss_mib"], results["reads"]["api_rss_mib"],
+              results["ispws"]["api_rss_mib_after_load"],
+              results["ispws"]["large_upload"]["rss_peak_mib"],
+              results["peer"]["rss_mib"]["tipgraph"])
+    return {
+        "report_detail_p50_over_floor": {"value": detail, "goal": "<= 1.5",
+                                         "met": detail <= 1.5},
+        "round_trips_by_page_size": {"value": by_size, "goal": "independent of page size",
+                                     "met": max(by_size.values()) - min(by_size.values()) < 1},
+        "ingest_throughput_over_floor": {"value": ingest_ratio, "goal": ">= 0.5",
+                                         "met": ingest_ratio >= 0.5},
+        "throughput_over_neo4j_graphql": {"value": peer_ratios, "goal": ">= 1.0",
+                                          "met": min(peer_ratios.values()) >= 1.0},
+        "api_rss_mib": {"value": rss, "goal": "<= 300", "met": rss <= 300},
+    }
+
+
+def ratios(results: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Every ``ratio*`` figure, flattened to ``scenario.path.name``."""
+    found: dict[str, float] = {}
+    for key, value in results.items():
+        name = f"{prefix}{key}"
+        key = str(key)
+        if isinstance(value, dict):
+            found.update(ratios(value, name + "."))
+        elif key.startswith("ratio") and isinstance(value, int | float):
+            found[name] = value
+    return found
+
+
+async def run_all(sizes: Sizes) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+
+    def keep(result: dict[str, Any]) -> None:
+        emit(result)
+        results[result["scenario"]] = result
+
+    # reads first: it fills the graph (bench.generate) that the peer then reads too
+    keep(await reads.main(sizes.reports, sizes.read_samples, seed=17))
+    keep(await peer.main(sizes.reports, sizes.peer_samples, sizes.peer_requests, 8))
+    keep(await ingest.main(sizes.ingest_per_phase, 8))
+    keep(await ispws.main(sizes.xml_reports, 8, sizes.upload_mib))
+    keep(await authz.main(sizes.authz_reports, sizes.authz_samples))
+    return results
+
+
+def main(sizes: Sizes, mode: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    with neo4j_server() as uri:
+        os.environ["TIPGRAPH_NEO4J_URI"] = uri  # every scenario uses this one server
+        results = asyncio.run(run_all(sizes))
+    return {"scenario": "all", "mode": mode, "seconds": round(time.perf_counter() - started, 1),
+            "sizes": sizes.__dict__, "targets": targets(results), "ratios": ratios(results),
+            "figures": results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes")
+    parser.add_argument("--reports", type=int, default=100_000, help="graph size (full run)")
+    args = parser.parse_args()
+    summary = main(QUICK if args.quick else full(args.reports), "quick" if args.quick else "full")
+    emit(summary)
