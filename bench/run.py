@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,9 @@ def full(reports: int) -> Sizes:
                  authz_samples=300)
 
 
-def targets(results: dict[str, Any]) -> dict[str, Any]:
+def targets(results: dict[str, Any]) -> dict[str, Any] | None:
+    if set(results) != set(SCENARIOS):
+        return None  # a partial run (--only): the targets need every scenario
     detail = results["reads"]["report_detail"]["ratio_p50"]
     by_size = results["reads"]["triage_round_trips_by_page_size"]
     ingest_ratio = results["ingest"]["ratio_throughput_api_over_raw"]
@@ -90,27 +93,32 @@ def ratios(results: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return found
 
 
-async def run_all(sizes: Sizes) -> dict[str, Any]:
-    results: dict[str, Any] = {}
+SCENARIOS = ("reads", "peer", "ingest", "ispws", "authz_overhead")
 
-    def keep(result: dict[str, Any]) -> None:
-        emit(result)
-        results[result["scenario"]] = result
 
+async def run_all(sizes: Sizes, only: set[str]) -> dict[str, Any]:
     # reads first: it fills the graph (bench.generate) that the peer then reads too
-    keep(await reads.main(sizes.reports, sizes.read_samples, seed=17))
-    keep(await peer.main(sizes.reports, sizes.peer_samples, sizes.peer_requests, 8))
-    keep(await ingest.main(sizes.ingest_per_phase, 8))
-    keep(await ispws.main(sizes.xml_reports, 8, sizes.upload_mib))
-    keep(await authz.main(sizes.authz_reports, sizes.authz_samples))
+    runs: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+        "reads": lambda: reads.main(sizes.reports, sizes.read_samples, seed=17),
+        "peer": lambda: peer.main(sizes.reports, sizes.peer_samples, sizes.peer_requests, 8),
+        "ingest": lambda: ingest.main(sizes.ingest_per_phase, 8),
+        "ispws": lambda: ispws.main(sizes.xml_reports, 8, sizes.upload_mib),
+        "authz_overhead": lambda: authz.main(sizes.authz_reports, sizes.authz_samples),
+    }
+    results: dict[str, Any] = {}
+    for name in SCENARIOS:
+        if name in only:
+            result = await runs[name]()
+            emit(result)
+            results[name] = result
     return results
 
 
-def main(sizes: Sizes, mode: str) -> dict[str, Any]:
+def main(sizes: Sizes, mode: str, only: set[str]) -> dict[str, Any]:
     started = time.perf_counter()
     with neo4j_server() as uri:
         os.environ["TIPGRAPH_NEO4J_URI"] = uri  # every scenario uses this one server
-        results = asyncio.run(run_all(sizes))
+        results = asyncio.run(run_all(sizes, only))
     return {"scenario": "all", "mode": mode, "seconds": round(time.perf_counter() - started, 1),
             "sizes": sizes.__dict__, "targets": targets(results), "ratios": ratios(results),
             "figures": results}
@@ -121,6 +129,12 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes")
     parser.add_argument("--reports", type=int, default=100_000, help="graph size (full run)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help=f"a comma-separated subset of {', '.join(SCENARIOS)}")
     args = parser.parse_args()
-    summary = main(QUICK if args.quick else full(args.reports), "quick" if args.quick else "full")
+    only = set(args.only.split(","))
+    if not only <= set(SCENARIOS):
+        parser.error(f"--only takes {', '.join(SCENARIOS)}")
+    summary = main(QUICK if args.quick else full(args.reports), "quick" if args.quick else "full",
+                   only)
     emit(summary)

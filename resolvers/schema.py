@@ -34,6 +34,7 @@ from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.identifiers.types import Identifier
 from resolvers.limits import EdgeLimits, cost_limit_rule, directive_limit_rule
+from resolvers.links.resolvers import LinkQueries
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
@@ -43,7 +44,7 @@ from resolvers.statistics.types import StatisticsTable
 
 
 @strawberry.type
-class Query:
+class Query(LinkQueries):
     report: Report | None = strawberry.field(
         resolver=report_resolvers.report,
         description="One report you may see; null when it does not exist or is not yours to see.")

@@ -1,0 +1,233 @@
+"""Specification: link analysis (neighborhood, degreePreview, paths, cluster) walks only what the
+reader may see, leaves common identifiers out unless asked, and keeps its caps.
+
+The graph (threshold for "common": 3 reports):
+
+    A --email x-- B --screen name s1-- C --phone p-- D        and an IP shared by A, E1, E2, E3
+    referred to agency-1: A, C, D (not B)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import Settings
+from authz.roles import Role
+from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.db import Database, run
+from graph.reporters import register_reporter
+from tests.conftest import Api, Tokens, make_settings
+from tests.documents import SUBMIT_REPORT
+
+ALL = {"all": True, "reporterId": None, "agencyId": None}
+SUBGRAPH = """nodes { id type label common properties }
+  edges { id type source target properties } truncated
+  omittedCommon { id kind value reportCount }"""
+NEIGHBORHOOD = ("query($id: ID!, $depth: Int!, $first: Int!, $common: Boolean!) {"
+                " neighborhood(id: $id, depth: $depth, first: $first, includeCommon: $common) {"
+                + SUBGRAPH + " } }")
+PATHS = ("query($a: ID!, $b: ID!, $hops: Int!) { paths(fromId: $a, toId: $b, maxHops: $hops) {"
+         + SUBGRAPH + " } }")
+CLUSTER = ("query($id: ID!, $min: Int!) { cluster(reportId: $id, minShared: $min) {"
+           + SUBGRAPH + " } }")
+
+
+def person(**fields: Any) -> dict[str, Any]:
+    return {"incidentType": "ONLINE_ENTICEMENT", "incidentDateTime": "2026-10-01T08:00:00Z",
+            "reportedPeople": [{"espService": "ExampleChat", **fields}]}
+
+
+@pytest.fixture
+async def links_api(neo4j_uri: str, settings: Settings, db: Database) -> AsyncIterator[Api]:
+    """The app with "common" above 3 reports (the session's keys, so its tokens work)."""
+    app: Starlette = create_app(make_settings(neo4j_uri, settings.state_dir,
+                                              TIPGRAPH_COMMON_IDENTIFIER_REPORTS="3"))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://tipgraph.test") as client:
+        yield Api(client)
+
+
+@pytest.fixture
+async def world(links_api: Api, db: Database, tokens: Tokens) -> dict[str, str]:
+    await register_reporter(db, "example-esp", "Example ESP")
+    esp = tokens.esp("example-esp")
+    documents = {
+        "A": person(emails=[{"address": "x@example.com"}],
+                    ipCaptureEvents=[{"ipAddress": "192.0.2.1", "eventName": "LOGIN"}]),
+        "B": person(emails=[{"address": "x@example.com"}], screenName="s1"),
+        "C": person(screenName="s1", phones=[{"number": "+1 415 555 0199"}]),
+        "D": person(phones=[{"number": "+1 415 555 0199"}]),
+        **{f"E{i}": person(ipCaptureEvents=[{"ipAddress": "192.0.2.1"}]) for i in (1, 2, 3)},
+    }
+    ids: dict[str, str] = {}
+    for name, document in documents.items():
+        body = await links_api.gql(SUBMIT_REPORT, {"input": document}, token=esp)
+        assert "errors" not in body, body
+        ids[name] = body["data"]["submitReport"]["id"]
+    await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
+    for name in ("A", "C", "D"):
+        await refer_report(db, int(ids[name]), "agency-1", by="analyst", reason="test",
+                           scope=ALL)
+
+    async def identifier_ids(tx: Any) -> dict[str, str]:
+        rows = await run(tx, "MATCH (i:Identifier) RETURN i.value AS value, i.id AS id")
+        return {row["value"]: row["id"] for row in rows}
+
+    ids.update(await db.read(identifier_ids))
+    return ids
+
+
+def labels(graph: dict[str, Any]) -> set[str]:
+    return {n["id"] for n in graph["nodes"]}
+
+
+async def test_neighborhood_expands_by_depth_with_provenance(
+        links_api: Api, world: dict[str, str], tokens: Tokens) -> None:
+    analyst = tokens.mint(Role.ANALYST)
+    one = (await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": 1, "first": 200,
+                                              "common": False}, token=analyst))
+    graph = one["data"]["neighborhood"]
+    assert labels(graph) == {world["A"], world["x@example.com"]}
+    # the shared IP is common (4 reports > 3): left out, and said so
+    assert graph["omittedCommon"] == [{"id": world["192.0.2.1"], "kind": "IP_ADDRESS",
+                                       "value": "192.0.2.1", "reportCount": 4}]
+    [edge] = graph["edges"]
+    assert edge["source"] == world["A"]
+    assert edge["properties"]["by"] == "example-esp"
+    assert edge["properties"]["source"] == "ESP"
+    assert "reported it in report" in edge["properties"]["basis"]
+    email = next(n for n in graph["nodes"] if n["type"] == "Identifier")
+    assert email["label"] == "EMAIL: x@example.com"
+    assert email["properties"]["reportCount"] == 2
+    assert email["properties"]["firstSeenAt"]
+
+    two = await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": 3, "first": 200,
+                                             "common": False}, token=analyst)
+    assert labels(two["data"]["neighborhood"]) == {
+        world["A"], world["x@example.com"], world["B"], world["s1"]}
+    with_common = await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": 2, "first": 200,
+                                                     "common": True}, token=analyst)
+    assert {world["E1"], world["E2"], world["E3"], world["192.0.2.1"]} <= labels(
+        with_common["data"]["neighborhood"])
+
+
+async def test_caps_hold(links_api: Api, world: dict[str, str], tokens: Tokens) -> None:
+    analyst = tokens.mint(Role.ANALYST)
+    capped = await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": 3, "first": 2,
+                                                "common": True}, token=analyst)
+    graph = capped["data"]["neighborhood"]
+    assert len(graph["nodes"]) == 2
+    assert graph["truncated"] is True
+    for depth, first in ((4, 10), (0, 10), (1, 0), (1, 5000)):
+        refused = await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": depth,
+                                                     "first": first, "common": False},
+                                      token=analyst)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    hops = await links_api.gql(PATHS, {"a": world["A"], "b": world["D"], "hops": 7},
+                               token=analyst)
+    assert hops["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    bad = await links_api.gql(NEIGHBORHOOD, {"id": "'; DROP", "depth": 1, "first": 5,
+                                             "common": False}, token=analyst)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_degree_preview_counts_by_type(links_api: Api, world: dict[str, str],
+                                             tokens: Tokens) -> None:
+    query = "query($id: ID!) { degreePreview(id: $id) { id type total byType { type count } } }"
+    report = await links_api.gql(query, {"id": world["A"]}, token=tokens.mint(Role.ANALYST))
+    preview = report["data"]["degreePreview"]
+    assert preview["type"] == "Report"
+    assert {t["type"]: t["count"] for t in preview["byType"]} == {"EMAIL": 1, "IP_ADDRESS": 1}
+    ip = await links_api.gql(query, {"id": world["192.0.2.1"]}, token=tokens.mint(Role.ANALYST))
+    assert ip["data"]["degreePreview"]["byType"] == [{"type": "Report", "count": 4}]
+
+
+async def test_paths_are_shortest_and_keep_the_hop_cap(links_api: Api, world: dict[str, str],
+                                                       tokens: Tokens) -> None:
+    analyst = tokens.mint(Role.ANALYST)
+    found = await links_api.gql(PATHS, {"a": world["A"], "b": world["D"], "hops": 6},
+                                token=analyst)
+    [path] = found["data"]["paths"]
+    assert labels(path) == {world[k] for k in ("A", "x@example.com", "B", "s1", "C",
+                                                "+14155550199", "D")}
+    assert len(path["edges"]) == 6
+    too_far = await links_api.gql(PATHS, {"a": world["A"], "b": world["D"], "hops": 5},
+                                  token=analyst)
+    assert too_far["data"]["paths"] == []
+    # through the common IP only when asked for it
+    via_ip = await links_api.gql(PATHS, {"a": world["A"], "b": world["E1"], "hops": 6},
+                                 token=analyst)
+    assert via_ip["data"]["paths"] == []
+
+
+async def test_cluster_follows_identifiers_that_are_not_common(
+        links_api: Api, world: dict[str, str], tokens: Tokens) -> None:
+    analyst = tokens.mint(Role.ANALYST)
+    body = await links_api.gql(CLUSTER, {"id": world["A"], "min": 1}, token=analyst)
+    graph = body["data"]["cluster"]
+    reports = {n["id"] for n in graph["nodes"] if n["type"] == "Report"}
+    assert reports == {world[k] for k in ("A", "B", "C", "D")}
+    assert world["192.0.2.1"] in {o["id"] for o in graph["omittedCommon"]}
+    strict = await links_api.gql(CLUSTER, {"id": world["A"], "min": 2}, token=analyst)
+    assert labels(strict["data"]["cluster"]) == {world["A"]}
+
+
+async def test_an_agency_walks_only_inside_its_referrals(
+        links_api: Api, world: dict[str, str], tokens: Tokens) -> None:
+    officer = tokens.mint(Role.LE, agency_id="agency-1")
+    around = await links_api.gql(NEIGHBORHOOD, {"id": world["A"], "depth": 3, "first": 200,
+                                                "common": True}, token=officer)
+    graph = around["data"]["neighborhood"]
+    seen = labels(graph)
+    assert world["B"] not in seen  # B is not referred to it
+    assert world["s1"] not in seen
+    assert not {world["E1"], world["E2"], world["E3"]} & seen
+    email = next(n for n in graph["nodes"] if n["id"] == world["x@example.com"])
+    assert email["properties"]["reportCount"] == 1  # B is not counted either
+    ip = next(n for n in graph["nodes"] if n["id"] == world["192.0.2.1"])
+    assert ip["common"] is False  # its 4 reports are 1 for this agency
+    # B as a step: no path from A to C for this agency
+    path = await links_api.gql(PATHS, {"a": world["A"], "b": world["C"], "hops": 6},
+                               token=officer)
+    assert path["data"]["paths"] == []
+    # B itself does not exist for it, nor does an identifier only B mentions... unless C does
+    hidden = await links_api.gql(NEIGHBORHOOD, {"id": world["B"], "depth": 1, "first": 10,
+                                                "common": False}, token=officer)
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    preview = await links_api.gql("query($id: ID!) { degreePreview(id: $id) { total } }",
+                                  {"id": world["s1"]}, token=officer)
+    assert preview["data"]["degreePreview"]["total"] == 1  # C only
+    cluster = await links_api.gql(CLUSTER, {"id": world["C"], "min": 1}, token=officer)
+    reports = {n["id"] for n in cluster["data"]["cluster"]["nodes"] if n["type"] == "Report"}
+    assert reports == {world["C"], world["D"]}
+
+
+async def test_link_analysis_needs_links_explore_and_is_audited(
+        links_api: Api, world: dict[str, str], tokens: Tokens, db: Database) -> None:
+    variables = {"id": world["A"], "depth": 1, "first": 10, "common": False}
+    for token in (tokens.esp("example-esp"),
+                  tokens.mint(Role.LE, agency_id="agency-1", scope="report:read pii:read")):
+        refused = await links_api.gql(NEIGHBORHOOD, variables, token=token)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    masked = await links_api.gql(NEIGHBORHOOD, variables, token=tokens.mint(
+        Role.LE, agency_id="agency-1", scope="report:read links:explore"))
+    email = next(n for n in masked["data"]["neighborhood"]["nodes"] if n["type"] == "Identifier")
+    assert "value" not in email["properties"]
+    assert "x@example.com" not in email["label"]
+
+    await links_api.gql(NEIGHBORHOOD, variables, token=tokens.mint(Role.ANALYST,
+                                                                     subject="an-7"))
+
+    async def events(tx: Any) -> list[dict[str, Any]]:
+        rows = await run(tx, "MATCH (e:AuditEvent {subject: 'an-7'}) RETURN e.reportIds AS r,"
+                             " e.outcome AS outcome")
+        return [dict(row) for row in rows]
+
+    [event] = await db.read(events)
+    assert int(world["A"]) in event["r"]
