@@ -9,11 +9,13 @@ The graph (threshold for "common": 3 reports):
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -24,6 +26,7 @@ from graph.db import Database, run
 from graph.reporters import register_reporter
 from tests.conftest import Api, Tokens, make_settings
 from tests.documents import SUBMIT_REPORT
+from tests.test_cli import tipgraph
 
 ALL = {"all": True, "reporterId": None, "agencyId": None}
 SUBGRAPH = """nodes { id type label common properties }
@@ -231,3 +234,42 @@ async def test_link_analysis_needs_links_explore_and_is_audited(
 
     [event] = await db.read(events)
     assert int(world["A"]) in event["r"]
+
+
+async def test_export_graphml_from_graphql_and_the_cli_agree(
+        links_api: Api, world: dict[str, str], tokens: Tokens, settings: Settings,
+        db: Database) -> None:
+    query = ("query($id: ID!) { neighborhood(id: $id, depth: 2) { nodes { id } edges { id }"
+             " graphml } }")
+    body = await links_api.gql(query, {"id": world["A"]}, token=tokens.mint(Role.ANALYST))
+    graph = body["data"]["neighborhood"]
+    xml = etree.fromstring(graph["graphml"].encode())
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert {n.get("id") for n in xml.findall(".//g:node", ns)} == {n["id"] for n in
+                                                                    graph["nodes"]}
+    assert len(xml.findall(".//g:edge", ns)) == len(graph["edges"])
+    assert "reported it in report" in graph["graphml"]  # the edges' basis travels along
+
+    exported = tipgraph(settings, "export", "--report", world["A"], "--depth", "2",
+                        "--format", "graphml")
+    assert exported.returncode == 0, exported.stderr
+    cli = etree.fromstring(exported.stdout.encode())
+    # the CLI's threshold is the default (50): the shared IP is expanded there, so it sees more
+    assert {n.get("id") for n in xml.findall(".//g:node", ns)} <= {
+        n.get("id") for n in cli.findall(".//g:node", ns)}
+    as_json = json.loads(tipgraph(settings, "export", "--report", world["A"], "--format",
+                                  "json").stdout)
+    assert {n["id"] for n in as_json["nodes"]} >= {world["A"], world["x@example.com"]}
+
+    async def exports(tx: Any) -> list[dict[str, Any]]:
+        rows = await run(tx, "MATCH (e:AuditEvent {operation: 'tipgraph export'})"
+                             " RETURN e.subject AS subject, e.reportIds AS reports")
+        return [dict(r) for r in rows]
+
+    audited = await db.read(exports)
+    assert len(audited) == 2
+    assert all(e["subject"].startswith("cli:") for e in audited)
+    assert int(world["A"]) in audited[0]["reports"]
+    refused = tipgraph(settings, "export", "--report", "nope")
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr

@@ -4,30 +4,19 @@ Every node and edge says where it comes from: a report node names its ESP (``rep
 when it was submitted; an identifier node when it was first seen and how many reports (that the
 reader may see) mention it; an edge names who said so (the ESP), when, and on what basis (the
 role the identifier plays in the report, and the capture event). Identifier values are personal
-data: without ``pii:read`` a node shows only its kind.
+data: without ``pii:read`` a node shows only its kind. The views come from graph.export, which
+``tipgraph export`` and the ``graphml`` field share.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.links import Edge, Node, Subgraph
-
-
-def _plain(value: Any) -> Any:
-    """Neo4j temporal values as ISO strings; everything else as it is."""
-    if hasattr(value, "to_native"):
-        native = value.to_native()
-        return native.isoformat() if isinstance(native, datetime) else str(native)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+from graph.export import subgraph_view, to_graphml
+from graph.links import Subgraph
 
 
 @strawberry.type(description="A report or an identifier in a subgraph.")
@@ -42,23 +31,6 @@ class GraphNode:
         "(reporterId) and submission time; for an identifier its kind, value (pii:read), "
         "firstSeenAt and reportCount."))
 
-    @classmethod
-    def of(cls, node: Node, pii: bool) -> GraphNode:
-        props = dict(node.props)
-        if node.type == "Report":
-            label = f"Report {props['id']}"
-            if props.get("incidentType"):
-                label += f" · {props['incidentType'].replace('_', ' ').lower()}"
-        else:
-            if not pii:
-                props.pop("value", None)
-            label = f"{props['kind']}: {props['value']}" if pii else f"{props['kind']} (value "\
-                "needs pii:read)"
-            props["reportCount"] = node.degree
-        props["degree"] = node.degree
-        return cls(id=strawberry.ID(node.id), type=node.type, label=label, common=node.common,
-                   properties=_plain(props))
-
 
 @strawberry.type(description="A report mentions an identifier: who said so, when, and why.")
 class GraphEdge:
@@ -69,23 +41,6 @@ class GraphEdge:
     properties: JSON = strawberry.field(description=(
         "roles, events, source (ESP), by (the ESP's id), at (when reported) and basis (one "
         "plain sentence)."))
-
-    @classmethod
-    def of(cls, edge: Edge) -> GraphEdge:
-        roles = sorted({m.get("role") or "UNKNOWN" for m in edge.mentions})
-        events = sorted({m["event"] for m in edge.mentions if m.get("event")})
-        at = _plain(edge.reported)
-        basis = (f"ESP {edge.by} reported it in report {edge.report} as "
-                 + ", ".join(r.replace("_", " ").lower() for r in roles))
-        if events:
-            basis += f" (captured at {', '.join(e.lower() for e in events)})"
-        return cls(id=strawberry.ID(edge.id), type="MENTIONS",
-                   source=strawberry.ID(str(edge.report)),
-                   target=strawberry.ID(edge.identifier),
-                   properties=JSON({"roles": roles, "events": events, "source": "ESP",
-                                    "by": edge.by, "at": at, "basis": basis + ".",
-                                    "captured": _plain([m.get("at") for m in edge.mentions
-                                                        if m.get("at")])}))
 
 
 @strawberry.type(description="A common identifier left out of a traversal, so you know.")
@@ -98,22 +53,38 @@ class OmittedIdentifier:
 
 @strawberry.type(name="Subgraph", description="Nodes and edges, as link-analysis tools draw them.")
 class GraphSubgraph:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
-    truncated: bool = strawberry.field(description="A size or hop cap cut something off.")
-    omitted_common: list[OmittedIdentifier]
+    view: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def of(cls, graph: Subgraph, pii: bool) -> GraphSubgraph:
-        return cls(
-            nodes=[GraphNode.of(n, pii) for n in graph.nodes.values()],
-            edges=[GraphEdge.of(e) for e in graph.edges.values()],
-            truncated=graph.truncated,
-            omitted_common=[OmittedIdentifier(
-                id=strawberry.ID(n.id), kind=n.props["kind"],
-                value=n.props.get("value") if pii else None, report_count=n.degree)
-                for n in graph.omitted_common.values()],
-        )
+        return cls(view=subgraph_view(graph, pii))
+
+    @strawberry.field
+    def nodes(self) -> list[GraphNode]:
+        return [GraphNode(id=strawberry.ID(n["id"]), type=n["type"], label=n["label"],
+                          common=n["common"], properties=JSON(n["properties"]))
+                for n in self.view["nodes"]]
+
+    @strawberry.field
+    def edges(self) -> list[GraphEdge]:
+        return [GraphEdge(id=strawberry.ID(e["id"]), type=e["type"],
+                          source=strawberry.ID(e["source"]), target=strawberry.ID(e["target"]),
+                          properties=JSON(e["properties"])) for e in self.view["edges"]]
+
+    @strawberry.field(description="A size or hop cap cut something off.")
+    def truncated(self) -> bool:
+        return bool(self.view["truncated"])
+
+    @strawberry.field
+    def omitted_common(self) -> list[OmittedIdentifier]:
+        return [OmittedIdentifier(id=strawberry.ID(o["id"]), kind=o["kind"], value=o["value"],
+                                  report_count=o["reportCount"])
+                for o in self.view["omittedCommon"]]
+
+    @strawberry.field(description=(
+        "The same subgraph as GraphML (Gephi, yEd, i2), as `tipgraph export` writes it."))
+    def graphml(self) -> str:
+        return to_graphml(self.view)
 
 
 @strawberry.type
