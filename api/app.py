@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -26,7 +27,7 @@ from api import ispws
 from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
-from api.settings import Settings, SettingsError, intake_limits, load_settings
+from api.settings import PROJECT_ROOT, Settings, SettingsError, intake_limits, load_settings
 from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
@@ -44,7 +45,9 @@ from resolvers.context import Services
 log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
 UPLOAD_PATH = ispws.PREFIX + "/upload"
-ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics",
+EXPLORER = Path(__file__).resolve().parent / "static" / "explore.html"
+CYTOSCAPE = PROJECT_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
                     *(ispws.PREFIX + "/" + name for name in (
                         "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})
 
@@ -208,6 +211,18 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             headers=None if ready else {"Retry-After": "5"},
         )
 
+    async def explore(request: Request) -> Response:
+        return Response(EXPLORER.read_bytes(), media_type="text/html", headers={
+            "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                       "style-src 'unsafe-inline'; connect-src 'self'"})
+
+    async def explore_library(request: Request) -> Response:
+        if not CYTOSCAPE.exists():
+            return error_response("the explorer's graph library is not installed; run "
+                                  "`make install`", "SERVICE_UNAVAILABLE", 503)
+        return Response(CYTOSCAPE.read_bytes(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -217,6 +232,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/explore", explore, methods=["GET"]),
+            Route("/explore/cytoscape.min.js", explore_library, methods=["GET"]),
             *ispws.routes(),
         ],
         lifespan=lifespan,

@@ -5,27 +5,23 @@ per entity type. The graphql-http package's audits find no MUST failure on /grap
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT
 from authz.roles import Role
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
 from graph.reporters import register_reporter
 from graph.server import free_port
-from tests.conftest import Api, Tokens
+from tests.conftest import Api, Tokens, process, wait_for
 from tests.documents import SUBMIT_REPORT, example_input
 
 NODE = shutil.which("node")
@@ -42,53 +38,6 @@ def node(script: str, *args: str, env: dict[str, str] | None = None) -> Any:
                             env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def wait_for(log: Path, mark: str, process: subprocess.Popen[bytes], seconds: float) -> str:
-    deadline = time.monotonic() + seconds
-    while mark not in log.read_text():
-        assert process.poll() is None, log.read_text()[-2000:]
-        assert time.monotonic() < deadline, f"{mark} not seen; {log.read_text()[-2000:]}"
-        time.sleep(0.2)
-    return log.read_text()
-
-
-@contextlib.contextmanager
-def process(command: list[str], log: Path, env: dict[str, str]) -> Iterator[
-        subprocess.Popen[bytes]]:
-    with log.open("w") as out:
-        running = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                                   env={**os.environ, **env})
-    try:
-        yield running
-    finally:
-        running.terminate()
-        try:
-            running.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            running.kill()
-            running.wait()
-
-
-@pytest.fixture(scope="module")
-def served(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``tipgraph serve`` over real HTTP, on the session's Neo4j and keys."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
-           "TIPGRAPH_STATE_DIR": str(settings.state_dir),
-           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0"}
-    with process([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], log, env):
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.2)
-        yield url
 
 
 async def test_the_sdl_composes_beside_a_second_subgraph(api: Api, tmp_path: Path) -> None:
