@@ -8,6 +8,10 @@ Scenarios (an analyst token unless said otherwise):
 - ``report_detail``: one report with files, identifiers (and whether each is common),
   labels with provenance, jurisdictions and cross-references;
 - ``le_report``: a referred report read by its agency's token (row and field rules, audit);
+- ``neighborhood_depth2``: a report's depth-2 neighbourhood (link analysis), against its own
+  statements through the raw driver;
+- ``paths_4_edges``: shortest paths between reports 4 edges apart (report, identifier, report,
+  identifier, report), against one native ``shortestPath`` through the raw driver;
 - ``entities_100``: ``_entities`` for 100 report representations (federation), through the
   DataLoader: one statement for all of them.
 
@@ -43,12 +47,29 @@ from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.generate import generate
 from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
-from graph import crossrefs, queue
+from graph import crossrefs, links, queue
 from graph import reports as q
 from graph.db import Database, run
 from graph.enrichment import JURISDICTIONS_BY_REPORT_IDS
 
 ALL = {"all": True, "reporterId": None, "agencyId": None}
+SHORTEST_PATH = """
+MATCH p = shortestPath((a:Report {id: $a})-[:MENTIONS*..6]-(b:Report {id: $b}))
+WHERE all(n IN nodes(p) WHERE NOT n:Identifier OR COUNT { (n)<-[:MENTIONS]-() } <= $threshold)
+RETURN [n IN nodes(p) | coalesce(n.id, '')] AS ids
+"""
+# Report pairs exactly 4 edges apart (report, identifier, report, identifier, report): three
+# hops between neighbouring nodes of the path past the start, through identifiers not common.
+PAIRS = """
+UNWIND $ids AS id
+MATCH (a:Report {id: id})-[:MENTIONS]->(i:Identifier)<-[:MENTIONS]-(m:Report)
+      -[:MENTIONS]->(j:Identifier)<-[:MENTIONS]-(b:Report)
+WHERE m <> a AND b <> m AND b <> a
+  AND COUNT { (i)<-[:MENTIONS]-() } <= 50 AND COUNT { (j)<-[:MENTIONS]-() } <= 50
+  AND NOT EXISTS { (a)-[:MENTIONS]->(:Identifier)<-[:MENTIONS]-(b) }
+WITH a, b LIMIT 1000
+RETURN a.id AS a, min(b.id) AS b
+"""
 FILES = """files { id fileName viewedByEsp exifViewedByEsp publiclyAvailable
   hashes { algorithm value } classifications { label source by at basis } }"""
 
@@ -64,6 +85,11 @@ DETAIL = ("query Detail($id: ID!) { report(id: $id) { id status incidentType pri
           " crossReferences(first: 10) { report { id } score explanation } } }")
 ENTITIES = ("query E($r: [_Any!]!) { _entities(representations: $r) {"
             " ... on Report { id status incidentType priority } } }")
+NEIGHBORHOOD = ("query N($id: ID!) { neighborhood(id: $id, depth: 2) { nodes { id type label"
+                " common properties } edges { id source target properties } truncated"
+                " omittedCommon { id kind reportCount } } }")
+PATHS = ("query P($id: ID!, $to: ID!) { paths(fromId: $id, toId: $to, maxHops: 6) {"
+         " nodes { id type } edges { id source target } } }")
 LE_REPORT = ("query Tip($id: ID!) { report(id: $id) { id status incidentType " + FILES
              + " identifiers { role identifier { kind value } } } }")
 
@@ -77,6 +103,7 @@ class Scenario:
     floor: Floor
     token: str
     ids: list[int]
+    partners: dict[int, int] | None = None  # paths: each start's other end
 
 
 async def statement(driver: AsyncDriver, query: str, **params: Any) -> list[Any]:
@@ -119,6 +146,20 @@ async def entities_floor(driver: AsyncDriver, _: int, ids: tuple[int, ...] = ())
     await statement(driver, q.REPORTS_BY_IDS, ids=list(ids), scope=ALL)
 
 
+async def neighborhood_floor(driver: AsyncDriver, report_id: int) -> None:
+    """The traversal's own statements: the start, its identifiers, their reports."""
+    walk = links.Walk(scope=ALL, threshold=50).params()
+    await statement(driver, links.START_REPORT, id=report_id, scope=ALL)
+    rows = await statement(driver, links.FROM_REPORTS, ids=[report_id], **walk)
+    kept = [row["node"]["id"] for row in rows if row["degree"] <= 50]
+    await statement(driver, links.FROM_IDENTIFIERS, ids=kept, cap=199, **walk)
+
+
+async def paths_floor(driver: AsyncDriver, report_id: int, pairs: dict[int, int]) -> None:
+    """What Neo4j does natively: one shortestPath, common identifiers excluded."""
+    await statement(driver, SHORTEST_PATH, a=report_id, b=pairs[report_id], threshold=50)
+
+
 async def le_floor(driver: AsyncDriver, report_id: int) -> None:
     await statement(driver, q.REPORTS_BY_IDS, ids=[report_id],
                     scope={"all": False, "reporterId": None, "agencyId": "bench-icac-ca"})
@@ -142,6 +183,8 @@ async def time_api(client: httpx.AsyncClient, scenario: Scenario,
         body: dict[str, Any] = {"query": scenario.query}
         if "$id" in scenario.query:
             body["variables"] = {"id": scenario.ids[index % len(scenario.ids)]}
+        if scenario.partners is not None:
+            body["variables"]["to"] = scenario.partners[body["variables"]["id"]]
         if "$r" in scenario.query:  # _entities: every sampled report at once
             body["variables"] = {"r": [{"__typename": "Report", "id": str(i)}
                                        for i in scenario.ids]}
@@ -182,9 +225,9 @@ async def report_count(db: Database) -> int:
     return await db.read(tx)
 
 
-async def sample_ids(db: Database, count: int, seed: int) -> dict[str, list[int]]:
+async def sample_ids(db: Database, count: int, seed: int) -> dict[str, Any]:
     """Submitted reports at random, and referred ones (to bench-icac-ca) for the LE token."""
-    async def tx(tx: Any) -> dict[str, list[int]]:
+    async def tx(tx: Any) -> dict[str, Any]:
         [bounds] = await run(tx, "MATCH (r:Report) RETURN min(r.id) AS low, max(r.id) AS high")
         pick = random.Random(seed)
         candidates = [pick.randint(bounds["low"], bounds["high"]) for _ in range(count * 2)]
@@ -192,7 +235,9 @@ async def sample_ids(db: Database, count: int, seed: int) -> dict[str, list[int]
                               " RETURN r.id AS id", ids=candidates)
         referred = await run(tx, "MATCH (r:Report)-[:REFERRED_TO]->(:Agency {id: 'bench-icac-ca'})"
                                  " RETURN r.id AS id LIMIT $n", n=count)
+        pairs = await run(tx, PAIRS, ids=[row["id"] for row in found])
         return {"any": [row["id"] for row in found][:count],
+                "pairs": {row["a"]: row["b"] for row in pairs[:count]},
                 "entities": [row["id"] for row in found][:100],
                 "referred": [row["id"] for row in referred]}
     return await db.read(tx)
@@ -218,6 +263,11 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                          analyst, ids["any"]),
                 Scenario("report_detail", DETAIL, detail_floor, analyst, ids["any"]),
                 Scenario("le_report", LE_REPORT, le_floor, officer, ids["referred"]),
+                Scenario("neighborhood_depth2", NEIGHBORHOOD, neighborhood_floor, analyst,
+                         ids["any"]),
+                Scenario("paths_4_edges", PATHS,
+                         functools.partial(paths_floor, pairs=ids["pairs"]), analyst,
+                         list(ids["pairs"]), partners=ids["pairs"]),
                 Scenario("entities_100", ENTITIES,
                          functools.partial(entities_floor, ids=tuple(ids["entities"])),
                          analyst, ids["entities"]),
