@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,28 +72,15 @@ class ApiProcess:
 
 
 @contextlib.contextmanager
-def api_server(settings: Settings) -> Iterator[ApiProcess]:
-    """`tipgraph serve` on a free port, ready when /readyz answers 200."""
-    port = free_port()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log = RESULTS / f"api-{port}.log"
-    env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
-           "TIPGRAPH_STATE_DIR": str(settings.state_dir), **UNLIMITED}
+def running(command: list[str], log: Path,
+            env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process writing to ``log`` (never to the terminal), stopped on exit."""
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
+                                   env={**os.environ, **env})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start; see {log}")
-            time.sleep(0.2)
-        yield ApiProcess(url=url, pid=process.pid, log=log)
+        yield process
     finally:
         process.terminate()
         try:
@@ -100,6 +88,35 @@ def api_server(settings: Settings) -> Iterator[ApiProcess]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def served_api(env: dict[str, str], log: Path) -> Iterator[ApiProcess]:
+    """`tipgraph serve` on a free port with ``env``, ready when /readyz answers 200."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with running([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], log,
+                 env) as process:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start; see {log}:\n"
+                                   + log.read_text()[-2000:])
+            time.sleep(0.2)
+        yield ApiProcess(url=url, pid=process.pid, log=log)
+
+
+@contextlib.contextmanager
+def api_server(settings: Settings) -> Iterator[ApiProcess]:
+    """The benchmarks' API process (rate limits lifted), logging under bench/results/."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(settings.state_dir), **UNLIMITED}
+    with served_api(env, RESULTS / f"api-{uuid.uuid4().hex[:8]}.log") as api:
+        yield api
 
 
 def rss_mib(pid: int) -> float:

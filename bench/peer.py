@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -47,6 +45,7 @@ from bench.harness import (
     emit,
     neo4j_server,
     rss_mib,
+    running,
     summary,
 )
 from bench.reads import percentiles, report_count
@@ -85,24 +84,13 @@ def peer_server(uri: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = RESULTS / f"peer-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([node, str(script)], stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                                   env={**os.environ, "NEO4J_URI": uri, "PORT": str(port)})
-    try:
+    with running([node, str(script)], log, {"NEO4J_URI": uri, "PORT": str(port)}) as process:
         deadline = time.monotonic() + 60
         while "PEER_READY" not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the peer did not start; see {log}")
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def post(client: httpx.AsyncClient, path: str, query: str, variables: dict[str, Any],

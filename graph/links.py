@@ -85,6 +85,29 @@ START_IDENTIFIER: Final = (
     " RETURN " + IDENTIFIER_NODE + " AS node, degree"
 )
 
+# For readers who see every report, Neo4j's own bidirectional shortest-path search is exact
+# under the row rule (every report is visible); only "common" needs checking, on the steps.
+# Readers with a narrower row scope get the level-by-level search, which walks visible reports
+# only. One statement per (start label, end label, hop cap): bounds must be literals.
+NATIVE_PATHS: Final = {
+    (start, end, hops): (
+        f"MATCH (a:{start} {{id: $from}}), (b:{end} {{id: $to}})"
+        f" MATCH p = allShortestPaths((a)-[:MENTIONS*..{hops}]-(b))"
+        " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report"
+        " OR COUNT { MATCH (n)<-[:MENTIONS]-(r:Report) RETURN DISTINCT r } <= $threshold)"
+        " WITH p LIMIT $first"
+        " RETURN [n IN nodes(p) | CASE WHEN n:Report"
+        " THEN {type: 'Report', node: n {.id, .status, .incidentType, .priority,"
+        " .disposition, .reporterId, .finishedAt, .openedAt},"
+        " degree: COUNT { (n)-[:MENTIONS]->() }}"
+        " ELSE {type: 'Identifier', node: n {.id, .kind, .value, .scope, .firstSeenAt},"
+        " degree: COUNT { MATCH (n)<-[:MENTIONS]-(r:Report) RETURN DISTINCT r }} END] AS steps,"
+        " [rel IN relationships(p) | {report: startNode(rel).id, identifier: endNode(rel).id,"
+        " mention: rel {.role, .at, .event, .party}}] AS links")
+    for start in ("Report", "Identifier") for end in ("Report", "Identifier")
+    for hops in range(1, 7)
+}
+
 REPORT_DEGREES: Final = """
 MATCH (r:Report {id: $id})-[:MENTIONS]->(i:Identifier)
 RETURN i.kind AS kind, count(DISTINCT i) AS count ORDER BY kind
@@ -288,6 +311,8 @@ async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops:
     target = await start_node(db, to_id, walk)
     if source.id == target.id:
         return [Subgraph(nodes={source.id: source})]
+    if walk.scope.get("all"):
+        return await _native_paths(db, source, target, walk, max_hops, first)
     # Breadth-first from the source; parents[n] lists every predecessor at the shortest depth.
     parents: dict[str, list[tuple[str, Edge]]] = {source.id: []}
     nodes: dict[str, Node] = {source.id: source}
@@ -326,6 +351,38 @@ async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops:
 
     walk_back(target.id, [])
     return results
+
+
+async def _native_tx(tx: AsyncManagedTransaction, query: str,
+                     params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, query, **params)]
+
+
+async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, max_hops: int,
+                        first: int) -> list[Subgraph]:
+    query = NATIVE_PATHS[(source.type, target.type, max_hops)]
+    rows = await db.read(_native_tx, query, {
+        "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
+        "includeCommon": walk.include_common, "first": first})
+    found = []
+    for row in rows:
+        graph = Subgraph()
+        reporters = {}
+        for step in row["steps"]:
+            node = Node(id=str(step["node"]["id"]), type=step["type"], props=step["node"],
+                        degree=int(step["degree"]),
+                        common=step["type"] == "Identifier" and step["degree"] > walk.threshold)
+            graph.nodes[node.id] = node
+            if node.type == "Report":
+                reporters[node.props["id"]] = node.props
+        for link in row["links"]:
+            report = reporters[link["report"]]
+            edge = Edge(report=int(link["report"]), identifier=str(link["identifier"]),
+                        by=report.get("reporterId"), reported=report.get("finishedAt"),
+                        mentions=[link["mention"]])
+            graph.edges[edge.id] = edge
+        found.append(graph)
+    return found
 
 
 async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int = 1,

@@ -6,10 +6,8 @@ a throwaway data folder, watched by this process, and stopped at the end of the 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,10 +22,11 @@ from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, load_settings
 from authz.roles import Role
 from authz.tokens import Keys, load_keys, mint_token
+from bench.harness import served_api
 from graph.db import Database, open_driver, run
 from graph.migrations import Migrator
 from graph.reporters import register_reporter
-from graph.server import ephemeral_server, free_port
+from graph.server import ephemeral_server
 
 # A content key for production-mode apps in tests (base64 of 32 bytes; synthetic).
 CONTENT_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtY29udGVudC1rZXktMzJieXQ="
@@ -153,40 +152,13 @@ def wait_for(log: Path, mark: str, process: subprocess.Popen[bytes], seconds: fl
     return log.read_text()
 
 
-@contextlib.contextmanager
-def process(command: list[str], log: Path, env: dict[str, str]) -> Iterator[
-        subprocess.Popen[bytes]]:
-    with log.open("w") as out:
-        running = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                                   env={**os.environ, **env})
-    try:
-        yield running
-    finally:
-        running.terminate()
-        try:
-            running.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            running.kill()
-            running.wait()
-
-
 @pytest.fixture(scope="session")
 def served(settings: Settings, session_db: Database,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``tipgraph serve`` over real HTTP, on the session's (migrated) Neo4j and keys."""
-    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(settings.state_dir),
            "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0"}
-    with process([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], log, env):
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.2)
-        yield url
+    with served_api(env, log) as api:
+        yield api.url

@@ -17,11 +17,12 @@ import pytest
 
 from api.settings import PROJECT_ROOT
 from authz.roles import Role
+from bench.harness import running
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
 from graph.reporters import register_reporter
 from graph.server import free_port
-from tests.conftest import Api, Tokens, process, wait_for
+from tests.conftest import Api, Tokens, wait_for
 from tests.documents import SUBMIT_REPORT, example_input
 
 NODE = shutil.which("node")
@@ -65,7 +66,7 @@ async def test_a_gateway_query_joins_both_subgraphs_under_the_row_rules(
     port = free_port()
     log = tmp_path / "gateway.log"
     assert NODE is not None
-    with process([NODE, str(NODE_TOOLS / "gateway.mjs")], log,
+    with running([NODE, str(NODE_TOOLS / "gateway.mjs")], log,
                  {"TIPGRAPH_URL": f"{served}/graphql", "PORT": str(port)}) as gateway_process:
         wait_for(log, "GATEWAY_READY", gateway_process, seconds=60)
         gateway = f"http://127.0.0.1:{port}/"

@@ -154,6 +154,39 @@ def _enum(kind: type[E]) -> Callable[[str], E]:
 
 # -- common types (Appendix A) ------------------------------------------------------------------
 
+# (element or attribute, document key, reader) in the XSD's order: one table serves both the
+# readers and the writers below.
+Fields = tuple[tuple[str, str, Callable[[str], Any]], ...]
+ADDRESS_FIELDS: Final[Fields] = (
+    ("address", "address", str), ("city", "city", str), ("zipCode", "zip_code", str),
+    ("state", "state", str), ("nonUsaState", "non_usa_state", str),
+    ("country", "country", str))
+IP_FIELDS: Final[Fields] = (
+    ("ipAddress", "ip_address", str), ("eventName", "event_name", _enum(CaptureEventName)),
+    ("dateTime", "date_time", _datetime), ("possibleProxy", "possible_proxy", _boolean),
+    ("port", "port", int))
+DEVICE_FIELDS: Final[Fields] = (
+    ("idType", "id_type", str), ("idValue", "id_value", str),
+    ("eventName", "event_name", _enum(CaptureEventName)), ("dateTime", "date_time", _datetime))
+DISABLED_ATTRIBUTES: Final[Fields] = (
+    ("disabledDate", "disabled_date", _datetime), ("userNotified", "user_notified", _boolean),
+    ("userNotifiedDate", "user_notified_date", _datetime),
+    ("reenabledDate", "reenabled_date", _datetime))
+FILE_FIELDS: Final[Fields] = (
+    ("fileName", "file_name", str), ("originalFileName", "original_file_name", str),
+    ("uploadedToEspTimestamp", "uploaded_to_esp_timestamp", _datetime),
+    ("locationOfFile", "location_of_file", str), ("fileViewedByEsp", "viewed_by_esp", _boolean),
+    ("exifViewedByEsp", "exif_viewed_by_esp", _boolean),
+    ("publiclyAvailable", "publicly_available", _boolean),
+    ("fileRelevance", "relevance", _enum(FileRelevance)))
+
+
+def _read_fields(element: Element, fields: Fields) -> dict[str, Any]:
+    r = _Reader(element)
+    for tag, key, convert in fields:
+        r.value(tag, key, convert)
+    return r.doc
+
 def _email(element: Element) -> dict[str, Any]:
     r = _Reader(element)
     r.put("address", _text(element))
@@ -175,32 +208,18 @@ def _phone(element: Element) -> dict[str, Any]:
 
 
 def _address(element: Element) -> dict[str, Any]:
-    r = _Reader(element)
-    for tag, key in (("address", "address"), ("city", "city"), ("zipCode", "zip_code"),
-                     ("state", "state"), ("nonUsaState", "non_usa_state"),
-                     ("country", "country")):
-        r.value(tag, key)
-    r.attribute("type", "type", _enum(AddressType))
-    return r.doc
+    doc = _read_fields(element, ADDRESS_FIELDS)
+    if element.get("type") is not None:
+        doc["type"] = AddressType(element.get("type", ""))
+    return doc
 
 
 def _ip_capture_event(element: Element) -> dict[str, Any]:
-    r = _Reader(element)
-    r.value("ipAddress", "ip_address")
-    r.value("eventName", "event_name", _enum(CaptureEventName))
-    r.value("dateTime", "date_time", _datetime)
-    r.value("possibleProxy", "possible_proxy", _boolean)
-    r.value("port", "port", int)
-    return r.doc
+    return _read_fields(element, IP_FIELDS)
 
 
 def _device_id(element: Element) -> dict[str, Any]:
-    r = _Reader(element)
-    r.value("idType", "id_type")
-    r.value("idValue", "id_value")
-    r.value("eventName", "event_name", _enum(CaptureEventName))
-    r.value("dateTime", "date_time", _datetime)
-    return r.doc
+    return _read_fields(element, DEVICE_FIELDS)
 
 
 def _contact(r: _Reader) -> None:
@@ -233,10 +252,8 @@ def _person_doc(element: Element) -> dict[str, Any]:
 def _disabled(element: Element) -> dict[str, Any]:
     r = _Reader(element)
     r.put("disabled", _boolean(_text(element)) if _text(element) else True)
-    r.attribute("disabledDate", "disabled_date", _datetime)
-    r.attribute("userNotified", "user_notified", _boolean)
-    r.attribute("userNotifiedDate", "user_notified_date", _datetime)
-    r.attribute("reenabledDate", "reenabled_date", _datetime)
+    for name, key, convert in DISABLED_ATTRIBUTES:
+        r.attribute(name, key, convert)
     return r.doc
 
 
@@ -427,14 +444,7 @@ def file_details_document(root: Element) -> tuple[int, str, dict[str, Any]]:
     r = _Reader(root)
     report_id = int(_text(root.find("reportId")))
     file_id = _text(root.find("fileId"))
-    r.value("fileName", "file_name")
-    r.value("originalFileName", "original_file_name")
-    r.value("uploadedToEspTimestamp", "uploaded_to_esp_timestamp", _datetime)
-    r.value("locationOfFile", "location_of_file")
-    r.value("fileViewedByEsp", "viewed_by_esp", _boolean)
-    r.value("exifViewedByEsp", "exif_viewed_by_esp", _boolean)
-    r.value("publiclyAvailable", "publicly_available", _boolean)
-    r.value("fileRelevance", "relevance", _enum(FileRelevance))
+    r.doc.update(_read_fields(root, FILE_FIELDS))
     annotations = _flags(_one(root, "fileAnnotations"), FileAnnotation)
     meme = _one(root, "potentialMeme")  # the XSD's older spelling, outside fileAnnotations
     if meme is not None and _text(meme) not in ("false", "0"):
@@ -512,28 +522,23 @@ def _write_phone(element: Element, doc: dict[str, Any]) -> None:
     w.attribute("extension", "extension")
 
 
-def _write_address(element: Element, doc: dict[str, Any]) -> None:
+def _write_fields(element: Element, doc: dict[str, Any], fields: Fields) -> None:
     w = _Writer(element, doc)
-    for key, tag in (("address", "address"), ("city", "city"), ("zip_code", "zipCode"),
-                     ("state", "state"), ("non_usa_state", "nonUsaState"),
-                     ("country", "country")):
+    for tag, key, _ in fields:
         w.value(key, tag)
-    w.attribute("type", "type")
+
+
+def _write_address(element: Element, doc: dict[str, Any]) -> None:
+    _write_fields(element, doc, ADDRESS_FIELDS)
+    _Writer(element, doc).attribute("type", "type")
 
 
 def _write_ip(element: Element, doc: dict[str, Any]) -> None:
-    w = _Writer(element, doc)
-    for key, tag in (("ip_address", "ipAddress"), ("event_name", "eventName"),
-                     ("date_time", "dateTime"), ("possible_proxy", "possibleProxy"),
-                     ("port", "port")):
-        w.value(key, tag)
+    _write_fields(element, doc, IP_FIELDS)
 
 
 def _write_device(element: Element, doc: dict[str, Any]) -> None:
-    w = _Writer(element, doc)
-    for key, tag in (("id_type", "idType"), ("id_value", "idValue"),
-                     ("event_name", "eventName"), ("date_time", "dateTime")):
-        w.value(key, tag)
+    _write_fields(element, doc, DEVICE_FIELDS)
 
 
 def _write_contact(element: Element, doc: dict[str, Any]) -> None:
@@ -555,10 +560,8 @@ def _write_person(element: Element, doc: dict[str, Any]) -> None:
 def _write_disabled(element: Element, doc: dict[str, Any]) -> None:
     element.text = _lexical(doc.get("disabled", True))
     w = _Writer(element, doc)
-    w.attribute("disabled_date", "disabledDate")
-    w.attribute("user_notified", "userNotified")
-    w.attribute("user_notified_date", "userNotifiedDate")
-    w.attribute("reenabled_date", "reenabledDate")
+    for name, key, _ in DISABLED_ATTRIBUTES:
+        w.attribute(key, name)
 
 
 def _write_location(element: Element, doc: dict[str, Any]) -> None:
@@ -736,12 +739,7 @@ def file_details_xml(report_id: int, file_id: str, document: dict[str, Any]) -> 
     etree.SubElement(root, "reportId").text = str(report_id)
     etree.SubElement(root, "fileId").text = file_id
     w = _Writer(root, document)
-    for key, tag in (("file_name", "fileName"), ("original_file_name", "originalFileName"),
-                     ("uploaded_to_esp_timestamp", "uploadedToEspTimestamp"),
-                     ("location_of_file", "locationOfFile"), ("viewed_by_esp", "fileViewedByEsp"),
-                     ("exif_viewed_by_esp", "exifViewedByEsp"),
-                     ("publicly_available", "publiclyAvailable"), ("relevance", "fileRelevance")):
-        w.value(key, tag)
+    _write_fields(root, document, FILE_FIELDS)
     if document.get("annotations"):
         flags = etree.SubElement(root, "fileAnnotations")
         for annotation in document["annotations"]:
