@@ -93,8 +93,10 @@ NATIVE_PATHS: Final = {
     (start, end, hops): (
         f"MATCH (a:{start} {{id: $from}}), (b:{end} {{id: $to}})"
         f" MATCH p = allShortestPaths((a)-[:MENTIONS*..{hops}]-(b))"
+        # A step's relationship count (mentions) decides "common" here, so that Neo4j checks
+        # it during the search; a report naming an identifier twice counts twice.
         " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report"
-        " OR COUNT { MATCH (n)<-[:MENTIONS]-(r:Report) RETURN DISTINCT r } <= $threshold)"
+        " OR COUNT { (n)<-[:MENTIONS]-() } <= $threshold)"
         " WITH p LIMIT $first"
         " RETURN [n IN nodes(p) | CASE WHEN n:Report"
         " THEN {type: 'Report', node: n {.id, .status, .incidentType, .priority,"

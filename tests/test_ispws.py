@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -393,28 +394,34 @@ async def test_malformed_uploads_get_4200(ispws: Ispws) -> None:
     assert (no_id.status, no_id.code) == (400, 4000)
 
 
-async def test_an_oversize_upload_is_refused_and_nothing_is_kept(
-        neo4j_uri: str, tmp_path: Path, db: Database) -> None:
-    settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_MAX_UPLOAD_BYTES="10000")
-    application = create_app(settings)
+@contextlib.asynccontextmanager
+async def ispws_with(neo4j_uri: str, tmp_path: Path, db: Database,
+                     **overrides: str) -> AsyncIterator[Ispws]:
+    """A client of an app of its own, built with ``overrides`` of the settings."""
+    application = create_app(make_settings(neo4j_uri, tmp_path, **overrides))
     async with application.router.lifespan_context(application):
         await register_reporter(db, "example-esp", "Example ESP")
         async with ispws_client(application, *await issue_credentials(db, "example-esp")) as c:
-            client = Ispws(c)
-            report_id = await opened(client)
-            # declared too large: refused at the edge before a byte is read
-            refused = await client.upload(report_id, synthetic_bytes(200_000))
-            assert (refused.status, refused.code) == (413, 1111)
-            # streamed past the limit (framing within the edge's allowance): refused by the store
-            refused = await client.upload(report_id, synthetic_bytes(20_000))
-            assert (refused.status, refused.code) == (413, 1111)
-            assert (await client.upload(report_id, synthetic_bytes(5_000))).code == 0
-            done = await client.finish(report_id)
-            assert len(done.fields["files"]) == 1
-    incoming = settings.content_dir / "incoming"
+            yield Ispws(c)
+
+
+async def test_an_oversize_upload_is_refused_and_nothing_is_kept(
+        neo4j_uri: str, tmp_path: Path, db: Database) -> None:
+    async with ispws_with(neo4j_uri, tmp_path, db, TIPGRAPH_MAX_UPLOAD_BYTES="10000") as client:
+        report_id = await opened(client)
+        # declared too large: refused at the edge before a byte is read
+        refused = await client.upload(report_id, synthetic_bytes(200_000))
+        assert (refused.status, refused.code) == (413, 1111)
+        # streamed past the limit (framing within the edge's allowance): refused by the store
+        refused = await client.upload(report_id, synthetic_bytes(20_000))
+        assert (refused.status, refused.code) == (413, 1111)
+        assert (await client.upload(report_id, synthetic_bytes(5_000))).code == 0
+        done = await client.finish(report_id)
+        assert len(done.fields["files"]) == 1
+    content_dir = tmp_path / "content"
+    incoming = content_dir / "incoming"
     assert not any(incoming.iterdir())
-    blobs = [p for p in settings.content_dir.rglob("*") if p.is_file()
-             and p.parent != incoming]
+    blobs = [p for p in content_dir.rglob("*") if p.is_file() and p.parent != incoming]
     assert len(blobs) == 1
 
 
@@ -564,15 +571,11 @@ async def test_the_older_potential_meme_element_is_an_annotation(ispws: Ispws,
 
 async def test_too_many_requests_get_429_with_retry_after(
         neo4j_uri: str, tmp_path: Path, db: Database) -> None:
-    settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_RATE_MUTATIONS_PER_MINUTE="2")
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        await register_reporter(db, "example-esp", "Example ESP")
-        async with ispws_client(application, *await issue_credentials(db, "example-esp")) as c:
-            client = Ispws(c)
-            assert (await client.submit(MINIMAL_XML)).code == 0
-            assert (await client.submit(MINIMAL_XML)).code == 0
-            limited = await client.submit(MINIMAL_XML)
-            assert (limited.status, limited.code) == (429, 1000)
-            assert int(limited.headers["Retry-After"]) >= 1
-            assert (answer(await c.get("/status"))).code == 0  # reads are not limited
+    async with ispws_with(neo4j_uri, tmp_path, db,
+                          TIPGRAPH_RATE_MUTATIONS_PER_MINUTE="2") as client:
+        assert (await client.submit(MINIMAL_XML)).code == 0
+        assert (await client.submit(MINIMAL_XML)).code == 0
+        limited = await client.submit(MINIMAL_XML)
+        assert (limited.status, limited.code) == (429, 1000)
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert (answer(await client.client.get("/status"))).code == 0  # reads are not limited

@@ -273,3 +273,24 @@ async def test_export_graphml_from_graphql_and_the_cli_agree(
     refused = tipgraph(settings, "export", "--report", "nope")
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
+
+
+async def test_kinds_and_time_window_narrow_the_walk(links_api: Api, world: dict[str, str],
+                                                     tokens: Tokens) -> None:
+    query = ("query($id: ID!, $kinds: [IdentifierKind!], $since: DateTime, $until: DateTime) {"
+             " neighborhood(id: $id, depth: 2, kinds: $kinds, since: $since, until: $until,"
+             " includeCommon: true) { nodes { id type } } }")
+    analyst = tokens.mint(Role.ANALYST)
+    only_ips = await links_api.gql(query, {"id": world["A"], "kinds": ["IP_ADDRESS"]},
+                                   token=analyst)
+    ids = {n["id"] for n in only_ips["data"]["neighborhood"]["nodes"]}
+    assert world["x@example.com"] not in ids
+    assert {world["192.0.2.1"], world["E1"]} <= ids
+    later = await links_api.gql(query, {"id": world["A"], "since": "2999-01-01T00:00:00Z"},
+                                token=analyst)
+    reports = {n["id"] for n in later["data"]["neighborhood"]["nodes"] if n["type"] == "Report"}
+    assert reports == {world["A"]}  # the start, and no report submitted after the window opens
+    earlier = await links_api.gql(query, {"id": world["A"], "until": "2000-01-01T00:00:00Z"},
+                                  token=analyst)
+    assert {n["id"] for n in earlier["data"]["neighborhood"]["nodes"]
+            if n["type"] == "Report"} == {world["A"]}
