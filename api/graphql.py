@@ -31,6 +31,13 @@ def error_response(message: str, code: str, status: int,
                     headers=headers)
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def wants_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE in request.headers.get("accept", "")
+
+
 def bearer_token(header: str | None) -> str | None:
     """The token of an ``Authorization: Bearer`` header; raises for any other scheme."""
     if header is None or not header.strip():
@@ -96,15 +103,38 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Request,
                              result: ExecutionResult) -> GraphQLHTTPResponse:
-        """Give every error its code; a database outage answers HTTP 503 with Retry-After."""
+        """Give every error its code; a database outage answers HTTP 503 with Retry-After.
+
+        A client that accepts ``application/graphql-response+json`` (GraphQL over HTTP) gets
+        that media type, and HTTP 400 without a ``data`` entry when the request itself failed.
+        """
+        context = getattr(request.state, "context", None)
         if result.errors:
             result.errors = [classify(error, hide_suggestions=self.production)
                              for error in result.errors]
             codes = {code_of(error) for error in result.errors}
             for code in codes:
                 self.on_error_code(code)
-            context = getattr(request.state, "context", None)
             if "SERVICE_UNAVAILABLE" in codes and context and context.response is not None:
                 context.response.status_code = 503
                 context.response.headers["Retry-After"] = "5"
-        return process_result(result)
+        answer = process_result(result)
+        if wants_graphql_response(request) and context is not None:
+            response = context.response
+            if response is not None:
+                response.media_type = GRAPHQL_RESPONSE
+                if result.data is None and result.errors and all(
+                        not error.path for error in result.errors):
+                    # the request itself failed (parse, validation, variables): no data entry
+                    answer.pop("data", None)
+                    if response.status_code in (None, 200):
+                        response.status_code = 400
+        return answer
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+                        sub_response: Response) -> Response:
+        """strawberry's response, in the media type the client asked for."""
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response

@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, SettingsError
+from authz.roles import Role
 from graph.server import free_port
-from tests.conftest import CONTENT_KEY, Api, make_settings
+from tests.conftest import CONTENT_KEY, Api, Tokens, make_settings
 
 
 @contextlib.asynccontextmanager
@@ -149,3 +150,26 @@ async def test_production_serves_no_graphiql(neo4j_uri: str, tmp_path: Path) -> 
     async with client_for(settings) as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert "graphiql" not in response.text.lower()
+
+
+async def test_graphql_response_json_is_served_to_clients_that_accept_it(
+        api: Api, tokens: Tokens) -> None:
+    accept = {"Accept": "application/graphql-response+json, application/json"}
+    analyst = {**accept, "Authorization": f"Bearer {tokens.mint(Role.ANALYST)}"}
+    ok = await api.client.post("/graphql", json={"query": "{ reports { totalCount } }"},
+                               headers=analyst)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"].startswith("application/graphql-response+json")
+    for broken in ("{ reports {", "{ noSuchField }"):  # parse, then validation failure
+        refused = await api.client.post("/graphql", json={"query": broken}, headers=analyst)
+        assert refused.status_code == 400
+        assert "data" not in refused.json()
+    # a field error is still a 200 with data: the request itself was fine
+    field_error = await api.client.post("/graphql", json={"query": '{ report(id: "x") { id } }'},
+                                        headers=analyst)
+    assert field_error.status_code == 200
+    assert "data" in field_error.json()
+    # and plain application/json clients see no change
+    plain = await api.client.post("/graphql", json={"query": "{ noSuchField }"})
+    assert plain.status_code == 200
+    assert plain.headers["content-type"].startswith("application/json")
