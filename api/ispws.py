@@ -184,7 +184,7 @@ def parse_report_id(raw: str | None) -> int:
     if raw is None or not raw.strip():
         raise Refusal(400, 4000, "the report id ('id') is required")
     text = raw.strip()
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise Refusal(400, 4000, f"{text[:40]!r} is not a report id")
     return int(text)
 
@@ -356,7 +356,7 @@ async def fileinfo(request: Request, services: Services, reporter_id: str) -> Re
     report_id, raw_file_id, document = file_details_document(
         read_xml(await request.body(), "fileDetails"))
     request.state.report_id = report_id
-    if not raw_file_id.isdigit() or len(raw_file_id) > 18:
+    if not (raw_file_id.isascii() and raw_file_id.isdigit()) or len(raw_file_id) > 18:
         raise Refusal(404, 5002, f"file {raw_file_id[:40]!r} does not exist", report_id)
     await services.intake.set_file_details(reporter_id, report_id, int(raw_file_id), document)
     return xml_response(report_response(0, "Success", report_id))

@@ -167,7 +167,7 @@ class Walk:
 
 
 def is_report_id(node_id: str) -> bool:
-    return node_id.isdigit()
+    return node_id.isascii() and node_id.isdigit()
 
 
 def _check_id(node_id: str) -> str:

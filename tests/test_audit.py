@@ -103,3 +103,12 @@ async def test_a_deleted_event_breaks_the_chain(api: Api, db: Database, tokens: 
     result = await verify(db)
     assert result["ok"] is False
     assert result["brokenAt"] == 4
+
+
+async def test_a_cursor_the_api_did_not_return_is_bad_input(api: Api, db: Database,
+                                                            tokens: Tokens) -> None:
+    auditor = tokens.mint(Role.AUDITOR)
+    for cursor in ("abc", "\u00b2", "-1"):  # the superscript two isdigit() in Python
+        body = await api.gql("query($a: String) { auditEvents(after: $a) { edges { cursor } } }",
+                             {"a": cursor}, token=auditor)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", cursor

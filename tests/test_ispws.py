@@ -323,7 +323,7 @@ async def test_fileinfo_needs_a_file_of_that_report_once(ispws: Ispws) -> None:
     def details(file: str, report: int = report_id) -> bytes:
         return REFERENCE_FILE_DETAILS.format(report_id=report, file_id=file).encode()
 
-    for missing in ("999999999", "b0754af766b426f2928a02c651ed4b99", other_file):
+    for missing in ("999999999", "b0754af766b426f2928a02c651ed4b99", "\u00b2", other_file):
         refused = await ispws.fileinfo(details(missing))
         assert (refused.status, refused.code) == (404, 5002), missing
     assert (await ispws.fileinfo(details(file_id))).code == 0
@@ -371,6 +371,7 @@ async def test_invalid_xml_says_where(ispws: Ispws) -> None:
 async def test_forms_without_a_usable_id(ispws: Ispws) -> None:
     for refused in (answer(await ispws.client.post("/finish", data={})),
                     answer(await ispws.client.post("/retract", data={"id": "abc"})),
+                    answer(await ispws.client.post("/finish", data={"id": "\u00b2"})),
                     answer(await ispws.client.post("/finish", data={"id": "-1"}))):
         assert (refused.status, refused.code) == (400, 4000)
     assert (await ispws.finish(123_456_789)).code == 5001

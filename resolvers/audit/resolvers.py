@@ -34,7 +34,7 @@ async def audit_events(info: Info[Context, None], filter: AuditEventFilter | Non
     size = settings.default_page_size if first is None else first
     if not 0 <= size <= settings.max_page_size:
         raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")
-    if after is not None and not after.isdigit():
+    if after is not None and not (after.isascii() and after.isdigit()):
         raise BadInput("the cursor is not one this API returned", field="after")
     given = filter or AuditEventFilter()
     rows = await events_page(
