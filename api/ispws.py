@@ -45,6 +45,8 @@ from neo4j import AsyncManagedTransaction
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -193,12 +195,11 @@ async def form_id(request: Request) -> int:
     """The ``id`` of a small form (``--form id=...`` or urlencoded)."""
     try:
         form = await request.form(max_files=0, max_fields=8, max_part_size=MAX_FIELD_BYTES)
-    except (FormParserError, AssertionError, ValueError, KeyError) as error:
+    except HTTPException as error:  # Starlette's answer to a malformed or oversized form
+        raise Refusal(400, 4000, f"the form could not be read: {error.detail}") from None
+    except (MultiPartException, FormParserError, AssertionError, ValueError,
+            KeyError) as error:
         raise Refusal(400, 4000, f"the form could not be read ({type(error).__name__})") from None
-    except Exception as error:  # Starlette's MultiPartException and HTTPException
-        if type(error).__name__ in ("MultiPartException", "HTTPException"):
-            raise Refusal(400, 4000, str(getattr(error, "message", "") or error)) from None
-        raise
     value = form.get("id")
     if isinstance(value, UploadFile):
         raise Refusal(400, 4000, "'id' must be a form field, not a file")
