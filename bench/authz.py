@@ -23,17 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from neo4j import AsyncManagedTransaction
 
 from api.app import create_app
 from api.settings import intake_limits
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import bench_settings, database, emit, neo4j_server
-from graph import queue
-from graph import reports as q
+from bench.reads import triage_floor
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database, run
+from graph.db import Database
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.reporters import register_reporter
@@ -99,18 +97,6 @@ def percentiles(timings: list[float]) -> dict[str, float]:
             "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 2)}
 
 
-async def _triage_tx(tx: AsyncManagedTransaction) -> None:
-    """The statements the API sends for the triage page, one level at a time."""
-    [page] = await run(tx, queue.build_query(queue.DEFAULT_ORDER, with_cursor=False),
-                       **queue.QueueFilter().params(), scope=ALL, limit=51, after=None)
-    report_ids = [node["id"] for _, node in page["page"][:50]]
-    files = await run(tx, q.FILES_BY_REPORT_IDS, ids=report_ids)
-    file_ids = [f["id"] for row in files for f in row["files"]]
-    await run(tx, q.HASHES_BY_FILE_IDS, ids=file_ids)
-    await run(tx, q.CLASSIFICATIONS_BY_FILE_IDS, ids=file_ids)
-    await run(tx, q.MENTIONS_BY_REPORT_IDS, ids=report_ids)
-
-
 async def main(reports: int, samples: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
@@ -123,7 +109,7 @@ async def main(reports: int, samples: int) -> dict[str, Any]:
             floor = []
             for _ in range(samples):
                 started = time.perf_counter()
-                await db.read(_triage_tx)
+                await triage_floor(db.driver, 0)
                 floor.append(time.perf_counter() - started)
         with_app, without_app = create_app(settings), create_app(settings, audit=False)
         for name in ("tipgraph.http", "httpx"):  # in-process apps: keep the output to the JSON
