@@ -11,10 +11,10 @@ BENCH_REPORTS ?= 100000
 # stops a server of its own unless you set TIPGRAPH_NEO4J_URI explicitly.
 DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
-.PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium \
+.PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
         bench bench-quick clean
 
-install: $(VENV)/.installed node_modules/.installed chromium
+install: $(VENV)/.installed node_modules/.installed chromium poppler
 	@$(BIN)/tipgraph neo4j install >/dev/null
 
 $(BIN)/python:
@@ -36,6 +36,13 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium >/dev/null) || \
 	  echo "warning: chromium could not be installed; the explorer's browser test will skip"
+
+# Debian's poppler-utils (pdftotext, pdftoppm): the referral-package tests read the PDF the way
+# an investigator's tools do. Without them those checks are skipped, and say so.
+poppler:
+	@test -x /usr/bin/pdftotext -a -x /usr/bin/pdftoppm || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) || \
+	  echo "warning: poppler-utils could not be installed; the PDF rendering checks will skip"
 
 neo4j-start: install
 	@$(BIN)/tipgraph neo4j start --port $(NEO4J_PORT)

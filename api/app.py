@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import ispws
@@ -28,6 +28,7 @@ from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
 from api.settings import PROJECT_ROOT, Settings, SettingsError, intake_limits, load_settings
+from authz.audit import AuditWriter
 from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
@@ -35,6 +36,7 @@ from authz.tokens import TokenVerifier, check_production_keys, load_keys
 from graph.content import ContentStore, load_content_key
 from graph.db import Database, open_driver, start_counting
 from graph.enrichment import EnrichmentWorker
+from graph.events import EventHub
 from graph.geo import geo_provider
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
@@ -167,8 +169,16 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                   settings.neo4j_password), settings.neo4j_database)
         worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
                                   settings.common_identifier_reports)
+        events = EventHub(db, poll_seconds=settings.event_poll_seconds)
+        metrics.subscriptions.set_function(lambda: events.subscribers)
+        worker.on_enriched = events.poke
+
+        def finished() -> None:
+            worker.wake.set()
+            events.poke()
+
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), on_finished=worker.wake.set,
+                               intake_limits(settings), on_finished=finished,
                                content=content)
         app.state.tipgraph = AppState(
             services=Services(
@@ -178,12 +188,14 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                 limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
                                      "expensive": (settings.expensive_per_minute, 60.0)}),
                 credentials=EspCredentials(db),
+                events=events,
+                audit=AuditWriter(db),
             ),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
             worker=worker,
         )
-        tasks = []
+        tasks = [asyncio.create_task(events.run_forever())]
         if settings.enrichment_worker:
             tasks.append(asyncio.create_task(worker.run_forever()))
         if settings.sweep_seconds > 0:
@@ -229,6 +241,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -15,8 +17,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.settings import Settings
 from graph.errors import TipgraphError, Unauthenticated
@@ -60,6 +66,9 @@ class GraphQLApp(GraphQL[Context, None]):
                          page_cap=settings.max_page_size, audit=audit),
             graphql_ide=None if self.production else "graphiql",
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.max_subscriptions,
         )
         self.on_error_code = on_error_code
 
@@ -100,6 +109,50 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         request.state.context = context
         return context
+
+    async def execute_single(self, request: Request, request_adapter: Any,
+                             sub_response: Response, context: Context, root_value: None,
+                             request_data: GraphQLRequestData) -> ExecutionResult:
+        """strawberry's, without subscriptions: they are served over graphql-transport-ws."""
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query, root_value=root_value,
+                variable_values=request_data.variables, context_value=context,
+                operation_name=request_data.operation_name, allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions)
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, "subscriptions are served over WebSocket "
+                                         "(graphql-transport-ws) at this path") from error
+            raise HTTPException(400, error.as_http_error_reason(request_adapter.method)) from error
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object]:
+        """graphql-transport-ws ``connection_init``: the token travels in its payload
+        (``{"Authorization": "Bearer <jwt>"}``, as browsers cannot set WebSocket headers) or in
+        the handshake's Authorization header. A refused token closes the socket (4403)."""
+        params = context.connection_params or {}
+        raw = params.get("Authorization", params.get("authorization"))
+        try:
+            if raw is not None and not isinstance(raw, str):
+                raise Unauthenticated("Authorization must be a string")
+            token = bearer_token(raw) if raw is not None else context.token
+            if token is None:
+                raise Unauthenticated("send connection_init with {\"Authorization\": "
+                                      "\"Bearer <token>\"}")
+            if context.auth_error is not None and raw is None:
+                raise context.auth_error
+            principal = await context.services.verifier.verify(token)
+        except TipgraphError as error:
+            raise ConnectionRejectionError({"code": error.code,
+                                            "message": error.message}) from None
+        context.token, context.principal, context.auth_error = token, principal, None
+        context.fresh_loaders()
+        return {"subject": principal.subject, "role": principal.role.value}
 
     async def process_result(self, request: Request,
                              result: ExecutionResult) -> GraphQLHTTPResponse:

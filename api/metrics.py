@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
@@ -19,3 +19,6 @@ class Metrics:
                                    ["route"], registry=self.registry)
         self.errors = Counter("tipgraph_graphql_errors", "GraphQL errors by code", ["code"],
                               registry=self.registry)
+        self.subscriptions = Gauge("tipgraph_live_subscriptions",
+                                   "Subscriptions receiving live events in this process",
+                                   registry=self.registry)

@@ -22,6 +22,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, NotFound
+from graph.events import emit, event
 from graph.reporters import ID_PATTERN
 from graph.visibility import VISIBLE_REPORT
 from graph.vocabulary import countries, us_states
@@ -96,7 +97,8 @@ REFER_REPORT: Final = (
     "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
     + " OPTIONAL MATCH (a:Agency {id: $agencyId})"
     " OPTIONAL MATCH (r)-[existing:REFERRED_TO]->(a)"
-    " RETURN r.status AS status, a IS NOT NULL AS agency, existing IS NOT NULL AS referred"
+    " RETURN r.status AS status, a IS NOT NULL AS agency, existing IS NOT NULL AS referred,"
+    " r {.id, .reporterId, .incidentType} AS report"
 )
 
 CREATE_REFERRAL: Final = """
@@ -110,11 +112,13 @@ SET r.modifiedAt = $at
 # Analysts see every referral of a report; an agency sees only its own.
 REFERRALS_BY_REPORT_IDS: Final = """
 UNWIND $ids AS id
-OPTIONAL MATCH (:Report {id: id})-[ref:REFERRED_TO]->(a:Agency)
+OPTIONAL MATCH (r:Report {id: id})-[ref:REFERRED_TO]->(a:Agency)
   WHERE $scope.all OR a.id = $scope.agencyId
-WITH id, ref, a ORDER BY ref.at
+WITH id, r, ref, a ORDER BY ref.at
 RETURN id, collect(CASE WHEN a IS NULL THEN null ELSE
-  {agencyId: a.id, at: ref.at, by: ref.by, reason: ref.reason} END) AS referrals
+  {agencyId: a.id, at: ref.at, by: ref.by, reason: ref.reason,
+   outcomes: [(r)-[:HAS_OUTCOME]->(o:ReferralOutcome {agencyId: a.id}) |
+              o {.id, .outcome, .note, .at, .by}]} END) AS referrals
 """
 
 
@@ -175,8 +179,11 @@ async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str,
                        "can be referred")
     if state["referred"]:
         raise Conflict(f"report {report_id} is already referred to agency {agency_id}")
+    at = datetime.now(UTC)
     await run(tx, CREATE_REFERRAL, reportId=report_id, agencyId=agency_id,
-              at=datetime.now(UTC), by=by, reason=reason, eventId=str(uuid.uuid4()))
+              at=at, by=by, reason=reason, eventId=str(uuid.uuid4()))
+    await emit(tx, [event("REFERRED", state["report"], at=at, agencyId=agency_id, by=by,
+                          source="ANALYST", reason=reason)])
 
 
 async def refer_report(db: Database, report_id: int, agency_id: str, *, by: str, reason: str,

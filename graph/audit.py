@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -39,6 +40,16 @@ MATCH (h:AuditHead {name: 'audit'})
 CREATE (e:AuditEvent)
 SET e = $event
 SET h.seq = $event.seq, h.hash = $event.hash
+REMOVE h.appending
+"""
+
+APPEND_MANY: Final = """
+MATCH (h:AuditHead {name: 'audit'})
+UNWIND $events AS event
+CREATE (e:AuditEvent)
+SET e = event
+WITH h, max(event.seq) AS seq, collect(event) AS events
+SET h.seq = seq, h.hash = [x IN events WHERE x.seq = seq][0].hash
 REMOVE h.appending
 """
 
@@ -78,6 +89,7 @@ class AuditRecord:
     report_ids: tuple[int, ...] = ()
     denied_fields: tuple[str, ...] = ()
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    detail: str | None = None  # e.g. the SHA-256 of a referral package that was made
 
 
 def _canonical(event: dict[str, Any]) -> bytes:
@@ -107,6 +119,7 @@ def _event(record: AuditRecord, seq: int, prev_hash: str) -> dict[str, Any]:
         "outcome": record.outcome,
         "clientAddress": record.client_address,
         "requestId": record.request_id,
+        "detail": record.detail,
         "prevHash": prev_hash,
     }
     event = {k: v for k, v in event.items() if v is not None}
@@ -125,6 +138,23 @@ async def _append_tx(tx: AsyncManagedTransaction, record: AuditRecord) -> int:
 async def append_event(db: Database, record: AuditRecord) -> int:
     """Append one event; returns its sequence number once it is durable."""
     return await db.write(_append_tx, record)
+
+
+async def _append_many_tx(tx: AsyncManagedTransaction,
+                          records: Sequence[AuditRecord]) -> list[int]:
+    [head] = await run(tx, LOCK_HEAD, genesis=GENESIS)
+    seq, prev, events = head["seq"], head["hash"], []
+    for record in records:
+        seq += 1
+        events.append(_event(record, seq, prev))
+        prev = events[-1]["hash"]
+    await run(tx, APPEND_MANY, events=events)
+    return [event["seq"] for event in events]
+
+
+async def append_events(db: Database, records: Sequence[AuditRecord]) -> list[int]:
+    """Append several events in one transaction (one link after another in the chain)."""
+    return await db.write(_append_many_tx, records) if records else []
 
 
 async def _page_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -27,6 +28,7 @@ from neo4j import AsyncManagedTransaction
 from graph.agencies import jurisdiction_row
 from graph.db import Database, run
 from graph.errors import BadInput, TipgraphError
+from graph.events import emit, event
 from graph.geo import GeoProvider
 
 log = logging.getLogger("tipgraph.enrichment")
@@ -180,8 +182,20 @@ async def _facts_tx(tx: AsyncManagedTransaction, report_id: int,
     return dict(records[0]) if records else None
 
 
+PREVIOUS_SUGGESTION: Final = """
+MATCH (r:Report {id: $id})
+OPTIONAL MATCH (r)-[:LABELLED]->(c:Classification {kind: 'SUGGESTED_PRIORITY'})
+RETURN r {.id, .reporterId, .incidentType} AS report, c.label AS label
+"""
+
+
 async def _write_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> None:
+    [before] = await run(tx, PREVIOUS_SUGGESTION, id=params["id"])
     await run(tx, WRITE, **params)
+    if params["priority"] == "P1" and before["label"] != "P1":
+        await emit(tx, [event("PRIORITY_SUGGESTED", before["report"], at=params["now"],
+                              source="AUTOMATED", by=WORKER, priority="P1",
+                              reason=params["basis"])])
 
 
 async def _failed_tx(tx: AsyncManagedTransaction, report_id: int, run_after: datetime,
@@ -209,6 +223,7 @@ class EnrichmentWorker:
         self.geo = geo
         self.common_threshold = common_threshold
         self.wake = asyncio.Event()
+        self.on_enriched: Callable[[], None] = lambda: None  # e.g. the event hub's poke
 
     async def enrich(self, report_id: int) -> None:
         facts = await self.db.read(_facts_tx, report_id, self.common_threshold)
@@ -242,6 +257,7 @@ class EnrichmentWorker:
             "jurisdictions": [jurisdiction_row(code) for code in sorted(codes)],
             "priority": suggestion.priority, "basis": suggestion.basis,
             "suggestionId": str(uuid.uuid4())})
+        self.on_enriched()
 
     async def run_due(self, limit: int = 50) -> int:
         """Claim and run the jobs that are due; returns how many finished."""

@@ -63,6 +63,13 @@ FILTER: Final = (
     " AND ($identifierKey IS NULL OR EXISTS {"
     " MATCH (r)-[:MENTIONS]->(:Identifier {key: $identifierKey}) })"
     " AND ($bundled IS NULL OR (r.bundleId IS NOT NULL) = $bundled)"
+    # outcomes: the latest outcome of a referral the reader may see (an agency: its own)
+    " AND ($outcomes IS NULL OR EXISTS { MATCH (r)-[ref:REFERRED_TO]->(a:Agency)"
+    " WHERE ($scope.all OR a.id = $scope.agencyId) AND ref.lastOutcome IN $outcomes })"
+    " AND ($awaitingOutcome IS NULL OR (EXISTS { MATCH (r)-[:REFERRED_TO]->(a:Agency)"
+    " WHERE $scope.all OR a.id = $scope.agencyId } AND EXISTS {"
+    " MATCH (r)-[ref:REFERRED_TO]->(a:Agency) WHERE ($scope.all OR a.id = $scope.agencyId)"
+    " AND ref.lastOutcome IS NULL } = $awaitingOutcome))"
     # collapsed: one report per bundle stands for it (the first submitted)
     " AND (NOT $collapse OR r.bundleId IS NULL OR NOT EXISTS {"
     " MATCH (other:Report {bundleId: r.bundleId})"
@@ -86,6 +93,8 @@ class QueueFilter:
     identifier_key: str | None = None
     bundled: bool | None = None
     collapse_bundles: bool = False
+    outcomes: list[str] | None = None
+    awaiting_outcome: bool | None = None
 
     def params(self) -> dict[str, Any]:
         return {"statuses": self.statuses, "incidentTypes": self.incident_types,
@@ -94,7 +103,8 @@ class QueueFilter:
                 "submittedAfter": self.submitted_after,
                 "submittedBefore": self.submitted_before, "escalated": self.escalated,
                 "jurisdictions": self.jurisdictions, "identifierKey": self.identifier_key,
-                "bundled": self.bundled, "collapse": self.collapse_bundles}
+                "bundled": self.bundled, "collapse": self.collapse_bundles,
+                "outcomes": self.outcomes, "awaitingOutcome": self.awaiting_outcome}
 
     def narrows(self) -> bool:
         """Whether any filter is given (an unfiltered count comes from Neo4j's count store)."""

@@ -16,6 +16,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, NotFound
+from graph.events import emit, event
 from graph.queue import PRIORITY_RANK
 from graph.visibility import VISIBLE_REPORT
 
@@ -25,7 +26,8 @@ DISPOSITIONS: Final = ("REFERRAL", "INFORMATIONAL")
 LOCK_VISIBLE_REPORT: Final = (
     "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
     + " SET r.version = coalesce(r.version, 0) + 1"
-    " RETURN r.status AS status, r.priority AS priority, r.disposition AS disposition"
+    " RETURN r.status AS status, r.priority AS priority, r.disposition AS disposition,"
+    " r {.id, .reporterId, .incidentType} AS report"
 )
 
 def _decision(field: LiteralString, kind: LiteralString) -> LiteralString:
@@ -81,9 +83,13 @@ async def _decide_tx(tx: AsyncManagedTransaction, statement: LiteralString, fiel
                      unset: str, report_id: int, value: str | None, reason: str, by: str,
                      scope: dict[str, Any]) -> None:
     state = await _lock_submitted(tx, report_id, scope)
-    await run(tx, statement, reportId=report_id, value=value, at=datetime.now(UTC), by=by,
+    at = datetime.now(UTC)
+    await run(tx, statement, reportId=report_id, value=value, at=at, by=by,
               reason=reason, before=state[field] or unset, after=value or unset,
               eventId=str(uuid.uuid4()))
+    if field == "priority" and value == "P1" and state["priority"] != "P1":
+        await emit(tx, [event("ESCALATED", state["report"], at=at, source="ANALYST", by=by,
+                              reason=reason, priority="P1")])
 
 
 async def set_priority(db: Database, report_id: int, priority: str, *, reason: str, by: str,

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from api.settings import Settings
+from authz.audit import AuditWriter
 from authz.basic import EspCredentials
 from authz.principal import ANONYMOUS_SCOPE, Principal
 from authz.ratelimit import RateLimiter
@@ -26,6 +27,7 @@ from authz.tokens import TokenVerifier
 from graph import agencies, crossrefs, enrichment, readers
 from graph.db import Database
 from graph.errors import Forbidden, TipgraphError, Unauthenticated
+from graph.events import EventHub
 from graph.intake.service import IntakeService
 from graph.reporters import RegisteredReporters, reporters_by_ids
 
@@ -45,6 +47,8 @@ class Services:
     verifier: TokenVerifier
     limiter: RateLimiter
     credentials: EspCredentials  # the CyberTipline door's HTTP Basic
+    events: EventHub  # live updates: the event log fanned out to this process's subscribers
+    audit: AuditWriter  # group-committed audit events (live deliveries, packages)
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -129,11 +133,17 @@ class Context:
     auth_error: TipgraphError | None
     request_id: str
     token: str | None = None
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
     touched_reports: set[int] = field(default_factory=set)
     denied_fields: list[str] = field(default_factory=list)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.fresh_loaders()
+
+    def fresh_loaders(self) -> None:
+        """New DataLoaders (empty caches) for the principal: each request, and each event a
+        long-lived subscription delivers, reads the graph as it is now."""
         scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
         self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports,
                                            self.services.settings.common_identifier_reports)

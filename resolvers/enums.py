@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from graph.identifiers import IdentifierKind
+from graph.outcomes import ReferralOutcome
 from graph.vocabulary import (
     AddressType,
     AssociatedAccountType,
@@ -55,10 +56,28 @@ strawberry.enum(Priority, description=(
     "P1: imminent danger to a child; P2; P3; UNSET: not triaged (or the priority removed)."))
 strawberry.enum(Disposition, description=(
     "PENDING until an analyst decides: REFERRAL (to law enforcement) or INFORMATIONAL."))
+strawberry.enum(ReferralOutcome, description=(
+    "What became of a referral, as the agency reports it: RECEIVED, INVESTIGATION_OPENED, "
+    "LEGAL_PROCESS_SERVED, ARREST, VICTIM_IDENTIFIED, NO_ACTION_INSUFFICIENT_INFORMATION, "
+    "NOT_IN_JURISDICTION, DUPLICATE."))
 
 __all__ = [
-    "AddressType", "AssociatedAccountType", "BatchReason", "CaptureEventName", "DetailsType",
-    "Disposition", "EmailType", "FileAnnotation", "FileRelevance", "IdentifierKind", "IncidentType",
-    "IndustryClassification", "MentionRole", "PhoneType", "Priority", "ReportAnnotation",
+    "AddressType",
+    "AssociatedAccountType",
+    "BatchReason",
+    "CaptureEventName",
+    "DetailsType",
+    "Disposition",
+    "EmailType",
+    "FileAnnotation",
+    "FileRelevance",
+    "IdentifierKind",
+    "IncidentType",
+    "IndustryClassification",
+    "MentionRole",
+    "PhoneType",
+    "Priority",
+    "ReferralOutcome",
+    "ReportAnnotation",
     "ReportStatus",
 ]

@@ -32,9 +32,12 @@ from resolvers.audit.resolvers import audit_events
 from resolvers.audit.types import AuditEventConnection
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
+from resolvers.errors import classify
 from resolvers.identifiers.types import Identifier
 from resolvers.limits import EdgeLimits, cost_limit_rule, directive_limit_rule
 from resolvers.links.resolvers import LinkQueries
+from resolvers.referrals.events import Subscription
+from resolvers.referrals.mutations import ReferralMutations
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
@@ -91,7 +94,8 @@ class Query(LinkQueries):
 
 
 @strawberry.type
-class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations):
+class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations,
+               ReferralMutations):
     pass
 
 
@@ -99,9 +103,13 @@ ENTITY_TYPES: Final = frozenset({"Report", "Identifier", "Agency", "Jurisdiction
 
 
 class TipgraphSchema(strawberry.federation.Schema):
+    production = False
+
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
-        """Client errors are the client's; the HTTP view logs the unexpected ones."""
+        """Give every error its code, in place: the HTTP view does it again (idempotent), and
+        this is how errors sent over a WebSocket (subscriptions) get theirs."""
+        errors[:] = [classify(error, hide_suggestions=self.production) for error in errors]
 
     def entities_resolver(self, info: Info,
                           representations: list[FederationAny]) -> list[FederationAny]:
@@ -149,10 +157,13 @@ def build_schema(*, production: bool, limits: EdgeLimits | None = None,
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return TipgraphSchema(
+    schema = TipgraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Identifier, Jurisdiction],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
     )
+    schema.production = production
+    return schema

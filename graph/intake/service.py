@@ -29,6 +29,7 @@ from graph import reports as q
 from graph.content import ContentStore
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
+from graph.events import emit, event
 from graph.ids import IdAllocator
 from graph.intake.validation import (
     FilePlan,
@@ -300,9 +301,20 @@ async def _idempotent_tx(tx: AsyncManagedTransaction, key: str,
     return report
 
 
+async def _submitted(tx: AsyncManagedTransaction, report: Node, now: datetime) -> None:
+    """Tell subscribers: a new submission, and an escalation when the ESP asked for one."""
+    events = [event("SUBMITTED", report, at=now, source="ESP", by=report["reporterId"])]
+    if report.get("escalated"):
+        events.append(event("ESCALATED", report, at=now, source="ESP", by=report["reporterId"],
+                            reason=report.get("escalation"), priority="P1"))
+    await emit(tx, events)
+
+
 async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> Node | None:
     records = await run(tx, q.CREATE_REPORT, **params)
     report: Node | None = records[0]["report"] if records else None
+    if report is not None and report["status"] == "SUBMITTED":
+        await _submitted(tx, report, report["finishedAt"])
     return report
 
 
@@ -360,6 +372,7 @@ async def _finish_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: i
     records = await run(tx, q.FINISH_REPORT, id=report_id, now=now,
                         preserveUntil=one_year_after(now))
     report: Node = records[0]["report"]
+    await _submitted(tx, report, now)
     return report
 
 

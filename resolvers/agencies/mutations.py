@@ -51,4 +51,5 @@ class AgencyMutations:
         await service.refer_report(info.context.services.db, key, str(agency_id),
                                    by=principal.subject, reason=reason,
                                    scope=principal.row_scope())
+        info.context.services.events.poke()
         return await require_report(info, key)

@@ -10,6 +10,12 @@ from strawberry.types import Info
 
 from graph.agencies import AgencyKind
 from resolvers.context import Context
+from resolvers.enums import ReferralOutcome
+
+
+def _moment(value: Any) -> datetime:
+    moment: datetime = value.to_native() if hasattr(value, "to_native") else value
+    return moment
 
 strawberry.enum(AgencyKind, description="What kind of law-enforcement agency this is.")
 
@@ -66,12 +72,37 @@ class Agency:
         return [Jurisdiction(code=j["code"], name=j["name"]) for j in rows]
 
 
-@strawberry.type(description="A referral of a report to an agency: who referred it, when, why.")
+@strawberry.type(description=(
+    "One outcome an agency recorded on a referral: what, with its note, who and when."))
+class OutcomeRecord:
+    outcome: ReferralOutcome
+    note: str | None
+    at: datetime
+    by: str = strawberry.field(description="The investigator's token subject.")
+
+
+@strawberry.type(description=(
+    "A referral of a report to an agency: who referred it, when, why, and what the agency "
+    "reported back (outcomes, oldest first)."))
 class Referral:
     agency_id: strawberry.Private[str]
     at: datetime
     by: str
     reason: str
+    outcomes: list[OutcomeRecord] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Referral:
+        outcomes = sorted(row.get("outcomes") or [], key=lambda o: (_moment(o["at"]), o["id"]))
+        return cls(agency_id=row["agencyId"], at=_moment(row["at"]), by=row["by"],
+                   reason=row["reason"],
+                   outcomes=[OutcomeRecord(outcome=ReferralOutcome(o["outcome"]),
+                                           note=o.get("note"), at=_moment(o["at"]), by=o["by"])
+                             for o in outcomes])
+
+    @strawberry.field(description="The latest outcome; null while the agency has said nothing.")
+    def latest_outcome(self) -> ReferralOutcome | None:
+        return self.outcomes[-1].outcome if self.outcomes else None
 
     @strawberry.field
     async def agency(self, info: Info[Context, None]) -> Agency:

@@ -150,7 +150,8 @@ def queue_filter(info: Info[Context, None], given: ReportFilter) -> queue.QueueF
         submitted_after=given.submitted_after, submitted_before=given.submitted_before,
         escalated=given.has_escalation, jurisdictions=given.jurisdiction_codes or None,
         identifier_key=identifier_key, bundled=given.bundled,
-        collapse_bundles=given.collapse_bundles,
+        collapse_bundles=given.collapse_bundles, outcomes=names(given.outcomes),
+        awaiting_outcome=given.awaiting_outcome,
     )
 
 

@@ -40,6 +40,7 @@ class DispositionMutations:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
                                   by=principal.subject, scope=principal.row_scope())
+        info.context.services.events.poke()
         return await require_report(info, key)
 
     @strawberry.mutation(description=(

@@ -28,6 +28,7 @@ from resolvers.enums import (
     IndustryClassification,
     MentionRole,
     Priority,
+    ReferralOutcome,
     ReportAnnotation,
     ReportStatus,
 )
@@ -360,15 +361,14 @@ class Report:
         return _part(ReporterContact, self.node.get("reporterContact"))
 
     @strawberry.field(description=(
-        "Who referred the report to which agency, when and why. Analysts see every referral; "
-        "an agency sees its own."))
+        "Who referred the report to which agency, when and why, and each outcome the agency "
+        "reported back. Analysts see every referral; an agency sees its own."))
     async def referrals(self, info: Info[Context, None]) -> list[Referral]:
         principal = info.context.principal
         if principal is None or principal.role is Role.ESP:
             return []
         rows = await info.context.loaders.referrals_by_report_id.load(self.node["id"])
-        return [Referral(agency_id=row["agencyId"], at=_required(row["at"]), by=row["by"],
-                         reason=row["reason"]) for row in rows]
+        return [Referral.from_row(row) for row in rows]
 
     @strawberry.field(description="The analyst's priority; UNSET until triaged.")
     def priority(self) -> Priority:
@@ -624,6 +624,12 @@ class ReportFilter:
     bundled: bool | None = None
     collapse_bundles: bool = strawberry.field(default=False, description=(
         "Show one report per bundle (its first), so viral content takes one line."))
+    outcomes: list[ReferralOutcome] | None = strawberry.field(default=None, description=(
+        "Reports with a referral whose latest outcome is one of these (an agency: its own "
+        "referral)."))
+    awaiting_outcome: bool | None = strawberry.field(default=None, description=(
+        "true: referred reports with a referral no outcome was recorded for yet; false: "
+        "every referral has one."))
 
 
 @strawberry.enum(description="What the queue can be ordered by.")
