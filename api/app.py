@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import ispws
+from api import ispws, packages
 from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
@@ -41,6 +41,7 @@ from graph.geo import geo_provider
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.migrations import Migrator
+from graph.packages.signing import Signer, SigningKeyError
 from graph.reporters import RegisteredReporters
 from resolvers.context import Services
 
@@ -157,6 +158,11 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     if settings.production and not settings.content_key:
         raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
                             "at rest; the development key is for development only)")
+    try:
+        signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
+                             production=settings.production)
+    except SigningKeyError as error:
+        raise SettingsError(str(error)) from None
     content = ContentStore(settings.content_dir,
                            load_content_key(settings.content_key, settings.state_dir))
     metrics = Metrics()
@@ -190,6 +196,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                 credentials=EspCredentials(db),
                 events=events,
                 audit=AuditWriter(db),
+                signer=signer,
             ),
             metrics=metrics,
             migrator=Migrator(db, settings.migrations_dir),
@@ -248,6 +255,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             Route("/explore", explore, methods=["GET"]),
             Route("/explore/cytoscape.min.js", explore_library, methods=["GET"]),
             *ispws.routes(),
+            *packages.routes(),
         ],
         lifespan=lifespan,
     )

@@ -32,6 +32,7 @@ from authz.roles import Role
 from graph.db import Database, open_driver
 from graph.errors import TipgraphError
 from graph.migrations import MigrationError, Migrator
+from graph.packages.signing import SigningKeyError
 from graph.server import LocalNeo4j, Neo4jServerError
 
 if TYPE_CHECKING:
@@ -157,14 +158,17 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     """One table per dimension (and incident type by month), as CSV or JSON files."""
     import csv
 
-    from graph.statistics import DIMENSIONS, Table, statistics
+    from graph.statistics import DIMENSIONS, Table, referral_outcomes, statistics
 
     tables: list[tuple[str, list[str]]] = [(d.lower(), [d]) for d in DIMENSIONS]
     tables.append(("incident_type_by_month", ["INCIDENT_TYPE", "MONTH"]))
 
     async def work(db: Database) -> list[tuple[str, Table]]:
-        return [(name, await statistics(db, args.year, dims, settings.statistics_threshold))
+        made = [(name, await statistics(db, args.year, dims, settings.statistics_threshold))
                 for name, dims in tables]
+        made.append(("referral_outcome", await referral_outcomes(
+            db, args.year, settings.statistics_threshold)))
+        return made
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -266,6 +270,80 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
+    """``package --report ID --agency ID --out DIR`` writes a signed package (four files);
+    ``package verify FILE`` checks one form against its .sig file and names what changed."""
+    if args.words:
+        if args.words[0] != "verify" or len(args.words) != 2:
+            print("usage: tipgraph package verify FILE [--signature SIG] [--public-key PEM]",
+                  file=sys.stderr)
+            return 2
+        return _verify_package(Path(args.words[1]), args, settings)
+    if args.report is None or args.agency is None or args.out is None:
+        print("usage: tipgraph package --report ID --agency ID --out DIR [--scope SCOPES]",
+              file=sys.stderr)
+        return 2
+    import getpass
+    import uuid
+
+    from authz.roles import ROLE_SCOPES
+    from graph.audit import AuditRecord, append_event
+    from graph.packages.service import Package, make_package
+    from graph.packages.signing import Signer
+
+    signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
+                         production=settings.production)
+    scopes = (frozenset(args.scope.split()) if args.scope is not None
+              else frozenset(s.value for s in ROLE_SCOPES[Role.LE]))
+
+    async def work(db: Database) -> Package:
+        package = await make_package(db, signer, args.report, args.agency, scopes=scopes,
+                                     common_threshold=settings.common_identifier_reports)
+        await append_event(db, AuditRecord(
+            subject=f"cli:{getpass.getuser()}", role="operator", operation="tipgraph package",
+            operation_type="package", query_hash="-", outcome="OK",
+            request_id=uuid.uuid4().hex, report_ids=(args.report,),
+            detail=f"for agency {args.agency}: {package.audit_detail()}"))
+        return package
+
+    package = _with_db(settings, work)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in package.files().items():
+        (out / name).write_bytes(data)
+        written.append(str(out / name))
+    print(json.dumps({"written": written, "jsonSha256": package.json.sha256,
+                      "pdfSha256": package.pdf.sha256,
+                      "keyId": package.json.envelope["keyId"]}))
+    return 0
+
+
+def _verify_package(file: Path, args: argparse.Namespace, settings: Settings) -> int:
+    from graph.packages.signing import DEV_KEY_NAME, Signer, load_public_key, verify
+
+    signature = Path(args.signature) if args.signature else file.with_name(file.name + ".sig")
+    try:
+        data = file.read_bytes()
+        envelope = json.loads(signature.read_bytes())
+        if args.public_key:
+            trusted = load_public_key(Path(args.public_key).read_bytes())
+        elif settings.package_key_file or (settings.state_dir / DEV_KEY_NAME).exists():
+            trusted = Signer.load(key_file=settings.package_key_file,
+                                  state_dir=settings.state_dir,
+                                  production=settings.production).public_key
+        else:
+            trusted = None
+    except (OSError, ValueError) as error:
+        print(json.dumps({"ok": False, "file": str(file), "problems": [str(error)]}))
+        return 1
+    if not isinstance(envelope, dict):
+        envelope = {}
+    result = verify(data, envelope, name=file.name, trusted=trusted)
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
@@ -372,6 +450,21 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--reports", type=int, default=300)
     seed.set_defaults(handler=cmd_seed)
 
+    package = commands.add_parser(
+        "package", help="a signed referral package (PDF + JSON), or `package verify FILE`")
+    package.add_argument("words", nargs="*", metavar="verify FILE",
+                         help="check FILE against FILE.sig and name what changed")
+    package.add_argument("--report", type=int, help="the report id")
+    package.add_argument("--agency", help="the agency the package is for")
+    package.add_argument("--out", help="folder for the four files")
+    package.add_argument("--scope", default=None,
+                         help="the agency's scopes (space-separated; default: law "
+                              "enforcement's, which include pii:read)")
+    package.add_argument("--signature", help="verify: the .sig file (default: FILE.sig)")
+    package.add_argument("--public-key", help="verify: the trusted key (PEM; default: the "
+                                              "configured signing key's)")
+    package.set_defaults(handler=cmd_package)
+
     sweep = commands.add_parser("sweep", help="mark open reports past their deadline EXPIRED")
     sweep.set_defaults(handler=cmd_sweep)
     return parser
@@ -383,7 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         code: int = args.handler(args, settings)
         return code
-    except (SettingsError, Neo4jServerError, MigrationError, TipgraphError) as error:
+    except (SettingsError, Neo4jServerError, MigrationError, TipgraphError,
+            SigningKeyError) as error:
         print(f"tipgraph: {error}", file=sys.stderr)
         return 1
 

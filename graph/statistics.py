@@ -134,3 +134,26 @@ async def statistics(db: Database, year: int, dimensions: Sequence[str],
                               datetime(year + 1, 1, 1, tzinfo=UTC))
     return Table(year=year, dimensions=wanted, total=sum(counts.values()), threshold=threshold,
                  cells=suppress(cells, threshold, len(wanted)), incidents=incidents)
+
+
+# Referrals of reports finished in the year, by the latest outcome the agency recorded.
+REFERRAL_OUTCOMES: Final = """
+MATCH (r:Report {status: 'SUBMITTED'})-[ref:REFERRED_TO]->(:Agency)
+WHERE r.finishedAt >= $start AND r.finishedAt < $end
+RETURN coalesce(ref.lastOutcome, 'AWAITING') AS outcome, count(*) AS n
+"""
+
+
+async def _outcomes_tx(tx: AsyncManagedTransaction, start: datetime,
+                       end: datetime) -> dict[str, int]:
+    return {r["outcome"]: r["n"] for r in await run(tx, REFERRAL_OUTCOMES, start=start, end=end)}
+
+
+async def referral_outcomes(db: Database, year: int, threshold: int) -> Table:
+    """Referrals (one per report and agency) by their latest outcome, ``AWAITING`` while the
+    agency has reported none; suppressed exactly like the report tables."""
+    counts = await db.read(_outcomes_tx, datetime(year, 1, 1, tzinfo=UTC),
+                           datetime(year + 1, 1, 1, tzinfo=UTC))
+    cells = [Cell(keys=(k,), count=n) for k, n in sorted(counts.items())]
+    return Table(year=year, dimensions=("OUTCOME",), total=sum(counts.values()),
+                 threshold=threshold, cells=suppress(cells, threshold, 1))

@@ -29,6 +29,7 @@ from graph.db import Database
 from graph.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.events import EventHub
 from graph.intake.service import IntakeService
+from graph.packages.signing import Signer
 from graph.reporters import RegisteredReporters, reporters_by_ids
 
 K = TypeVar("K")
@@ -49,6 +50,7 @@ class Services:
     credentials: EspCredentials  # the CyberTipline door's HTTP Basic
     events: EventHub  # live updates: the event log fanned out to this process's subscribers
     audit: AuditWriter  # group-committed audit events (live deliveries, packages)
+    signer: Signer  # referral packages' Ed25519 key
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:

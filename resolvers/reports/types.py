@@ -46,6 +46,7 @@ from resolvers.reports.parts import (
 
 if TYPE_CHECKING:
     from resolvers.identifiers.types import Identifier
+    from resolvers.referrals.packages import ReferralPackage
 
 from resolvers.agencies.types import Agency, Jurisdiction, Referral
 
@@ -483,6 +484,19 @@ class Report:
         ids = await info.context.loaders.suggested_agencies_by_report_id.load(self.node["id"])
         nodes = await info.context.loaders.agencies_by_id.load_many(ids)
         return [Agency(node=node) for node in nodes if node]
+
+    @strawberry.field(description=(
+        "The signed referral package of this report for an agency: an investigator's token "
+        "gets its own agency's, with what its scopes allow (no personal data without "
+        "pii:read); an analyst names the agency (agencyId) and sees what that agency's tokens "
+        "get by default. Audited."))
+    async def referral_package(
+            self, info: Info[Context, None], agency_id: strawberry.ID | None = None,
+    ) -> Annotated[ReferralPackage, strawberry.lazy("resolvers.referrals.packages")]:
+        from resolvers.referrals.packages import referral_package
+
+        return await referral_package(info, self.node["id"],
+                                      None if agency_id is None else str(agency_id))
 
     @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])],
                       description="Analysts' notes, oldest first. Analysts only.")

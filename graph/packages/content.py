@@ -1,0 +1,223 @@
+"""What a referral package says: one report, as one agency's token may read it.
+
+Everything comes from the graph under the agency's row rule, and the scope rules apply as they
+do in the API: without ``pii:read`` the personal data of reported people, recipients, victims
+and the reporter's contacts is left out, and so are the values of e-mail and phone
+identifiers. The package says so itself, in ``recipient.personalData``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from graph import crossrefs, enrichment, readers
+from graph.agencies import AGENCIES_BY_IDS
+from graph.db import Database, run
+from graph.errors import NotFound
+from graph.provenance import label_summary
+
+FORMAT: Final = "tipgraph.referral-package/1"
+
+# The stored JSON keys of report parts that hold personal data (the GraphQL field rules mark
+# the same fields "Requires pii:read."; tests/test_packages.py checks the two agree).
+PERSONAL_KEYS: Final = frozenset({
+    "first_name", "middle_name", "last_name", "phones", "emails", "addresses", "age",
+    "approximate_age", "date_of_birth", "estimated_location", "school_name",
+    "email_addresses", "phone_number"})
+PERSONAL_IDENTIFIER_KINDS: Final = frozenset({"EMAIL", "PHONE"})
+WITHHELD: Final = "[withheld: needs pii:read]"
+
+# The history an agency may read: not analysts' notes, not other agencies' referrals.
+TIMELINE_KINDS: Final = frozenset({"PRIORITY", "DISPOSITION", "CLASSIFICATION",
+                                   "JURISDICTION", "REFERRAL", "OUTCOME"})
+
+GEOLOCATIONS_BY_IDENTIFIER_IDS: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (:Identifier {id: id})-[l:LOCATED_IN]->(j:Jurisdiction)
+WITH id, l, j ORDER BY l.confidence DESC, j.code
+RETURN id, collect(CASE WHEN j IS NULL THEN null ELSE
+  {code: j.code, name: j.name, source: l.source, at: l.at, confidence: l.confidence} END)
+  AS places
+"""
+
+REPORTER_NAME: Final = "MATCH (e:Reporter {id: $id}) RETURN e.name AS name"
+
+
+def _iso(value: Any) -> Any:
+    """Neo4j and Python temporal values as ISO 8601 strings; everything else as it is."""
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return _iso(value)
+
+
+def redact(value: Any) -> Any:
+    """``value`` without the keys that hold personal data (at any depth)."""
+    if isinstance(value, Mapping):
+        return {k: redact(v) for k, v in value.items() if k not in PERSONAL_KEYS}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _parts(node: Mapping[str, Any], key: str, pii: bool) -> Any:
+    import json
+
+    raw = node.get(key)
+    if not raw:
+        return None
+    parsed = json.loads(raw)
+    return parsed if pii else redact(parsed)
+
+
+def _identifier(node: Mapping[str, Any], pii: bool) -> dict[str, Any]:
+    personal = node["kind"] in PERSONAL_IDENTIFIER_KINDS
+    return {"kind": node["kind"], "value": node["value"] if pii or not personal else WITHHELD,
+            "scope": node.get("scope")}
+
+
+async def _one(db: Database, query: Any, **params: Any) -> list[dict[str, Any]]:
+    async def tx(transaction: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in await run(transaction, query, **params)]
+
+    return await db.read(tx)
+
+
+async def build_content(db: Database, report_id: int, agency_id: str, *,
+                        scopes: Collection[str], generated_at: datetime,
+                        common_threshold: int) -> dict[str, Any]:
+    """The package's content for ``agency_id``, or ``NOT_FOUND`` when it may not see the
+    report (the same answer as for a report that does not exist)."""
+    scope = {"all": False, "reporterId": None, "agencyId": agency_id}
+    pii = "pii:read" in scopes
+    [report] = await readers.reports_by_ids(db, [report_id], scope=scope)
+    [agency] = await readers.keyed(db, AGENCIES_BY_IDS, "agency", [agency_id])
+    if report is None or agency is None:
+        raise NotFound(f"report {report_id} does not exist")
+    [files] = await readers.files_by_report_ids(db, [report_id])
+    file_ids = [f["id"] for f in files]
+    hashes = await readers.hashes_by_file_ids(db, file_ids) if file_ids else []
+    labels = await readers.classifications_by_file_ids(db, file_ids) if file_ids else []
+    [mentions] = await readers.mentions_by_report_ids(db, [report_id])
+    ip_ids = sorted({m["identifier"]["id"] for m in mentions
+                     if m["identifier"]["kind"] == "IP_ADDRESS"})
+    places = dict(zip(ip_ids, await readers.keyed_lists(
+        db, GEOLOCATIONS_BY_IDENTIFIER_IDS, "places", ip_ids), strict=True)) if ip_ids else {}
+    [jurisdictions] = await readers.keyed_lists(db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
+                                                "jurisdictions", [report_id])
+    [referrals] = await readers.referrals_by_report_ids(db, [report_id], scope=scope)
+    [history] = await readers.events_by_report_ids(db, [report_id])
+    related = await crossrefs.cross_references(db, report_id, scope=scope,
+                                               threshold=common_threshold,
+                                               include_common=False, first=20)
+    reporter = await _one(db, REPORTER_NAME, id=report["reporterId"])
+
+    file_rows = [{**f, "classifications": c} for f, c in zip(files, labels, strict=True)]
+    referral = next((r for r in referrals if r["agencyId"] == agency_id), None)
+    timeline = [{"at": report["openedAt"], "what": "OPENED", "source": "ESP",
+                 "by": report["reporterId"]}]
+    if report.get("finishedAt") is not None:
+        timeline.append({"at": report["finishedAt"], "what": "SUBMITTED", "source": "ESP",
+                         "by": report["reporterId"]})
+    for entry in history:
+        kind = entry["kind"]
+        if kind not in TIMELINE_KINDS or (kind == "REFERRAL" and entry.get("after") != agency_id) \
+                or (kind == "OUTCOME" and entry.get("agencyId") != agency_id):
+            continue
+        timeline.append({"at": entry["at"], "what": kind, "source": entry["source"],
+                         "by": entry["by"], "before": entry.get("before"),
+                         "after": entry.get("after"), "reason": entry.get("reason"),
+                         "fileId": entry.get("fileId")})
+    timeline.sort(key=lambda e: _iso(e["at"]))
+
+    content = {
+        "format": FORMAT,
+        "generatedAt": generated_at,
+        "recipient": {
+            "agencyId": agency["id"], "agencyName": agency["name"],
+            "scopes": sorted(scopes),
+            "personalData": "included" if pii else
+            "withheld: the agency's token does not hold pii:read",
+        },
+        "report": {
+            "id": report["id"], "status": report["status"],
+            "incidentType": report["incidentType"],
+            "incidentDateTime": report["incidentAt"],
+            "incidentDateTimeDescription": report.get("incidentDateTimeDescription"),
+            "reporter": {"id": report["reporterId"],
+                         "name": reporter[0]["name"] if reporter else report["reporterId"]},
+            "platform": report.get("platform"),
+            "escalateToHighPriority": report.get("escalation"),
+            "annotations": report.get("annotations") or [],
+            "additionalInfo": report.get("additionalInfo"),
+            "batchReason": report.get("batchReason"),
+            "openedAt": report["openedAt"], "finishedAt": report.get("finishedAt"),
+            "preserveUntil": report.get("preserveUntil"),
+            "priority": report.get("priority") or "UNSET",
+            "disposition": report.get("disposition") or "PENDING",
+            "reportedPeople": _parts(report, "reportedPeople", pii),
+            "intendedRecipients": _parts(report, "intendedRecipients", pii),
+            "victims": _parts(report, "victims", pii),
+            "internetDetails": _parts(report, "internetDetails", pii),
+            "lawEnforcement": _parts(report, "lawEnforcement", pii),
+            "reporterContact": _parts(report, "reporterContact", pii),
+        },
+        "referral": None if referral is None else {
+            "agencyId": agency_id, "at": referral["at"], "by": referral["by"],
+            "reason": referral["reason"],
+            "outcomes": sorted(({"outcome": o["outcome"], "note": o.get("note"), "at": o["at"],
+                                 "by": o["by"]} for o in referral.get("outcomes") or []),
+                               key=lambda o: _iso(o["at"])),
+        },
+        "labelSummary": label_summary(file_rows),
+        "timeline": timeline,
+        "files": [{
+            "id": f["id"], "fileName": f.get("fileName"),
+            "originalFileName": f.get("originalFileName"),
+            "relevance": f.get("relevance", "REPORTED"),
+            "viewedByEsp": f.get("viewedByEsp"), "exifViewedByEsp": f.get("exifViewedByEsp"),
+            "publiclyAvailable": f.get("publiclyAvailable"),
+            "uploadedToEspAt": f.get("uploadedToEspAt"),
+            "locationOfFile": f.get("locationOfFile"),
+            "annotations": f.get("annotations") or [],
+            "industryClassification": f.get("industryClassification"),
+            "details": _parts(f, "details", pii),
+            "ipCaptureEvent": _parts(f, "ipCaptureEvent", pii),
+            "hashes": [{"algorithm": h["algorithm"], "value": h["value"],
+                        "source": h.get("source") or "ESP"} for h in file_hashes],
+            "classifications": [{"label": c["label"], "source": c["source"], "by": c["by"],
+                                 "at": c["at"], "basis": c.get("basis")} for c in file_labels],
+            "contentHeld": f.get("contentRef") is not None,
+        } for f, file_hashes, file_labels in zip(files, hashes, labels, strict=True)],
+        "identifiers": [{
+            **_identifier(m["identifier"], pii),
+            "role": m["mention"].get("role"), "party": m["mention"].get("party"),
+            "event": m["mention"].get("event"), "at": m["mention"].get("at"),
+            "port": m["mention"].get("port"),
+            "possibleProxy": m["mention"].get("possibleProxy"),
+            "fileId": m["mention"].get("fileId"), "source": m["mention"].get("source", "ESP"),
+            "geolocation": places.get(m["identifier"]["id"]) or None,
+        } for m in mentions],
+        "jurisdictions": [{"code": j["code"], "name": j["name"], "basis": j["basis"],
+                           "source": j["source"], "by": j["by"], "at": j["at"],
+                           "confidence": j.get("confidence"), "reason": j.get("reason")}
+                          for j in jurisdictions],
+        "crossReferences": [{
+            "reportId": row["report"]["id"], "incidentType": row["report"]["incidentType"],
+            "finishedAt": row["report"].get("finishedAt"), "score": row["score"],
+            "explanation": row["explanation"],
+            "shared": sorted((_identifier(s["identifier"], pii) for s in row["shared"]),
+                             key=lambda i: (i["kind"], str(i["scope"]), i["value"])),
+        } for row in related],
+    }
+    plain: dict[str, Any] = _plain(content)
+    return plain
