@@ -61,6 +61,21 @@ RETURN id, collect(e {.*}) AS events
 """
 
 
+def history_for(entry: dict[str, Any], *, analyst: bool, agency_id: str | None) -> bool:
+    """Whether a reader sees one history entry: analysts see everything; others never an
+    analyst's note, and an agency only its own referral and outcomes (the referral row rule)."""
+    if analyst:
+        return True
+    kind = entry["kind"]
+    if kind == "NOTE":
+        return False
+    if kind == "REFERRAL":
+        return agency_id is not None and entry.get("after") == agency_id
+    if kind == "OUTCOME":
+        return agency_id is not None and entry.get("agencyId") == agency_id
+    return True
+
+
 def _reason(reason: str) -> str:
     if not reason.strip() or len(reason) > 3000:
         raise BadInput("a reason of 1 to 3000 characters is required", field="reason")

@@ -17,6 +17,7 @@ from graph.agencies import AGENCIES_BY_IDS
 from graph.db import Database, run
 from graph.errors import NotFound
 from graph.provenance import label_summary
+from graph.triage import history_for
 
 FORMAT: Final = "tipgraph.referral-package/1"
 
@@ -28,10 +29,6 @@ PERSONAL_KEYS: Final = frozenset({
     "email_addresses", "phone_number"})
 PERSONAL_IDENTIFIER_KINDS: Final = frozenset({"EMAIL", "PHONE"})
 WITHHELD: Final = "[withheld: needs pii:read]"
-
-# The history an agency may read: not analysts' notes, not other agencies' referrals.
-TIMELINE_KINDS: Final = frozenset({"PRIORITY", "DISPOSITION", "CLASSIFICATION",
-                                   "JURISDICTION", "REFERRAL", "OUTCOME"})
 
 GEOLOCATIONS_BY_IDENTIFIER_IDS: Final = """
 UNWIND $ids AS id
@@ -129,11 +126,9 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
         timeline.append({"at": report["finishedAt"], "what": "SUBMITTED", "source": "ESP",
                          "by": report["reporterId"]})
     for entry in history:
-        kind = entry["kind"]
-        if kind not in TIMELINE_KINDS or (kind == "REFERRAL" and entry.get("after") != agency_id) \
-                or (kind == "OUTCOME" and entry.get("agencyId") != agency_id):
+        if not history_for(entry, analyst=False, agency_id=agency_id):
             continue
-        timeline.append({"at": entry["at"], "what": kind, "source": entry["source"],
+        timeline.append({"at": entry["at"], "what": entry["kind"], "source": entry["source"],
                          "by": entry["by"], "before": entry.get("before"),
                          "after": entry.get("after"), "reason": entry.get("reason"),
                          "fileId": entry.get("fileId")})

@@ -16,6 +16,7 @@ from authz.roles import Role
 from graph.crossrefs import cross_references
 from graph.errors import BadInput
 from graph.provenance import label_summary
+from graph.triage import history_for
 from resolvers.build import build
 from resolvers.context import Context
 from resolvers.enums import (
@@ -390,7 +391,12 @@ class Report:
             if self.node.get(key) is not None:
                 entries.append(HistoryEntry(kind=kind, at=_required(self.node[key]),
                                             source="ESP", by=reporter))
+        principal = info.context.principal
+        agency = principal.agency_id if principal and principal.role is Role.LE else None
         for row in await info.context.loaders.events_by_report_id.load(self.node["id"]):
+            if not history_for(row, analyst=bool(principal and principal.role is Role.ANALYST),
+                               agency_id=agency):
+                continue
             file_id = row.get("fileId")
             entries.append(HistoryEntry(
                 kind=row["kind"], at=_required(row["at"]), source=row["source"], by=row["by"],
@@ -511,7 +517,7 @@ class Report:
 class HistoryEntry:
     kind: str = strawberry.field(description=(
         "OPENED, SUBMITTED, CANCELLED (by the ESP); PRIORITY, DISPOSITION, REFERRAL, NOTE, "
-        "CLASSIFICATION (by an analyst)."))
+        "CLASSIFICATION, JURISDICTION (by an analyst); OUTCOME (by the agency referred)."))
     at: datetime
     source: str
     by: str
