@@ -47,6 +47,7 @@ class RoundTrips:
 
     count: int = 0
     queries: list[str] = field(default_factory=list)
+    statements: list[tuple[str, dict[str, Any]]] | None = None  # benches: what was sent
 
 
 _round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
@@ -65,6 +66,8 @@ async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) 
     counter = _round_trips.get()
     if counter is not None:
         counter.count += 1
+        if counter.statements is not None:
+            counter.statements.append((query, params))
     result = await tx.run(query, params)
     return [record async for record in result]
 

@@ -25,7 +25,7 @@ from graph.db import Database
 from graph.errors import Unauthenticated
 from graph.server import free_port
 from tests.conftest import CONTENT_KEY, Api, make_settings
-from tests.test_http import write_key_pair
+from tests.test_http import write_key_pair, write_package_key
 
 
 @contextlib.asynccontextmanager
@@ -34,6 +34,7 @@ async def production_api(neo4j_uri: str, folder: Path,
     private, public = write_key_pair(folder)
     settings = make_settings(neo4j_uri, folder, TIPGRAPH_ENV="production",
                              TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
+                             TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(folder),
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public),
                              TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(private), **overrides)
     token = mint_token(load_keys(settings), settings, role=Role.ANALYST)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, SettingsError
@@ -124,6 +125,15 @@ def write_key_pair(folder: Path) -> tuple[Path, Path]:
     return private, public
 
 
+def write_package_key(folder: Path) -> str:
+    """An Ed25519 key for signing referral packages (production needs its own)."""
+    path = folder / "package-key.pem"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return str(path)
+
+
 def test_production_refuses_the_development_key(neo4j_uri: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="production"):
         create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production"))
@@ -139,6 +149,12 @@ def test_production_refuses_the_development_key(neo4j_uri: str, tmp_path: Path) 
     _, public = write_key_pair(tmp_path)
     with pytest.raises(SettingsError, match="TIPGRAPH_CONTENT_KEY"):
         create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
+                                 TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public),
+                                 TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(tmp_path)))
+    # referral packages are signed: production needs its own signing key
+    with pytest.raises(SettingsError, match="TIPGRAPH_PACKAGE_KEY_FILE"):
+        create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
+                                 TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
                                  TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public)))
 
 
@@ -146,6 +162,7 @@ async def test_production_serves_no_graphiql(neo4j_uri: str, tmp_path: Path) -> 
     _, public = write_key_pair(tmp_path)
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
                              TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
+                             TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(tmp_path),
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public))
     async with client_for(settings) as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})

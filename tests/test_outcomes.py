@@ -98,7 +98,8 @@ async def test_bad_outcome_input_has_codes(api: Api, db: Database, tokens: Token
     world = await build_world(db)
     officer = tokens.mint(Role.LE, agency_id="agency-1")
     report = world.reports["A2"]
-    cases = [({"id": "12a", "outcome": "ARREST"}, "BAD_USER_INPUT"),
+    cases: list[tuple[dict[str, Any], str]] = [
+             ({"id": "12a", "outcome": "ARREST"}, "BAD_USER_INPUT"),
              ({"id": report, "outcome": "CONVICTED"}, "BAD_USER_INPUT"),
              ({"id": report, "outcome": "ARREST", "note": "x" * 3001}, "BAD_USER_INPUT"),
              ({"id": 987654321, "outcome": "ARREST"}, "NOT_FOUND")]

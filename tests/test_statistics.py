@@ -148,7 +148,8 @@ async def test_publish_writes_the_same_tables(db: Database, settings: Settings,
                       str(tmp_path))
     assert result.returncode == 0, result.stderr
     written: list[str] = json.loads(result.stdout)["written"]
-    assert len(written) == 6
+    assert len(written) == 7  # five dimensions, incident type by month, referral outcomes
+    assert any(path.endswith(f"{year}-referral_outcome.json") for path in written)
     text = await asyncio.to_thread((tmp_path / f"{year}-incident_type.json").read_text)
     table: dict[str, Any] = json.loads(text)
     assert table["total"] == 17
