@@ -20,10 +20,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     LongTable,
     Paragraph,
     SimpleDocTemplate,
@@ -46,6 +46,7 @@ GRID = TableStyle([
     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5, 9.5),
 ])
 
 
@@ -71,15 +72,35 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(text, style)
 
 
+CHUNK = 25
+
+
+def _cell(text: str, style: ParagraphStyle, width: float) -> Paragraph | str:
+    """A plain cell that fits its column on one line is drawn as a string (no line breaking to
+    compute: most of a big report's cells, and most of the rendering time); anything else is
+    a Paragraph that wraps."""
+    if "<" not in text and "&" not in text and \
+            stringWidth(text, "Helvetica", 7.5) <= width - 7:
+        return text
+    return _p(text, style)
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]],
-           widths: Sequence[float], style: ParagraphStyle = SMALL) -> Flowable:
-    data = [[_p(f"<b>{h}</b>", SMALL) for h in header]]
-    data += [[_p(cell, style) for cell in row] for row in rows]
-    if len(data) == 1:
-        return _p("<i>None.</i>", SMALL)
-    table = LongTable(data, colWidths=[w * inch for w in widths], repeatRows=1)
-    table.setStyle(GRID)
-    return table
+           widths: Sequence[float], style: ParagraphStyle = SMALL) -> list[Flowable]:
+    """A grid with a header row, as tables of at most CHUNK rows: ReportLab lays a table out
+    again at every page break, so one long table costs pages x rows; chunks cost rows."""
+    body = [[_cell(cell, style, w * inch) for cell, w in zip(row, widths, strict=True)]
+            for row in rows]
+    if not body:
+        return [_p("<i>None.</i>", SMALL)]
+    tables: list[Flowable] = []
+    for start in range(0, len(body), CHUNK):
+        table = LongTable([[_p(f"<b>{h}</b>", SMALL) for h in header],
+                           *body[start:start + CHUNK]],
+                          colWidths=[w * inch for w in widths], repeatRows=1)
+        table.setStyle(GRID)
+        tables.append(table)
+    return tables
 
 
 def _facts(pairs: Sequence[tuple[str, str]]) -> Flowable:
@@ -149,7 +170,7 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
                         f"<br/><font size=7.5>Referred {_text(referral['at'])} by analyst "
                         f"{_text(referral['by'])}.</font>", BODY))
         if referral["outcomes"]:
-            story.append(_table(["outcome", "note", "recorded", "by"], (
+            story.extend(_table(["outcome", "note", "recorded", "by"], (
                 [_text(o["outcome"]), _text(o["note"]), _text(o["at"]), _text(o["by"])]
                 for o in referral["outcomes"]), [1.9, 2.9, 1.3, 0.9]))
     story.append(_p(f"<i>Personal data: {_text(recipient['personalData'])}. Scopes: "
@@ -177,23 +198,20 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
         "Viewed by ESP: did anyone at the ESP view the whole file. EXIF viewed: did anyone "
         "view its EXIF data. A label's source is ESP (the provider's industry classification "
         "or hash match), ANALYST, or AUTOMATED; read a label together with these facts.", SMALL)]
-    for file in content["files"]:
-        labels = "<br/>".join(
-            f"<b>{_text(c['label'])}</b> — {_text(c['source'])} ({_text(c['by'])}), "
-            f"{_text(c['at'])}; basis: {_text(c['basis'])}" for c in file["classifications"]
-        ) or "no labels"
-        hashes = "<br/>".join(f"{_text(h['algorithm'])} {_text(h['value'])} "
-                              f"({_text(h['source'])})" for h in file["hashes"]) or "—"
-        story.append(KeepTogether([_table(
-            ["file", "viewed by ESP", "EXIF viewed", "public", "relevance"],
-            [[f"<b>{_text(file['fileName'])}</b> (id {file['id']})",
-              _yes_no(file["viewedByEsp"]), _yes_no(file["exifViewedByEsp"]),
-              _yes_no(file["publiclyAvailable"]), _text(file["relevance"])]],
-            [2.6, 1.0, 1.0, 0.8, 1.6]),
-            _table(["hashes", "classifications"], [[hashes, labels]], [3.5, 3.5], MONO),
-            Spacer(1, 6)]))
+    story.extend(_table(
+        ["file", "viewed by ESP / EXIF viewed / public", "hashes", "labels: who, when, basis"],
+        ([f"<b>{_text(f['fileName'])}</b><br/>id {f['id']} · {_text(f['relevance'])}",
+          f"{_yes_no(f['viewedByEsp'])} / {_yes_no(f['exifViewedByEsp'])} / "
+          f"{_yes_no(f['publiclyAvailable'])}",
+          "<br/>".join(f"<font name=Courier size=6.5>{_text(h['algorithm'])} "
+                       f"{_text(h['value'])}</font> ({_text(h['source'])})"
+                       for h in f["hashes"]) or "—",
+          "<br/>".join(f"<b>{_text(c['label'])}</b> — {_text(c['source'])} ({_text(c['by'])}), "
+                       f"{_text(c['at'])}; basis: {_text(c['basis'])}"
+                       for c in f["classifications"]) or "no labels"]
+         for f in content["files"]), [1.3, 1.0, 2.2, 2.5]))
 
-    story += [_p("Identifiers and IP capture events", H2), _table(
+    story += [_p("Identifiers and IP capture events", H2), *_table(
         ["kind", "value", "role / event", "when", "geolocation (source, confidence)"],
         ([_text(i["kind"]), _text(i["value"]) + (f" <i>({_text(i['scope'])})</i>"
                                                  if i.get("scope") else ""),
@@ -204,7 +222,7 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
                        f"{_text(g['at'])})" for g in i.get("geolocation") or []) or "—"]
          for i in content["identifiers"]), [0.9, 2.2, 1.3, 1.2, 1.4])]
 
-    story += [_p("Jurisdictions and why", H2), _table(
+    story += [_p("Jurisdictions and why", H2), *_table(
         ["jurisdiction", "basis", "source / by", "confidence", "when", "reason"],
         ([f"{_text(j['code'])} {_text(j['name'])}",
           _text(j["basis"]).replace("_", " ").capitalize(),
@@ -212,13 +230,13 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
           _text(j.get("reason"))] for j in content["jurisdictions"]),
         [1.3, 1.3, 1.4, 0.7, 1.2, 1.1])]
 
-    story += [_p("Cross-references you may see", H2), _table(
+    story += [_p("Cross-references you may see", H2), *_table(
         ["report", "score", "why", "shared identifiers"],
         ([_text(c["reportId"]), _text(c["score"]), _text(c["explanation"]),
           "<br/>".join(f"{_text(s['kind'])} {_text(s['value'])}" for s in c["shared"])]
          for c in content["crossReferences"]), [0.8, 0.6, 2.6, 3.0])]
 
-    story += [_p("Timeline", H2), _table(
+    story += [_p("Timeline", H2), *_table(
         ["when", "what", "who", "detail"],
         ([_text(e["at"]), _text(e["what"]), f"{_text(e['source'])} {_text(e['by'])}",
           " ".join(x for x in (
