@@ -198,11 +198,17 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
 
     store = _content_store(settings)
 
-    async def work(db: Database) -> dict[str, int]:
-        return await run_retention(db, now=datetime.now(UTC),
-                                   release=lambda refs: store.release(db, refs))
+    async def work(db: Database) -> tuple[dict[str, int], int]:
+        from datetime import timedelta
 
-    print(json.dumps({"purged": _with_db(settings, work)}))
+        from graph.events import prune
+
+        now = datetime.now(UTC)
+        purged = await run_retention(db, now=now, release=lambda refs: store.release(db, refs))
+        return purged, await prune(db, now - timedelta(days=settings.event_retention_days))
+
+    purged, events = _with_db(settings, work)
+    print(json.dumps({"purged": purged, "eventsPruned": events}))
     return 0
 
 

@@ -68,6 +68,8 @@ class Settings:
     max_subscriptions: int
     package_key_file: Path | None
     package_link_seconds: int
+    subscription_recheck_seconds: float
+    event_retention_days: int
 
     @property
     def production(self) -> bool:
@@ -147,6 +149,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_subscriptions=_int(env, "TIPGRAPH_MAX_SUBSCRIPTIONS", 10),
         package_key_file=_path(env, "TIPGRAPH_PACKAGE_KEY_FILE"),
         package_link_seconds=_int(env, "TIPGRAPH_PACKAGE_LINK_SECONDS", 300),
+        subscription_recheck_seconds=_int(env, "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS", 60),
+        event_retention_days=_int(env, "TIPGRAPH_EVENT_RETENTION_DAYS", 90),
     )
 
 

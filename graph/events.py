@@ -61,6 +61,16 @@ RETURN collect(e {.*}) AS events
 """
 
 
+PRUNE: Final = """
+MATCH (e:Event) WHERE e.at < $before
+WITH e ORDER BY e.seq LIMIT $limit
+DETACH DELETE e
+RETURN count(*) AS pruned
+"""
+
+OLDEST: Final = "MATCH (e:Event) RETURN min(e.seq) AS seq"
+
+
 def event(kind: str, report: Mapping[str, Any], *, at: datetime | None = None,
           **fields: Any) -> dict[str, Any]:
     """An event about ``report`` (a report node as a dict), ready for :func:`emit`."""
@@ -102,6 +112,25 @@ async def head(db: Database) -> int:
 async def events_after(db: Database, after: int, limit: int = 500) -> list[dict[str, Any]]:
     """Up to ``limit`` events after ``after``, oldest first."""
     return (await db.read(_after_tx, after, limit))[1]
+
+
+async def _prune_tx(tx: AsyncManagedTransaction, before: datetime, limit: int) -> int:
+    pruned: int = (await run(tx, PRUNE, before=before, limit=limit))[0]["pruned"]
+    return pruned
+
+
+async def prune(db: Database, before: datetime, batch: int = 10_000) -> int:
+    """Delete events older than ``before`` (the head keeps counting; a cursor from before
+    the oldest kept event is refused rather than silently skipping)."""
+    total = 0
+    while pruned := await db.write(_prune_tx, before, batch):
+        total += pruned
+    return total
+
+
+async def _oldest_tx(tx: AsyncManagedTransaction) -> int | None:
+    oldest: int | None = (await run(tx, OLDEST))[0]["seq"]
+    return oldest
 
 
 def parse_cursor(cursor: str | None) -> int | None:
@@ -196,6 +225,12 @@ class EventHub:
             if after is not None and after > current:
                 raise BadInput(f"cursor {after} is ahead of the event log ({current})",
                                field="after")
+            if after is not None and after < current:
+                oldest = await self.db.read(_oldest_tx)
+                if oldest is None or after < oldest - 1:
+                    raise BadInput(f"events after cursor {after} were pruned (the log keeps "
+                                   "TIPGRAPH_EVENT_RETENTION_DAYS); reload, then subscribe "
+                                   "without a cursor", field="after")
             if self._last is None:
                 self._last = current  # the hub goes live from here; no later event is skipped
             cursor = current if after is None else after

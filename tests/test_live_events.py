@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 import websockets
 
 from authz.roles import Role
+from graph import events
 from graph.agencies import refer_report
 from graph.db import Database, run
+from graph.revocations import revoke
 from tests.conftest import Tokens
 from tests.world import ANALYST_SCOPE, World, build_world
 from tests.ws import PROTOCOL, connect, live_subscriptions, open_socket, ready, subscribe
@@ -217,3 +221,36 @@ async def test_the_connection_ack_names_the_principal(served: str, world: World,
                                                       tokens: Tokens) -> None:
     async with connect(served, tokens.mint(Role.ANALYST, subject="analyst-5")) as socket:
         assert socket.subprotocol == PROTOCOL
+
+
+async def test_a_revoked_token_ends_its_subscription(served: str, db: Database, world: World,
+                                                     tokens: Tokens) -> None:
+    officer = tokens.mint(Role.LE, agency_id="agency-1", subject="det-revoked")
+    async with subscribe(served, officer, REFERRALS) as subscription:
+        await ready(served)
+        # when the token is revoked while the subscription is open
+        await revoke(db, jwt.decode(officer, options={"verify_signature": False})["jti"])
+        # then the subscription ends with UNAUTHENTICATED (within the recheck interval)
+        message = await subscription.next(within=10)
+        assert message["type"] == "next", message
+        assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == [
+            "UNAUTHENTICATED"]
+        assert (await subscription.next(within=5))["type"] == "complete"
+
+
+async def test_a_cursor_from_before_pruned_events_is_refused(served: str, db: Database,
+                                                             world: World,
+                                                             tokens: Tokens) -> None:
+    # given a log whose first events (the world's referrals) are past retention and pruned
+    old = await events.head(db)
+    await db.write(lambda tx: run(tx, "MATCH (e:Event) SET e.at = datetime() - duration('P1Y')"))
+    await refer_report(db, world.reports["B2"], "agency-1", by="analyst-1", reason="kept",
+                       scope=ANALYST_SCOPE)
+    assert await events.prune(db, datetime.now(UTC) - timedelta(days=90)) == old
+    officer = tokens.mint(Role.LE, agency_id="agency-1")
+    # then a cursor before them is refused, and one at the edge still replays what is kept
+    async with subscribe(served, officer, REFERRALS, {"after": "1"}) as stale:
+        message = await stale.next()
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    async with subscribe(served, officer, REFERRALS, {"after": str(old)}) as edge:
+        assert (await edge.data())["referralEvents"]["reason"] == "kept"

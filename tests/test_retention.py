@@ -76,7 +76,7 @@ async def test_retention_purges_content_but_not_held_reports_or_metadata(
     before = await db.read(refs)
     result = tipgraph(settings, "retention", "run")
     # then only the due, unheld report's content is purged, and the purge is recorded
-    assert json.loads(result.stdout) == {"purged": {"reports": 1, "files": 1}}
+    assert json.loads(result.stdout) == {"purged": {"reports": 1, "files": 1}, "eventsPruned": 0}
     purged = (await api.gql(STATE, {"id": due}, token=analyst))["data"]["report"]
     assert purged["contentPurgedAt"]
     assert purged["files"][0]["hashes"]  # metadata stays
@@ -96,7 +96,7 @@ async def test_retention_purges_content_but_not_held_reports_or_metadata(
     # and once the hold is released, the next run purges that one too
     await api.gql(RELEASE, {"id": held}, token=analyst)
     again = tipgraph(settings, "retention", "run")
-    assert json.loads(again.stdout) == {"purged": {"reports": 1, "files": 1}}
+    assert json.loads(again.stdout) == {"purged": {"reports": 1, "files": 1}, "eventsPruned": 0}
     history = (await api.gql(STATE, {"id": held}, token=analyst))["data"]["report"]["history"]
     assert [h["after"] for h in history if h["kind"] == "LEGAL_HOLD"] == ["HELD", "RELEASED"]
 
