@@ -160,6 +160,6 @@ def served(settings: Settings, session_db: Database,
     env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(settings.state_dir),
            "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
-           "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1", "TIPGRAPH_REVOCATION_TTL_SECONDS": "1"}
+           "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1"}
     with served_api(env, log) as api:
         yield api.url

@@ -46,30 +46,15 @@ class ReportEventFilter:
     incident_types: list[IncidentType] | None = None
 
 
-async def _report(info: Info[Context, None], report_id: int) -> Report | None:
-    node = await info.context.loaders.reports_by_id.load(report_id)
-    return Report(node=node) if node else None
-
-
-async def _agency(info: Info[Context, None], agency_id: str | None) -> Agency | None:
-    node = await info.context.loaders.agencies_by_id.load(agency_id) if agency_id else None
-    return Agency(node=node) if node else None
-
-
-@strawberry.type(description=(
-    "Something analysts should hear about now: a new submission (SUBMITTED), an escalation "
-    "(ESCALATED: the ESP's escalateToHighPriority, or an analyst setting P1), an automated P1 "
-    "suggestion (PRIORITY_SUGGESTED), or an agency's outcome feedback (OUTCOME_RECORDED)."))
-class ReportEvent:
+@strawberry.interface(description=(
+    "One entry of the durable event log, as a subscription delivers it. Subscribe again with "
+    "`after: cursor` to resume after it."))
+class LiveEvent:
     item: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="Subscribe again with `after: cursor` to resume here.")
+    @strawberry.field(description="The event's place in the log (pass it as `after`).")
     def cursor(self) -> str:
         return str(self.item["seq"])
-
-    @strawberry.field
-    def type(self) -> ReportEventType:
-        return ReportEventType(self.item["type"])
 
     @strawberry.field
     def at(self) -> datetime:
@@ -80,13 +65,43 @@ class ReportEvent:
     def report_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.item["reportId"]))
 
+    @strawberry.field(description=(
+        "Who: the ESP, the analyst (for a referral, who referred it), the worker or the "
+        "investigator."))
+    def by(self) -> str | None:
+        return self.item.get("by")
+
+    @strawberry.field(description=(
+        "Why: the referral's reason, the ESP's escalation, or the suggestion's basis."))
+    def reason(self) -> str | None:
+        return self.item.get("reason")
+
+    @strawberry.field(description="The agency (referrals and outcomes).")
+    async def agency(self, info: Info[Context, None]) -> Agency | None:
+        agency_id = self.item.get("agencyId")
+        node = await info.context.loaders.agencies_by_id.load(agency_id) if agency_id else None
+        return Agency(node=node) if node else None
+
+    @strawberry.field(description=(
+        "The report as it is now, with the fields your token's scopes allow (the same rules "
+        "as `report`)."))
+    async def report(self, info: Info[Context, None]) -> Report | None:
+        node = await info.context.loaders.reports_by_id.load(self.item["reportId"])
+        return Report(node=node) if node else None
+
+
+@strawberry.type(description=(
+    "Something analysts should hear about now: a new submission (SUBMITTED), an escalation "
+    "(ESCALATED: the ESP's escalateToHighPriority, or an analyst setting P1), an automated P1 "
+    "suggestion (PRIORITY_SUGGESTED), or an agency's outcome feedback (OUTCOME_RECORDED)."))
+class ReportEvent(LiveEvent):
+    @strawberry.field
+    def type(self) -> ReportEventType:
+        return ReportEventType(self.item["type"])
+
     @strawberry.field(description="ESP, ANALYST, AUTOMATED or LAW_ENFORCEMENT.")
     def source(self) -> str | None:
         return self.item.get("source")
-
-    @strawberry.field(description="Who: the ESP, the analyst, the worker or the investigator.")
-    def by(self) -> str | None:
-        return self.item.get("by")
 
     @strawberry.field
     def priority(self) -> Priority | None:
@@ -98,51 +113,10 @@ class ReportEvent:
         value = self.item.get("outcome")
         return ReferralOutcome(value) if value else None
 
-    @strawberry.field(description="The escalation's or suggestion's reason.")
-    def reason(self) -> str | None:
-        return self.item.get("reason")
-
-    @strawberry.field(description="The agency, for OUTCOME_RECORDED.")
-    async def agency(self, info: Info[Context, None]) -> Agency | None:
-        return await _agency(info, self.item.get("agencyId"))
-
-    @strawberry.field(description="The report as it is now (the same rules as `report`).")
-    async def report(self, info: Info[Context, None]) -> Report | None:
-        return await _report(info, self.item["reportId"])
-
 
 @strawberry.type(description="A report was referred to your agency.")
-class ReferralEvent:
-    item: strawberry.Private[dict[str, Any]]
-
-    @strawberry.field(description="Subscribe again with `after: cursor` to resume here.")
-    def cursor(self) -> str:
-        return str(self.item["seq"])
-
-    @strawberry.field
-    def at(self) -> datetime:
-        moment: datetime = self.item["at"]
-        return moment
-
-    @strawberry.field
-    def report_id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.item["reportId"]))
-
-    @strawberry.field(description="The analyst's reason for the referral.")
-    def reason(self) -> str | None:
-        return self.item.get("reason")
-
-    @strawberry.field(description="The analyst who referred it.")
-    def by(self) -> str | None:
-        return self.item.get("by")
-
-    @strawberry.field
-    async def agency(self, info: Info[Context, None]) -> Agency | None:
-        return await _agency(info, self.item.get("agencyId"))
-
-    @strawberry.field(description="The report, with the fields your token's scopes allow.")
-    async def report(self, info: Info[Context, None]) -> Report | None:
-        return await _report(info, self.item["reportId"])
+class ReferralEvent(LiveEvent):
+    pass
 
 
 def analyst_rule(principal: Principal,
