@@ -127,6 +127,31 @@ def _people(title: str, people: list[dict[str, Any]] | None) -> list[Flowable]:
     return story
 
 
+FILES_ON_FIRST_PAGE = 5
+
+
+def _label_overview(files: list[dict[str, Any]]) -> str:
+    """The label summary in counts, for reports with many files (each file's sentence follows
+    in the files section)."""
+    viewed = sum(1 for f in files if f.get("viewedByEsp"))
+    unsaid = sum(1 for f in files if f.get("viewedByEsp") is None)
+    exif = sum(1 for f in files if f.get("exifViewedByEsp"))
+    labels: dict[tuple[str, str, str], int] = {}
+    for file in files:
+        for c in file["classifications"]:
+            key = (str(c["label"]), str(c["source"]), str(c["by"]))
+            labels[key] = labels.get(key, 0) + 1
+    who = {"ESP": "the ESP", "ANALYST": "analyst", "AUTOMATED": "an automated match"}
+    said = "; ".join(f"{who.get(source, source)} ({_text(by)}) labelled {n} of them "
+                     f"<b>{_text(label)}</b>"
+                     for (label, source, by), n in sorted(labels.items(),
+                                                          key=lambda kv: (-kv[1], kv[0])))
+    return (f"{len(files)} files. Someone at the ESP viewed {viewed} of them whole "
+            f"({len(files) - viewed - unsaid} not viewed, {unsaid} not said) and the EXIF data "
+            f"of {exif}. {said or 'No one labelled them'}. Each file's facts and labels, with "
+            "who, when and on what basis, are in the files section.")
+
+
 def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
     """The PDF for ``content`` (a package's JSON content)."""
     report, recipient = content["report"], content["recipient"]
@@ -146,11 +171,11 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
         canvas.drawString(0.75 * inch, 0.5 * inch,
                           f"Report {report['id']} · agency {recipient['agencyId']} · generated "
                           f"{content['generatedAt']} · signed Ed25519 key {key_id} · JSON "
-                          f"SHA-256 {json_sha256[:32]}…")
+                          f"SHA-256 {json_sha256[:16]}…")
         canvas.drawString(0.75 * inch, 0.36 * inch,
                           "Check with: tipgraph package verify <file>  (the .sig file travels "
                           "with it). Law-enforcement sensitive.")
-        canvas.drawRightString(LETTER[0] - 0.75 * inch, 0.5 * inch, f"Page {doc.page}")
+        canvas.drawRightString(LETTER[0] - 0.75 * inch, 0.36 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
     story: list[Flowable] = [
@@ -164,15 +189,18 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
     if report.get("escalateToHighPriority"):
         story.append(_p(f"<b>The ESP escalated this report:</b> "
                         f"{_text(report['escalateToHighPriority'])}", BOX))
-    story.append(_p("<b>How to read its labels.</b> " + _text(content["labelSummary"]), BOX))
     if referral:
         story.append(_p(f"<b>Why it was referred to you:</b> {_text(referral['reason'])} "
                         f"<br/><font size=7.5>Referred {_text(referral['at'])} by analyst "
                         f"{_text(referral['by'])}.</font>", BODY))
-        if referral["outcomes"]:
-            story.extend(_table(["outcome", "note", "recorded", "by"], (
-                [_text(o["outcome"]), _text(o["note"]), _text(o["at"]), _text(o["by"])]
-                for o in referral["outcomes"]), [1.9, 2.9, 1.3, 0.9]))
+    files = content["files"]
+    story.append(_p("<b>How to read its labels.</b> " + (
+        _text(content["labelSummary"]) if len(files) <= FILES_ON_FIRST_PAGE
+        else _label_overview(files)), BOX))
+    if referral and referral["outcomes"]:
+        story.extend(_table(["outcome", "note", "recorded", "by"], (
+            [_text(o["outcome"]), _text(o["note"]), _text(o["at"]), _text(o["by"])]
+            for o in referral["outcomes"]), [1.9, 2.9, 1.3, 0.9]))
     story.append(_p(f"<i>Personal data: {_text(recipient['personalData'])}. Scopes: "
                     f"{_text(recipient['scopes'])}.</i>", SMALL))
 
@@ -198,6 +226,9 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
         "Viewed by ESP: did anyone at the ESP view the whole file. EXIF viewed: did anyone "
         "view its EXIF data. A label's source is ESP (the provider's industry classification "
         "or hash match), ANALYST, or AUTOMATED; read a label together with these facts.", SMALL)]
+    if len(files) > FILES_ON_FIRST_PAGE:
+        story.append(_p("<b>Label summary, file by file.</b> " + _text(content["labelSummary"]),
+                        SMALL))
     story.extend(_table(
         ["file", "viewed by ESP / EXIF viewed / public", "hashes", "labels: who, when, basis"],
         ([f"<b>{_text(f['fileName'])}</b><br/>id {f['id']} · {_text(f['relevance'])}",
