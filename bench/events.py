@@ -8,7 +8,7 @@ subscriber receiving the event (both clocks are this process's). Each delivery i
 before it is sent, in group-committed batches.
 
 Baselines measured in the same run: the same with one subscriber, and the raw floor (the
-referral and its event written through the raw driver, then read back from the log). The
+referral and its event written, numbered and read back from the log, without the API). The
 first three referrals of each phase warm up and are not counted.
 
     python -m bench.events --subscribers 100 --referrals 20
@@ -144,6 +144,7 @@ async def raw_floor(db: Database, ids: list[int]) -> dict[str, float]:
     for index, report_id in enumerate(ids):
         started = time.perf_counter()
         await refer_report(db, report_id, AGENCY, by="bench", reason="floor", scope=ALL)
+        await events.number(db)
         head = await events.head(db)
         assert (await events.events_after(db, head - 1, 1))[0]["reportId"] == report_id
         if index >= WARM_UP:

@@ -30,7 +30,7 @@ from authz.roles import ROLE_SCOPES, Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database, RoundTrips, _round_trips
+from graph.db import Database, start_counting
 from graph.enrichment import EnrichmentWorker
 from graph.geo import geo_provider
 from graph.ids import IdAllocator
@@ -135,12 +135,11 @@ async def main(samples: int) -> dict[str, Any]:
         async with database(settings) as db:
             report_id = await prepare(db)
             # what the build sends: recorded once, replayed through the raw driver
-            counter = RoundTrips(statements=[])
-            token = _round_trips.set(counter)
+            counter = start_counting()
+            counter.statements = []
             await make_package(db, signer, report_id, AGENCY, scopes=scopes,
                                common_threshold=50)
-            _round_trips.reset(token)
-            statements = counter.statements or []
+            statements, counter.statements = counter.statements, None
             floor, build, parts = [], [], []
             for _ in range(samples):
                 started = time.perf_counter()

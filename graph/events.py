@@ -1,18 +1,21 @@
 """The event log: what subscribers hear about, kept in the graph so nobody misses anything.
 
 Every event is written by the transaction that made the change (a submission, a referral, an
-outcome ...), numbered by one ``:EventLog`` head: ``seq`` 1, 2, 3 ... in commit order, with no
-gaps, because the head stays locked until the transaction commits. A subscriber's cursor is the
-last ``seq`` it received; reconnecting with it replays what it missed from the graph, then
-carries on live.
+outcome ...), as a ``:PendingEvent``: nothing half-written, and no lock that every writer would
+queue on. Once committed, events are *numbered* (:func:`number`) under one ``:EventLog`` head:
+``seq`` 1, 2, 3 ... with no gaps, and a number is only ever given after every smaller one, so a
+reader that has seen ``seq`` N has seen all before it. A subscriber's cursor is the last
+``seq`` it received; reconnecting with it replays what it missed from the graph, then carries
+on live.
 
-One :class:`EventHub` per API process polls the log (and is poked by this process's own writes)
-and fans new events out to the process's subscribers; a subscriber that falls behind reads the
-log itself. Several API processes share nothing but the graph.
+One :class:`EventHub` per API process numbers and polls the log (poked by this process's own
+writes, polling for other processes') and fans new events out to the process's subscribers; a
+subscriber that falls behind reads the log itself. Several API processes share nothing but the
+graph; their numbering serialises on the head.
 
 Example::
 
-    await emit(tx, [event("REFERRED", report, agency_id="icac-ca", by="analyst-1")])
+    await emit(tx, [event("REFERRED", report, agencyId="icac-ca", by="analyst-1")])
     async for item in hub.stream(accepts=lambda e: e["agencyId"] == "icac-ca", after=None):
         ...
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,23 +37,41 @@ from graph.db import Database, run
 from graph.errors import BadInput, TipgraphError
 
 log = logging.getLogger("tipgraph.events")
+IDLE_NUMBERING_SECONDS: Final = 30.0
 
 EVENT_TYPES: Final = ("SUBMITTED", "ESCALATED", "PRIORITY_SUGGESTED", "OUTCOME_RECORDED",
                       "REFERRED")
 
-# Lock the head first (SET), then read it: a plain `SET h.seq = h.seq + n` could read before
-# the lock and lose an update to a concurrent writer.
-APPEND: Final = """
-MERGE (h:EventLog {name: 'events'}) ON CREATE SET h.seq = 0
-SET h.appending = true
-WITH h
-SET h.seq = h.seq + size($events)
-REMOVE h.appending
-WITH h.seq - size($events) AS base
+# A change records its event in its own transaction, unnumbered: no lock shared by all writers.
+RECORD: Final = """
 UNWIND range(0, size($events) - 1) AS i
-CREATE (e:Event)
-SET e = $events[i], e.seq = base + i + 1
-RETURN e.seq AS seq
+CREATE (e:PendingEvent)
+SET e = $events[i], e.batch = $batch, e.position = i
+"""
+
+PENDING: Final = "MATCH (e:PendingEvent) RETURN count(e) AS pending"
+
+# Numbering: lock the head first (SET), then read it, so two numberers never interleave; a
+# plain `SET h.seq = h.seq + n` could read before the lock and lose an update.
+LOCK_HEAD: Final = """
+MERGE (h:EventLog {name: 'events'}) ON CREATE SET h.seq = 0
+SET h.numbering = true
+RETURN h.seq AS seq
+"""
+
+NUMBER: Final = """
+MATCH (e:PendingEvent)
+WITH e ORDER BY e.at, e.batch, e.position LIMIT $limit
+WITH collect(e) AS pending
+MATCH (h:EventLog {name: 'events'})
+SET h.seq = h.seq + size(pending)
+REMOVE h.numbering
+WITH pending, h.seq - size(pending) AS base
+UNWIND range(0, size(pending) - 1) AS i
+WITH pending[i] AS e, base + i + 1 AS seq
+SET e.seq = seq, e:Event
+REMOVE e:PendingEvent
+RETURN count(*) AS numbered
 """
 
 HEAD: Final = "OPTIONAL MATCH (h:EventLog {name: 'events'}) RETURN coalesce(h.seq, 0) AS seq"
@@ -75,16 +97,42 @@ def event(kind: str, report: Mapping[str, Any], *, at: datetime | None = None,
           **fields: Any) -> dict[str, Any]:
     """An event about ``report`` (a report node as a dict), ready for :func:`emit`."""
     assert kind in EVENT_TYPES, kind
-    values = {"type": kind, "reportId": report["id"], "reporterId": report.get("reporterId"),
+    values = {"type": kind, "reportId": report["id"],
+              "reporterId": report.get("reporterId"),
               "incidentType": report.get("incidentType"), "at": at or datetime.now(UTC),
               **fields}
     return {k: v for k, v in values.items() if v is not None}
 
 
 async def emit(tx: AsyncManagedTransaction, events: Sequence[Mapping[str, Any]]) -> None:
-    """Append ``events`` to the log inside the caller's transaction (nothing when empty)."""
+    """Record ``events`` inside the caller's transaction (nothing when empty); they are
+    numbered into the log once committed (:func:`number`)."""
     if events:
-        await run(tx, APPEND, events=list(events))
+        await run(tx, RECORD, events=list(events), batch=str(uuid.uuid4()))
+
+
+async def _pending_tx(tx: AsyncManagedTransaction) -> int:
+    pending: int = (await run(tx, PENDING))[0]["pending"]
+    return pending
+
+
+async def _number_tx(tx: AsyncManagedTransaction, limit: int) -> int:
+    await run(tx, LOCK_HEAD)
+    numbered: int = (await run(tx, NUMBER, limit=limit))[0]["numbered"]
+    return numbered
+
+
+async def number(db: Database, batch: int = 5000) -> int:
+    """Give committed events their place in the log: ``seq`` 1, 2, 3 ... in the order they are
+    numbered, which is after their transactions committed, so a reader who has seen ``seq`` N
+    has every smaller one too (gapless, nothing overtakes). Cheap when nothing is pending."""
+    total = 0
+    while await db.read(_pending_tx):
+        numbered = await db.write(_number_tx, batch)
+        total += numbered
+        if numbered < batch:
+            break
+    return total
 
 
 async def _head_tx(tx: AsyncManagedTransaction) -> int:
@@ -178,10 +226,14 @@ class EventHub:
         while True:
             if not self._subscribers:
                 self._last = None  # nobody listens: start again from the head next time
-                await self._wake.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_NUMBERING_SECONDS)
                 self._wake.clear()
+                if not self._subscribers:
+                    await self._number_quietly()  # keeps the unnumbered backlog small
                 continue
             try:
+                await number(self.db)
                 await self._poll()
             except TipgraphError as error:  # the database is away; subscribers wait
                 log.warning("event log poll failed: %s", error.message)
@@ -190,6 +242,12 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()
+
+    async def _number_quietly(self) -> None:
+        try:
+            await number(self.db)
+        except TipgraphError as error:
+            log.warning("numbering the event log failed: %s", error.message)
 
     async def _poll(self) -> None:
         while True:
@@ -221,6 +279,7 @@ class EventHub:
         self._subscribers.add(subscriber)  # before reading the head: nothing falls between
         self.poke()
         try:
+            await number(self.db)  # what happened before now is before the cursor
             current = await head(self.db)
             if after is not None and after > current:
                 raise BadInput(f"cursor {after} is ahead of the event log ({current})",

@@ -242,6 +242,7 @@ async def test_a_cursor_from_before_pruned_events_is_refused(served: str, db: Da
                                                              world: World,
                                                              tokens: Tokens) -> None:
     # given a log whose first events (the world's referrals) are past retention and pruned
+    await events.number(db)
     old = await events.head(db)
     await db.write(lambda tx: run(tx, "MATCH (e:Event) SET e.at = datetime() - duration('P1Y')"))
     await refer_report(db, world.reports["B2"], "agency-1", by="analyst-1", reason="kept",

@@ -8,15 +8,17 @@ identifiers. The package says so itself, in ``recipient.personalData``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Final
 
 from graph import crossrefs, enrichment, readers
 from graph.agencies import AGENCIES_BY_IDS
-from graph.db import Database, run
+from graph.db import Database
 from graph.errors import NotFound
 from graph.provenance import label_summary
+from graph.reporters import reporters_by_ids
 from graph.triage import history_for
 
 FORMAT: Final = "tipgraph.referral-package/1"
@@ -38,8 +40,6 @@ RETURN id, collect(CASE WHEN j IS NULL THEN null ELSE
   {code: j.code, name: j.name, source: l.source, at: l.at, confidence: l.confidence} END)
   AS places
 """
-
-REPORTER_NAME: Final = "MATCH (e:Reporter {id: $id}) RETURN e.name AS name"
 
 
 def _iso(value: Any) -> Any:
@@ -67,8 +67,6 @@ def redact(value: Any) -> Any:
 
 
 def _parts(node: Mapping[str, Any], key: str, pii: bool) -> Any:
-    import json
-
     raw = node.get(key)
     if not raw:
         return None
@@ -80,13 +78,6 @@ def _identifier(node: Mapping[str, Any], pii: bool) -> dict[str, Any]:
     personal = node["kind"] in PERSONAL_IDENTIFIER_KINDS
     return {"kind": node["kind"], "value": node["value"] if pii or not personal else WITHHELD,
             "scope": node.get("scope")}
-
-
-async def _one(db: Database, query: Any, **params: Any) -> list[dict[str, Any]]:
-    async def tx(transaction: Any) -> list[dict[str, Any]]:
-        return [dict(r) for r in await run(transaction, query, **params)]
-
-    return await db.read(tx)
 
 
 async def build_content(db: Database, report_id: int, agency_id: str, *,
@@ -116,7 +107,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
     related = await crossrefs.cross_references(db, report_id, scope=scope,
                                                threshold=common_threshold,
                                                include_common=False, first=20)
-    reporter = await _one(db, REPORTER_NAME, id=report["reporterId"])
+    [reporter] = await reporters_by_ids(db, [report["reporterId"]])
 
     file_rows = [{**f, "classifications": c} for f, c in zip(files, labels, strict=True)]
     referral = next((r for r in referrals if r["agencyId"] == agency_id), None)
@@ -149,7 +140,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "incidentDateTime": report["incidentAt"],
             "incidentDateTimeDescription": report.get("incidentDateTimeDescription"),
             "reporter": {"id": report["reporterId"],
-                         "name": reporter[0]["name"] if reporter else report["reporterId"]},
+                         "name": reporter["name"] if reporter else report["reporterId"]},
             "platform": report.get("platform"),
             "escalateToHighPriority": report.get("escalation"),
             "annotations": report.get("annotations") or [],
