@@ -128,6 +128,7 @@ def _people(title: str, people: list[dict[str, Any]] | None) -> list[Flowable]:
 
 
 FILES_ON_FIRST_PAGE = 5
+PRIORITY_WORDS = {"P1": "P1 (imminent danger)", "UNSET": "not set by an analyst"}
 
 
 def _label_overview(files: list[dict[str, Any]]) -> str:
@@ -178,13 +179,13 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
         canvas.drawRightString(LETTER[0] - 0.75 * inch, 0.36 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
+    priority = PRIORITY_WORDS.get(report["priority"], _text(report["priority"]))
     story: list[Flowable] = [
         _p(f"CyberTipline report {report['id']} — referral to {_text(recipient['agencyName'])}",
            H1),
         _p(f"{_text(report['incidentType']).replace('_', ' ').title()} · incident "
            f"{_text(report['incidentDateTime'])} · submitted by {_text(report['reporter']['name'])}"
-           f" ({_text(report['reporter']['id'])}) · priority <b>{_text(report['priority'])}</b>",
-           BODY),
+           f" ({_text(report['reporter']['id'])}) · priority <b>{priority}</b>", BODY),
     ]
     if report.get("escalateToHighPriority"):
         story.append(_p(f"<b>The ESP escalated this report:</b> "
@@ -198,6 +199,7 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
         _text(content["labelSummary"]) if len(files) <= FILES_ON_FIRST_PAGE
         else _label_overview(files)), BOX))
     if referral and referral["outcomes"]:
+        story.append(_p("<b>What your agency has reported back:</b>", SMALL))
         story.extend(_table(["outcome", "note", "recorded", "by"], (
             [_text(o["outcome"]), _text(o["note"]), _text(o["at"]), _text(o["by"])]
             for o in referral["outcomes"]), [1.9, 2.9, 1.3, 0.9]))
