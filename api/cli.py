@@ -295,7 +295,7 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
     import uuid
 
     from authz.roles import ROLE_SCOPES
-    from graph.audit import AuditRecord, append_event
+    from graph.audit import append_event
     from graph.packages.service import Package, make_package
     from graph.packages.signing import Signer
 
@@ -307,11 +307,10 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> Package:
         package = await make_package(db, signer, args.report, args.agency, scopes=scopes,
                                      common_threshold=settings.common_identifier_reports)
-        await append_event(db, AuditRecord(
-            subject=f"cli:{getpass.getuser()}", role="operator", operation="tipgraph package",
-            operation_type="package", query_hash="-", outcome="OK",
-            request_id=uuid.uuid4().hex, report_ids=(args.report,),
-            detail=f"for agency {args.agency}: {package.audit_detail()}"))
+        await append_event(db, package.audit_record(
+            subject=f"cli:{getpass.getuser()}", role="operator", agency_id=None,
+            operation="tipgraph package", operation_type="package",
+            request_id=uuid.uuid4().hex))
         return package
 
     package = _with_db(settings, work)

@@ -24,7 +24,6 @@ from starlette.routing import Route
 
 from api.graphql import bearer_token, error_response
 from authz.package_links import package_recipient, verify_link
-from graph.audit import AuditRecord
 from graph.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
 from graph.packages.service import Package, SignedFile, make_package
 from graph.packages.signing import key_id, public_pem
@@ -85,13 +84,12 @@ async def download(request: Request) -> Response:
     signed: SignedFile = package.pdf if match["form"] == "pdf" else package.json
     client = request.client
     try:
-        await services.audit.append(AuditRecord(
+        await services.audit.append(package.audit_record(
             subject=subject, role=role, agency_id=agency, operation="packageDownload",
-            operation_type="download", query_hash="-", report_ids=(report_id,), outcome="OK",
+            operation_type="download",
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             client_address=client.host if client else None,
-            detail=f"{signed.name}{match['sig'] or ''} for agency {package.agency_id}: "
-                   f"{package.audit_detail()}"))
+            file=signed.name + (match["sig"] or "")))
     except TipgraphError as error:
         return error_response("The audit trail is unavailable; nothing can be served until it "
                               "is back.", error.code, 503, {"Retry-After": "5"})

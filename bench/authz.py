@@ -28,7 +28,7 @@ from api.app import create_app
 from api.settings import intake_limits
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import bench_settings, database, emit, neo4j_server
+from bench.harness import bench_settings, database, emit, neo4j_server, percentiles
 from bench.reads import triage_floor
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
@@ -89,12 +89,6 @@ async def sample(client: httpx.AsyncClient, token: str, body: dict[str, Any],
         if "errors" in response.json() and "FORBIDDEN" not in response.text:
             raise RuntimeError(response.text[:500])
     return timings
-
-
-def percentiles(timings: list[float]) -> dict[str, float]:
-    ordered = sorted(timings)
-    return {"p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-            "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 2)}
 
 
 async def main(reports: int, samples: int) -> dict[str, Any]:

@@ -30,7 +30,16 @@ from websockets.typing import Subprotocol
 
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
+from bench.harness import (
+    api_server,
+    bench_settings,
+    database,
+    emit,
+    live_subscriptions,
+    neo4j_server,
+    percentiles,
+    rss_mib,
+)
 from graph import events
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
@@ -85,15 +94,6 @@ async def subscriber(url: str, token: str, ready: asyncio.Event, received: dict[
             received[f"{id(socket)}:{report}"] = time.perf_counter()
 
 
-async def live(url: str) -> int:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{url}/metrics")).text
-    for line in text.splitlines():
-        if line.startswith("tipgraph_live_subscriptions "):
-            return int(float(line.split()[1]))
-    return 0
-
-
 async def delays(url: str, officer: str, analyst: str, ids: list[int],
                  subscribers: int, pid: int) -> dict[str, Any]:
     received: dict[str, float] = {}
@@ -102,7 +102,7 @@ async def delays(url: str, officer: str, analyst: str, ids: list[int],
                                             counted)) for _ in range(subscribers)]
     await asyncio.wait_for(ready.wait(), 120)
     for _ in range(1200):  # up to a minute for every subscription to have its cursor
-        if await live(url) >= subscribers:
+        if await live_subscriptions(url) >= subscribers:
             break
         await asyncio.sleep(0.05)
     rss = rss_mib(pid)
@@ -127,14 +127,9 @@ async def delays(url: str, officer: str, analyst: str, ids: list[int],
     warm = set(ids[WARM_UP:])  # the first referrals warm the server's plans and pools up
     samples = sorted(at - sent[int(key.split(":")[1])] for key, at in received.items()
                      if int(key.split(":")[1]) in warm)
-    mutation = sorted(answered[WARM_UP:])
-
-    def pct(p: float) -> float:
-        return round(samples[min(len(samples) - 1, int(p * len(samples)))] * 1000, 1)
-
-    return {"subscribers": subscribers, "deliveries": len(samples), "p50_ms": pct(0.5),
-            "p95_ms": pct(0.95), "max_ms": round(samples[-1] * 1000, 1),
-            "refer_mutation_p50_ms": round(mutation[len(mutation) // 2] * 1000, 1),
+    return {"subscribers": subscribers, "deliveries": len(samples), **percentiles(samples),
+            "max_ms": round(samples[-1] * 1000, 1),
+            "refer_mutation_p50_ms": percentiles(answered[WARM_UP:])["p50_ms"],
             "api_rss_mib": round(rss, 1)}
 
 
@@ -149,9 +144,7 @@ async def raw_floor(db: Database, ids: list[int]) -> dict[str, float]:
         assert (await events.events_after(db, head - 1, 1))[0]["reportId"] == report_id
         if index >= WARM_UP:
             times.append(time.perf_counter() - started)
-    times.sort()
-    return {"p50_ms": round(times[len(times) // 2] * 1000, 1),
-            "p95_ms": round(times[int(0.95 * len(times))] * 1000, 1)}
+    return percentiles(times)
 
 
 async def main(subscribers: int, referrals: int) -> dict[str, Any]:

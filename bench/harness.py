@@ -127,19 +127,33 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def summary(latencies_s: list[float], elapsed_s: float) -> dict[str, float]:
-    ordered = sorted(latencies_s)
+def percentiles(timings_s: list[float]) -> dict[str, float]:
+    """p50 and p95 of timings in seconds, as milliseconds."""
+    ordered = sorted(timings_s)
 
     def pct(p: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
 
+    return {"p50_ms": pct(0.50), "p95_ms": pct(0.95)}
+
+
+def summary(latencies_s: list[float], elapsed_s: float) -> dict[str, float]:
     return {
-        "count": len(ordered),
-        "per_second": round(len(ordered) / elapsed_s, 1),
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+        "count": len(latencies_s),
+        "per_second": round(len(latencies_s) / elapsed_s, 1),
+        **percentiles(latencies_s),
+        "mean_ms": round(statistics.fmean(latencies_s) * 1000, 2),
     }
+
+
+async def live_subscriptions(url: str) -> int:
+    """How many subscriptions the API at ``url`` is serving live (its /metrics gauge)."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{url}/metrics")).text
+    for line in text.splitlines():
+        if line.startswith("tipgraph_live_subscriptions "):
+            return int(float(line.split()[1]))
+    return 0
 
 
 def emit(result: dict[str, Any]) -> None:

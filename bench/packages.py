@@ -28,7 +28,15 @@ import httpx
 
 from authz.roles import ROLE_SCOPES, Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
+from bench.harness import (
+    api_server,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+    percentiles,
+    rss_mib,
+)
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, start_counting
 from graph.enrichment import EnrichmentWorker
@@ -95,15 +103,6 @@ async def prepare(db: Database) -> int:
     return int(report["id"])
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
-
-
-def stats(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": pct(values, 0.5), "p95_ms": pct(values, 0.95)}
-
-
 async def timed_parts(db: Database, signer: Signer, report_id: int,
                       scopes: frozenset[str]) -> dict[str, float]:
     """One package, step by step (the same steps as make_package)."""
@@ -166,18 +165,20 @@ async def main(samples: int) -> dict[str, Any]:
                         if index >= 2:  # two warm-ups
                             through_api.append(elapsed)
                     rss = rss_mib(api.pid)
+    build_ms, api_ms, floor_ms = percentiles(build), percentiles(through_api), percentiles(floor)
     return {
         "scenario": "packages",
         "report": {"files": FILES, "identifiers": FILES + PEOPLE * PER_KIND * 3,
                    "json_bytes": len(package.json.data), "pdf_bytes": len(package.pdf.data),
                    "pdf_pages": parts[-1]["pdf_pages"], "round_trips": len(statements)},
         "samples": samples,
-        "build": stats(build),
-        "parts": {name: stats([p[name] for p in parts]) for name in ("content", "pdf", "sign")},
-        "api": stats(through_api),
-        "floor_raw_driver": stats(floor),
-        "ratio_build_over_floor_p50": round(pct(build, 0.5) / pct(floor, 0.5), 2),
-        "ratio_api_over_floor_p50": round(pct(through_api, 0.5) / pct(floor, 0.5), 2),
+        "build": build_ms,
+        "parts": {name: percentiles([p[name] for p in parts])
+                  for name in ("content", "pdf", "sign")},
+        "api": api_ms,
+        "floor_raw_driver": floor_ms,
+        "ratio_build_over_floor_p50": round(build_ms["p50_ms"] / floor_ms["p50_ms"], 2),
+        "ratio_api_over_floor_p50": round(api_ms["p50_ms"] / floor_ms["p50_ms"], 2),
         "api_rss_mib": round(rss, 1),
     }
 

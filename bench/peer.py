@@ -44,11 +44,12 @@ from bench.harness import (
     database,
     emit,
     neo4j_server,
+    percentiles,
     rss_mib,
     running,
     summary,
 )
-from bench.reads import percentiles, report_count
+from bench.reads import report_count
 from graph.db import Database, run
 from graph.server import free_port
 

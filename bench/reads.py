@@ -46,7 +46,15 @@ from neo4j import AsyncDriver
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.generate import generate
-from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib
+from bench.harness import (
+    api_server,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+    percentiles,
+    rss_mib,
+)
 from graph import crossrefs, links, queue
 from graph import reports as q
 from graph.db import Database, run
@@ -211,12 +219,6 @@ async def round_trips(client: httpx.AsyncClient, scenario: Scenario) -> float:
             - metric(before, "tipgraph_neo4j_round_trips"))
     requests = (metric(after, "tipgraph_http_requests") - metric(before, "tipgraph_http_requests"))
     return round(sent / requests, 2)
-
-
-def percentiles(timings: list[float]) -> dict[str, float]:
-    ordered = sorted(timings)
-    return {"p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 2)}
 
 
 async def report_count(db: Database) -> int:

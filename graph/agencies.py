@@ -117,8 +117,9 @@ OPTIONAL MATCH (r:Report {id: id})-[ref:REFERRED_TO]->(a:Agency)
 WITH id, r, ref, a ORDER BY ref.at
 RETURN id, collect(CASE WHEN a IS NULL THEN null ELSE
   {agencyId: a.id, at: ref.at, by: ref.by, reason: ref.reason,
-   outcomes: [(r)-[:HAS_OUTCOME]->(o:ReferralOutcome {agencyId: a.id}) |
-              o {.id, .outcome, .note, .at, .by}]} END) AS referrals
+   outcomes: COLLECT { MATCH (r)-[:HAS_OUTCOME]->(o:ReferralOutcome {agencyId: a.id})
+                       RETURN o {.id, .outcome, .note, .at, .by} ORDER BY o.at, o.id }}
+  END) AS referrals
 """
 
 

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
-from graph.db import Database, run
+from graph.db import Database, native_values, run
 
 GENESIS: Final = "0" * 64
 
@@ -182,17 +182,13 @@ async def _head_tx(tx: AsyncManagedTransaction) -> dict[str, Any] | None:
     return dict(records[0]) if records else None
 
 
-def _stored(event: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in event.items()}
-
-
 async def verify(db: Database, page: int = 1000) -> dict[str, Any]:
     """Walk the chain from the first event; report the first broken link, if any."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     while True:
         events = await db.read(_from_tx, expected_seq - 1, page)
         for raw in events:
-            event = _stored(raw)
+            event = native_values(raw)
             seq = event["seq"]
             if seq != expected_seq:
                 return {"ok": False, "brokenAt": expected_seq, "events": checked,

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, Final, LiteralString, ParamSpec, TypeVar
 
@@ -70,6 +70,11 @@ async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) 
             counter.statements.append((query, params))
     result = await tx.run(query, params)
     return [record async for record in result]
+
+
+def native_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's or map's properties with Neo4j temporal values as Python ones."""
+    return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in values.items()}
 
 
 def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.0) -> AsyncDriver:

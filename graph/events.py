@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
-from graph.db import Database, run
+from graph.db import Database, native_values, run
 from graph.errors import BadInput, TipgraphError
 
 log = logging.getLogger("tipgraph.events")
@@ -145,11 +145,7 @@ async def _after_tx(tx: AsyncManagedTransaction, after: int,
                     limit: int) -> tuple[int, list[dict[str, Any]]]:
     head: int = (await run(tx, HEAD))[0]["seq"]
     events = (await run(tx, EVENTS_AFTER, after=after, limit=limit))[0]["events"]
-    return head, [_native(e) for e in events]
-
-
-def _native(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in raw.items()}
+    return head, [native_values(e) for e in events]
 
 
 async def head(db: Database) -> int:

@@ -3,7 +3,8 @@
 - :func:`to_document`: a GraphQL input into the plain report document the intake validates
   (``UNSET`` fields dropped; enums, dates and nested inputs kept).
 - :func:`build`: a strawberry output type from stored JSON (snake_case keys, enum *names*,
-  ISO date strings), so nested report parts need no hand-written resolvers.
+  ISO date strings), so nested report parts need no hand-written resolvers;
+- :func:`native` / :func:`required`: a Neo4j temporal value as a Python ``datetime``.
 """
 
 from __future__ import annotations
@@ -63,3 +64,18 @@ def build(cls: type[T], data: dict[str, Any]) -> T:
         if field.init and field.name in hints
     }
     return cls(**kwargs)
+
+
+def native(value: Any) -> datetime | None:
+    """A neo4j DateTime as a Python datetime (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    result: datetime = value.to_native() if hasattr(value, "to_native") else value
+    return result
+
+
+def required(value: Any) -> datetime:
+    """:func:`native` for a timestamp the graph always holds."""
+    moment = native(value)
+    assert moment is not None, "a required timestamp is missing from the graph"
+    return moment

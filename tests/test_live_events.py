@@ -19,13 +19,14 @@ import pytest
 import websockets
 
 from authz.roles import Role
+from bench.harness import live_subscriptions
 from graph import events
 from graph.agencies import refer_report
 from graph.db import Database, run
 from graph.revocations import revoke
 from tests.conftest import Tokens
 from tests.world import ANALYST_SCOPE, World, build_world
-from tests.ws import PROTOCOL, connect, live_subscriptions, open_socket, ready, subscribe
+from tests.ws import PROTOCOL, connect, open_socket, ready, subscribe
 
 REFERRALS = """
 subscription Referrals($after: String) {

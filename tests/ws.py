@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
+
+from bench.harness import live_subscriptions
 
 PROTOCOL = "graphql-transport-ws"
 
@@ -75,13 +75,6 @@ async def subscribe(http_url: str, token: str, query: str,
                                       "payload": {"query": query,
                                                   "variables": variables or {}}}))
         yield Subscription(socket)
-
-
-async def live_subscriptions(http_url: str) -> int:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{http_url}/metrics")).text
-    found = re.search(r"^tipgraph_live_subscriptions (\S+)$", text, re.MULTILINE)
-    return int(float(found.group(1))) if found else 0
 
 
 async def ready(http_url: str, count: int = 1, seconds: float = 10.0) -> None:

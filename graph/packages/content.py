@@ -17,6 +17,7 @@ from graph import crossrefs, enrichment, readers
 from graph.agencies import AGENCIES_BY_IDS
 from graph.db import Database
 from graph.errors import NotFound
+from graph.export import plain
 from graph.provenance import label_summary
 from graph.reporters import reporters_by_ids
 from graph.triage import history_for
@@ -40,21 +41,6 @@ RETURN id, collect(CASE WHEN j IS NULL THEN null ELSE
   {code: j.code, name: j.name, source: l.source, at: l.at, confidence: l.confidence} END)
   AS places
 """
-
-
-def _iso(value: Any) -> Any:
-    """Neo4j and Python temporal values as ISO 8601 strings; everything else as it is."""
-    if hasattr(value, "to_native"):
-        value = value.to_native()
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return _iso(value)
 
 
 def redact(value: Any) -> Any:
@@ -123,7 +109,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
                          "by": entry["by"], "before": entry.get("before"),
                          "after": entry.get("after"), "reason": entry.get("reason"),
                          "fileId": entry.get("fileId")})
-    timeline.sort(key=lambda e: _iso(e["at"]))
+    timeline.sort(key=lambda e: plain(e["at"]))
 
     content = {
         "format": FORMAT,
@@ -160,9 +146,8 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
         "referral": None if referral is None else {
             "agencyId": agency_id, "at": referral["at"], "by": referral["by"],
             "reason": referral["reason"],
-            "outcomes": sorted(({"outcome": o["outcome"], "note": o.get("note"), "at": o["at"],
-                                 "by": o["by"]} for o in referral.get("outcomes") or []),
-                               key=lambda o: _iso(o["at"])),
+            "outcomes": [{"outcome": o["outcome"], "note": o.get("note"), "at": o["at"],
+                          "by": o["by"]} for o in referral.get("outcomes") or []],
         },
         "labelSummary": label_summary(file_rows),
         "timeline": timeline,
@@ -205,5 +190,5 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
                              key=lambda i: (i["kind"], str(i["scope"]), i["value"])),
         } for row in related],
     }
-    plain: dict[str, Any] = _plain(content)
-    return plain
+    document: dict[str, Any] = plain(content)
+    return document

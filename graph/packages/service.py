@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from graph.audit import AuditRecord
 from graph.db import Database
 from graph.packages.content import build_content
 from graph.packages.pdf import render
@@ -58,9 +59,18 @@ class Package:
         return {self.json.name: self.json.data, f"{self.json.name}.sig": self.json.signature_file,
                 self.pdf.name: self.pdf.data, f"{self.pdf.name}.sig": self.pdf.signature_file}
 
-    def audit_detail(self) -> str:
-        """What the audit trail keeps of a package: the digests of both forms."""
-        return f"referral package json sha256 {self.json.sha256} pdf sha256 {self.pdf.sha256}"
+    def audit_record(self, *, subject: str, role: str, agency_id: str | None, operation: str,
+                     operation_type: str, request_id: str, client_address: str | None = None,
+                     file: str | None = None) -> AuditRecord:
+        """The audit event for making or handing out this package (``file``: which one of its
+        files was served): who, for which agency, and the digests of both forms."""
+        served = f"{file} " if file else ""
+        return AuditRecord(
+            subject=subject, role=role, agency_id=agency_id, operation=operation,
+            operation_type=operation_type, query_hash="-", report_ids=(self.report_id,),
+            outcome="OK", request_id=request_id, client_address=client_address,
+            detail=f"{served}for agency {self.agency_id}: referral package json sha256 "
+                   f"{self.json.sha256} pdf sha256 {self.pdf.sha256}")
 
 
 def package_name(report_id: int, agency_id: str) -> str:

@@ -9,13 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from graph.agencies import AgencyKind
+from resolvers.build import required
 from resolvers.context import Context
 from resolvers.enums import ReferralOutcome
-
-
-def _moment(value: Any) -> datetime:
-    moment: datetime = value.to_native() if hasattr(value, "to_native") else value
-    return moment
 
 strawberry.enum(AgencyKind, description="What kind of law-enforcement agency this is.")
 
@@ -93,11 +89,11 @@ class Referral:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Referral:
-        outcomes = sorted(row.get("outcomes") or [], key=lambda o: (_moment(o["at"]), o["id"]))
-        return cls(agency_id=row["agencyId"], at=_moment(row["at"]), by=row["by"],
+        outcomes = row.get("outcomes") or []  # oldest first, as the graph returns them
+        return cls(agency_id=row["agencyId"], at=required(row["at"]), by=row["by"],
                    reason=row["reason"],
                    outcomes=[OutcomeRecord(outcome=ReferralOutcome(o["outcome"]),
-                                           note=o.get("note"), at=_moment(o["at"]), by=o["by"])
+                                           note=o.get("note"), at=required(o["at"]), by=o["by"])
                              for o in outcomes])
 
     @strawberry.field(description="The latest outcome; null while the agency has said nothing.")

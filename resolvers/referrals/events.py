@@ -27,6 +27,7 @@ from graph.events import parse_cursor
 from resolvers.agencies.types import Agency
 from resolvers.context import Context
 from resolvers.enums import IncidentType, Priority, ReferralOutcome
+from resolvers.reports.resolvers import load_report
 from resolvers.reports.types import Report
 
 
@@ -86,8 +87,7 @@ class LiveEvent:
         "The report as it is now, with the fields your token's scopes allow (the same rules "
         "as `report`)."))
     async def report(self, info: Info[Context, None]) -> Report | None:
-        node = await info.context.loaders.reports_by_id.load(self.item["reportId"])
-        return Report(node=node) if node else None
+        return await load_report(info, int(self.item["reportId"]))
 
 
 @strawberry.type(description=(

@@ -8,7 +8,6 @@ import strawberry
 from strawberry.types import Info
 
 from authz.package_links import mint_link, package_recipient
-from graph.audit import AuditRecord
 from graph.packages.service import Package, make_package
 from graph.packages.signing import public_pem
 from resolvers.context import Context
@@ -70,12 +69,10 @@ async def referral_package(info: Info[Context, None], report_id: int,
                                  scopes=scopes,
                                  common_threshold=services.settings.common_identifier_reports)
     client = context.request.client
-    await services.audit.append(AuditRecord(
+    await services.audit.append(package.audit_record(
         subject=principal.subject, role=principal.role.value, agency_id=principal.agency_id,
-        operation="referralPackage", operation_type="package", query_hash="-",
-        report_ids=(report_id,), outcome="OK", request_id=context.request_id,
-        client_address=client.host if client else None,
-        detail=f"for agency {agency}: {package.audit_detail()}"))
+        operation="referralPackage", operation_type="package", request_id=context.request_id,
+        client_address=client.host if client else None))
     link = mint_link(services.signer, principal, report_id=report_id, agency_id=agency,
                      scopes=scopes, generated_at=package.generated_at,
                      pdf_sha256=package.pdf.sha256, json_sha256=package.json.sha256,

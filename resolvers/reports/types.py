@@ -17,7 +17,7 @@ from graph.crossrefs import cross_references
 from graph.errors import BadInput
 from graph.provenance import label_summary
 from graph.triage import history_for
-from resolvers.build import build
+from resolvers.build import build, native, required
 from resolvers.context import Context
 from resolvers.enums import (
     BatchReason,
@@ -52,20 +52,6 @@ if TYPE_CHECKING:
 from resolvers.agencies.types import Agency, Jurisdiction, Referral
 
 T = TypeVar("T")
-
-
-def native(value: Any) -> datetime | None:
-    """A neo4j DateTime as a Python datetime (``None`` stays ``None``)."""
-    if value is None:
-        return None
-    result: datetime = value.to_native() if hasattr(value, "to_native") else value
-    return result
-
-
-def _required(value: Any) -> datetime:
-    moment = native(value)
-    assert moment is not None, "a required timestamp is missing from the graph"
-    return moment
 
 
 def _parts(cls: type[T], raw: str | None) -> list[T] | None:
@@ -197,7 +183,7 @@ class File:
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
         return [Classification(label=c["label"], source=c["source"], by=c["by"],
-                               at=_required(c["at"]), basis=c.get("basis")) for c in rows]
+                               at=required(c["at"]), basis=c.get("basis")) for c in rows]
 
 
 @strawberry.type(description="One mention of an identifier by a report, with its capture facts.")
@@ -270,7 +256,7 @@ class Report:
 
     @strawberry.field
     def incident_date_time(self) -> datetime:
-        return _required(self.node["incidentAt"])
+        return required(self.node["incidentAt"])
 
     @strawberry.field
     def incident_date_time_description(self) -> str | None:
@@ -299,11 +285,11 @@ class Report:
 
     @strawberry.field
     def opened_at(self) -> datetime:
-        return _required(self.node["openedAt"])
+        return required(self.node["openedAt"])
 
     @strawberry.field
     def modified_at(self) -> datetime:
-        return _required(self.node["modifiedAt"])
+        return required(self.node["modifiedAt"])
 
     @strawberry.field(description="When an open report expires unless finished.")
     def expires_at(self) -> datetime | None:
@@ -385,11 +371,11 @@ class Report:
         "with who, when and why."))
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
         reporter = self.node["reporterId"]
-        entries = [HistoryEntry(kind="OPENED", at=_required(self.node["openedAt"]),
+        entries = [HistoryEntry(kind="OPENED", at=required(self.node["openedAt"]),
                                 source="ESP", by=reporter)]
         for kind, key in (("SUBMITTED", "finishedAt"), ("CANCELLED", "cancelledAt")):
             if self.node.get(key) is not None:
-                entries.append(HistoryEntry(kind=kind, at=_required(self.node[key]),
+                entries.append(HistoryEntry(kind=kind, at=required(self.node[key]),
                                             source="ESP", by=reporter))
         principal = info.context.principal
         agency = principal.agency_id if principal and principal.role is Role.LE else None
@@ -399,7 +385,7 @@ class Report:
                 continue
             file_id = row.get("fileId")
             entries.append(HistoryEntry(
-                kind=row["kind"], at=_required(row["at"]), source=row["source"], by=row["by"],
+                kind=row["kind"], at=required(row["at"]), source=row["source"], by=row["by"],
                 reason=row.get("reason"), before=row.get("before"), after=row.get("after"),
                 file_id=strawberry.ID(str(file_id)) if file_id is not None else None))
         return sorted(entries, key=lambda e: e.at)
@@ -466,7 +452,7 @@ class Report:
     async def jurisdictions(self, info: Info[Context, None]) -> list[ReportJurisdiction]:
         rows = await info.context.loaders.jurisdictions_by_report_id.load(self.node["id"])
         return [ReportJurisdiction(code=r["code"], name=r["name"], basis=r["basis"],
-                                   source=r["source"], by=r["by"], at=_required(r["at"]),
+                                   source=r["source"], by=r["by"], at=required(r["at"]),
                                    confidence=r.get("confidence"), reason=r.get("reason"))
                 for r in rows]
 
@@ -478,7 +464,7 @@ class Report:
         if not row:
             return None
         return SuggestedPriority(priority=Priority[row["label"]], basis=row["basis"],
-                                 source=row["source"], by=row["by"], at=_required(row["at"]))
+                                 source=row["source"], by=row["by"], at=required(row["at"]))
 
     @strawberry.field(description=(
         "Agencies whose coverage includes the report's jurisdictions (exact first, then the "
@@ -509,7 +495,7 @@ class Report:
     async def notes(self, info: Info[Context, None]) -> list[Note] | None:
         rows = await info.context.loaders.notes_by_report_id.load(self.node["id"])
         return [Note(id=strawberry.ID(row["id"]), text=row["text"], by=row["by"],
-                     at=_required(row["at"])) for row in rows]
+                     at=required(row["at"])) for row in rows]
 
 
 @strawberry.type(description=(
