@@ -175,7 +175,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                   settings.neo4j_password), settings.neo4j_database)
         worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
                                   settings.common_identifier_reports)
-        events = EventHub(db, poll_seconds=settings.event_poll_seconds)
+        events = EventHub(db, poll_seconds=settings.event_poll_seconds,
+                          idle_numbering_seconds=settings.event_numbering_seconds)
         metrics.subscriptions.set_function(lambda: events.subscribers)
         worker.on_enriched = events.poke
 

@@ -65,6 +65,7 @@ class Settings:
     max_upload_bytes: int
     sweep_seconds: int
     event_poll_seconds: float
+    event_numbering_seconds: float
     max_subscriptions: int
     package_key_file: Path | None
     package_link_seconds: int
@@ -146,6 +147,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
         sweep_seconds=_int(env, "TIPGRAPH_SWEEP_SECONDS", 60),
         event_poll_seconds=_int(env, "TIPGRAPH_EVENT_POLL_MS", 200) / 1000,
+        event_numbering_seconds=_int(env, "TIPGRAPH_EVENT_NUMBERING_SECONDS", 30),
         max_subscriptions=_int(env, "TIPGRAPH_MAX_SUBSCRIPTIONS", 10),
         package_key_file=_path(env, "TIPGRAPH_PACKAGE_KEY_FILE"),
         package_link_seconds=_int(env, "TIPGRAPH_PACKAGE_LINK_SECONDS", 300),

@@ -37,7 +37,6 @@ from graph.db import Database, native_values, run
 from graph.errors import BadInput, TipgraphError
 
 log = logging.getLogger("tipgraph.events")
-IDLE_NUMBERING_SECONDS: Final = 30.0
 
 EVENT_TYPES: Final = ("SUBMITTED", "ESCALATED", "PRIORITY_SUGGESTED", "OUTCOME_RECORDED",
                       "REFERRED")
@@ -201,10 +200,13 @@ class EventHub:
     ``poll_seconds``. The poller only runs while someone is subscribed.
     """
 
-    def __init__(self, db: Database, *, poll_seconds: float = 0.2, page: int = 500) -> None:
+    def __init__(self, db: Database, *, poll_seconds: float = 0.2, page: int = 500,
+                 idle_numbering_seconds: float = 30.0) -> None:
         self.db = db
         self.poll_seconds = poll_seconds
         self.page = page
+        # 0: number only while someone subscribes (tests, whose clean graph must not race it)
+        self.idle_numbering_seconds = idle_numbering_seconds
         self._subscribers: set[_Subscriber] = set()
         self._wake = asyncio.Event()
         self._last: int | None = None
@@ -222,10 +224,11 @@ class EventHub:
         while True:
             if not self._subscribers:
                 self._last = None  # nobody listens: start again from the head next time
+                idle = self.idle_numbering_seconds or None
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_NUMBERING_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), idle)
                 self._wake.clear()
-                if not self._subscribers:
+                if not self._subscribers and idle:
                     await self._number_quietly()  # keeps the unnumbered backlog small
                 continue
             try:

@@ -50,7 +50,9 @@ def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings
     env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir),
            "TIPGRAPH_REVOCATION_TTL_SECONDS": "1",
            # tests run enrichment themselves (worker.run_due()), so results are deterministic
-           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0", **overrides}
+           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
+           # no background writer may race a test's clean graph
+           "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0", **overrides}
     return load_settings(env)
 
 
@@ -160,6 +162,6 @@ def served(settings: Settings, session_db: Database,
     env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(settings.state_dir),
            "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
-           "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1"}
+           "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1", "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0"}
     with served_api(env, log) as api:
         yield api.url

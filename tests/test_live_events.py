@@ -59,12 +59,18 @@ mutation Outcome($id: ID!, $outcome: ReferralOutcome!, $note: String) {
 
 
 @pytest.fixture
-async def world(db: Database, served: str) -> World:
-    """The authorization world, on a server with no subscription left from another test."""
+async def quiet(served: str) -> None:
+    """No subscription left from an earlier test (its hub would still read and number the
+    log while the next test cleans the graph)."""
     deadline = time.monotonic() + 10
     while await live_subscriptions(served):
         assert time.monotonic() < deadline, "subscriptions from an earlier test linger"
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def world(quiet: None, db: Database) -> World:
+    """The authorization world (the server quiet first, then the graph cleaned)."""
     return await build_world(db)
 
 
