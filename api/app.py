@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
 import uuid
@@ -27,7 +28,14 @@ from api import ispws, packages
 from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
-from api.settings import PROJECT_ROOT, Settings, SettingsError, intake_limits, load_settings
+from api.settings import (
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    identifier_ids,
+    intake_limits,
+    load_settings,
+)
 from authz.audit import AuditWriter
 from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
@@ -158,6 +166,10 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     if settings.production and not settings.content_key:
         raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
                             "at rest; the development key is for development only)")
+    if settings.production and not settings.identifier_key:
+        raise SettingsError("production mode needs TIPGRAPH_IDENTIFIER_KEY (identifier ids are "
+                            "keyed so that they reveal no value)")
+    ids = identifier_ids(settings)
     try:
         signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
                              production=settings.production)
@@ -185,8 +197,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             events.poke()
 
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), on_finished=finished,
-                               content=content)
+                               intake_limits(settings), identifier_ids=ids,
+                               on_finished=finished, content=content)
         app.state.tipgraph = AppState(
             services=Services(
                 settings=settings, db=db, intake=intake, reporters=RegisteredReporters(db),
@@ -200,7 +212,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                 signer=signer,
             ),
             metrics=metrics,
-            migrator=Migrator(db, settings.migrations_dir),
+            migrator=Migrator(db, settings.migrations_dir, ids),
             worker=worker,
         )
         tasks = [asyncio.create_task(events.run_forever())]
@@ -244,6 +256,14 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                         headers={"Cache-Control": "public, max-age=86400"})
 
     async def metrics_endpoint(request: Request) -> Response:
+        """Prometheus metrics; in production only with ``TIPGRAPH_METRICS_TOKEN`` as a bearer
+        token (without the setting, production serves no metrics)."""
+        if settings.production:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not settings.metrics_token or not hmac.compare_digest(
+                    given.encode(), settings.metrics_token.encode()):
+                return error_response("metrics need the metrics token", "UNAUTHENTICATED",
+                                      401, {"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(

@@ -25,6 +25,7 @@ from api.settings import (
     DEFAULT_NEO4J_PORT,
     Settings,
     SettingsError,
+    identifier_ids,
     intake_limits,
     load_settings,
 )
@@ -89,7 +90,8 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> list[str]:
-        return [m.name for m in await Migrator(db, settings.migrations_dir).migrate()]
+        migrator = Migrator(db, settings.migrations_dir, identifier_ids(settings))
+        return [m.name for m in await migrator.migrate()]
 
     applied = _with_db(settings, work)
     print(json.dumps({"applied": applied}))
@@ -237,7 +239,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from graph.seed import seed_demo
 
     async def work(db: Database) -> dict[str, Any]:
-        return await seed_demo(db, intake_limits(settings), reports=args.reports)
+        return await seed_demo(db, intake_limits(settings), identifier_ids(settings),
+                               reports=args.reports)
 
     print(json.dumps(_with_db(settings, work)))
     return 0
@@ -357,7 +360,8 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> int:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), content=_content_store(settings))
+                               intake_limits(settings), identifier_ids=identifier_ids(settings),
+                               content=_content_store(settings))
         return await intake.sweep()
 
     print(json.dumps({"expired": _with_db(settings, work)}))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -54,6 +55,10 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
+def _error_order(error: GraphQLError) -> tuple[list[str], str]:
+    return [str(key) for key in error.path or ()], error.message
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, settings: Settings,
                  on_error_code: Callable[[str], None] = lambda code: None,
@@ -85,6 +90,24 @@ class GraphQLApp(GraphQL[Context, None]):
             headers = {"Allow": "POST"} if status == 405 else None
             response = error_response(error.reason, "BAD_USER_INPUT", status, headers)
         await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The body must be a request object or a list of them, each with a string ``query``
+        (or a persisted-query extension), object ``variables`` and string ``operationName``;
+        anything else is a BAD_USER_INPUT before strawberry reads it."""
+        parsed = super().parse_json(data)
+        if parsed == []:
+            raise HTTPException(400, "An empty batch: send at least one request.")
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(item, dict):
+                raise HTTPException(400, "The body must be a JSON object (or a list of them) "
+                                         "with query, variables and operationName.")
+            for key, kinds in (("query", (str,)), ("variables", (dict,)),
+                               ("operationName", (str,)), ("extensions", (dict,))):
+                if item.get(key) is not None and not isinstance(item[key], kinds):
+                    raise HTTPException(400, f"The GraphQL request's `{key}` must be "
+                                             f"{'an object' if dict in kinds else 'a string'}.")
+        return parsed
 
     async def get_context(self, request: Request | WebSocket,
                           response: Response | WebSocket) -> Context:
@@ -163,8 +186,9 @@ class GraphQLApp(GraphQL[Context, None]):
         """
         context = getattr(request.state, "context", None)
         if result.errors:
-            result.errors = [classify(error, hide_suggestions=self.production)
-                             for error in result.errors]
+            # In path order: resolvers finish in any order, an answer should not.
+            result.errors = sorted((classify(error, hide_suggestions=self.production)
+                                    for error in result.errors), key=_error_order)
             codes = {code_of(error) for error in result.errors}
             for code in codes:
                 self.on_error_code(code)

@@ -23,13 +23,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.graphql import bearer_token, error_response
+from authz.audit import unverified_subject
 from authz.package_links import package_recipient, verify_link
+from graph.audit import AuditRecord
 from graph.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
 from graph.packages.service import Package, SignedFile, make_package
 from graph.packages.signing import key_id, public_pem
 from resolvers.context import Services
 
-NAME: Final = re.compile(r"^(?P<id>[0-9]{1,18})\.(?P<form>pdf|json)(?P<sig>\.sig)?$")
+NAME: Final = re.compile(r"^(?P<id>[0-9]{1,18})\.(?P<form>pdf|json)(?P<sig>\.sig)?\Z")
 STATUS: Final = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
                  "BAD_USER_INPUT": 400, "CONFLICT": 409, "RATE_LIMITED": 429,
                  "SERVICE_UNAVAILABLE": 503}
@@ -69,18 +71,40 @@ async def _package(request: Request, services: Services, report_id: int) -> tupl
     return package, principal.subject, principal.role.value, principal.agency_id
 
 
+async def _refused(request: Request, services: Services, report_id: int | None,
+                   error: TipgraphError) -> Response:
+    """Every attempt is audited, a refused one too: who tried (as the token says, unverified),
+    which report, and why not."""
+    headers = {"Retry-After": "5"} if isinstance(error, RateLimited) else None
+    client = request.client
+    credential = request.query_params.get("token") or request.headers.get(
+        "authorization", "").removeprefix("Bearer ").strip() or None
+    try:
+        await services.audit.append(AuditRecord(
+            subject=unverified_subject(credential), role="unverified",
+            operation="packageDownload", operation_type="download", query_hash="-",
+            outcome=error.code, request_id=request.scope.get("state", {}).get(
+                "request_id", "-"),
+            client_address=client.host if client else None,
+            asked_report_ids=(report_id,) if report_id is not None else (),
+            detail=f"refused: {request.path_params['name'][:80]}: {error.message[:200]}"))
+    except TipgraphError:
+        return error_response("The audit trail is unavailable; nothing can be served until it "
+                              "is back.", "SERVICE_UNAVAILABLE", 503, {"Retry-After": "5"})
+    return error_response(error.message, error.code, STATUS.get(error.code, 400), headers)
+
+
 async def download(request: Request) -> Response:
     services: Services = request.app.state.tipgraph.services
     match = NAME.match(request.path_params["name"])
     if match is None:
-        return error_response("ask for <reportId>.pdf, .json, .pdf.sig or .json.sig",
-                              "NOT_FOUND", 404)
+        return await _refused(request, services, None, NotFound(
+            "ask for <reportId>.pdf, .json, .pdf.sig or .json.sig"))
     report_id = int(match["id"])
     try:
         package, subject, role, agency = await _package(request, services, report_id)
     except TipgraphError as error:
-        headers = {"Retry-After": "5"} if isinstance(error, RateLimited) else None
-        return error_response(error.message, error.code, STATUS.get(error.code, 400), headers)
+        return await _refused(request, services, report_id, error)
     signed: SignedFile = package.pdf if match["form"] == "pdf" else package.json
     client = request.client
     try:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from graph.identifier_ids import IdentifierIds
 from graph.intake.validation import Limits
+from graph.keyfiles import load_key
 from resolvers.limits import EdgeLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +49,8 @@ class Settings:
     jwt_private_key_file: Path | None
     max_body_bytes: int
     max_string_length: int
+    metrics_token: str | None
+    max_identifiers_per_report: int
     default_page_size: int
     max_page_size: int
     default_phone_region: str
@@ -62,6 +66,7 @@ class Settings:
     enrichment_worker: bool
     content_dir: Path
     content_key: str | None
+    identifier_key: str | None
     max_upload_bytes: int
     sweep_seconds: int
     event_poll_seconds: float
@@ -121,6 +126,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jwt_private_key_file=_path(env, "TIPGRAPH_JWT_PRIVATE_KEY_FILE"),
         max_body_bytes=_int(env, "TIPGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024),
         max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
+        metrics_token=env.get("TIPGRAPH_METRICS_TOKEN") or None,
+        max_identifiers_per_report=_int(env, "TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT", 2_000),
         default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
         max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
         default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
@@ -135,6 +142,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             max_cost=_int(env, "TIPGRAPH_MAX_COST", DEFAULT_EDGE.max_cost),
             default_list_size=_int(env, "TIPGRAPH_COST_LIST_SIZE", DEFAULT_EDGE.default_list_size),
             max_batch=_int(env, "TIPGRAPH_MAX_BATCH", DEFAULT_EDGE.max_batch),
+            max_expanded_fields=_int(env, "TIPGRAPH_MAX_EXPANDED_FIELDS",
+                                     DEFAULT_EDGE.max_expanded_fields),
+            max_repeated_fields=_int(env, "TIPGRAPH_MAX_REPEATED_FIELDS",
+                                     DEFAULT_EDGE.max_repeated_fields),
         ),
         mutations_per_minute=_int(env, "TIPGRAPH_RATE_MUTATIONS_PER_MINUTE", 600),
         expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
@@ -144,6 +155,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         enrichment_worker=env.get("TIPGRAPH_ENRICHMENT_WORKER", "true").lower() != "false",
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
         content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
+        identifier_key=env.get("TIPGRAPH_IDENTIFIER_KEY") or None,
         max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
         sweep_seconds=_int(env, "TIPGRAPH_SWEEP_SECONDS", 60),
         event_poll_seconds=_int(env, "TIPGRAPH_EVENT_POLL_MS", 200) / 1000,
@@ -156,7 +168,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def identifier_ids(settings: Settings) -> IdentifierIds:
+    """Keyed identifier ids: ``TIPGRAPH_IDENTIFIER_KEY``, or the development key."""
+    try:
+        return IdentifierIds(load_key(settings.identifier_key,
+                                      settings.state_dir / "keys" / "identifier.key",
+                                      "TIPGRAPH_IDENTIFIER_KEY"))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+
+
 def intake_limits(settings: Settings) -> Limits:
     """The intake's validation limits, from settings."""
     return Limits(max_string_length=settings.max_string_length,
-                  default_phone_region=settings.default_phone_region)
+                  default_phone_region=settings.default_phone_region,
+                  max_identifiers=settings.max_identifiers_per_report)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
 
 import jwt
 from graphql import GraphQLError
@@ -34,7 +35,7 @@ def _outcome(errors: list[GraphQLError] | None) -> str:
     return ",".join(codes)
 
 
-def _unverified_subject(token: str | None) -> str:
+def unverified_subject(token: str | None) -> str:
     """Who a refused token claimed to be, for the record only (never trusted)."""
     if not token:
         return "(no token)"
@@ -43,6 +44,14 @@ def _unverified_subject(token: str | None) -> str:
     except jwt.PyJWTError:
         return "(malformed token)"
     return f"(unverified) {str(claims.get('sub'))[:128]}"
+
+
+def variables_hash(variables: dict[str, Any] | None) -> str | None:
+    """SHA-256 of the variables in canonical JSON (sorted keys), or None without variables."""
+    if not variables:
+        return None
+    canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class AuditTrail(SchemaExtension):
@@ -63,13 +72,15 @@ class AuditTrail(SchemaExtension):
         query = self.execution_context.query or ""
         request = context.request
         record = AuditRecord(
-            subject=principal.subject if principal else _unverified_subject(context.token),
+            subject=principal.subject if principal else unverified_subject(context.token),
             role=principal.role.value if principal else "unauthenticated",
             agency_id=principal.agency_id if principal else None,
             operation=self.execution_context.operation_name or "(anonymous)",
             operation_type=operation_type,
             query_hash=hashlib.sha256(query.encode()).hexdigest(),
+            variables_hash=variables_hash(self.execution_context.variables),
             report_ids=tuple(context.touched_reports),
+            asked_report_ids=tuple(context.asked_reports - context.touched_reports),
             denied_fields=tuple(context.denied_fields),
             outcome="UNAUTHENTICATED" if refused else _outcome(errors),
             client_address=request.client.host if request.client else None,

@@ -3,19 +3,20 @@
 A denied nullable field comes back ``null`` with one ``FORBIDDEN`` error naming its path; the
 rest of the response arrives. Every denial is remembered on the request for the audit trail.
 
+Personal data is declared once (graph.personal) and guarded with :class:`HasScope` by
+``resolvers/reports/parts.py``; other fields name their permission where they are declared.
+
 Example::
 
-    @strawberry.type
-    class Person:
-        first_name: str | None = pii()       # "Requires pii:read."
+    @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])])
+    def notes(self) -> list[Note] | None: ...
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import strawberry
-from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
@@ -57,16 +58,17 @@ class IsAnalyst(BasePermission):
         return allowed
 
 
-def guarded(permission: BasePermission, description: str | None = None) -> Any:
-    """A nullable field that needs ``permission``; its description says so."""
-    note = permission.message or ""
-    return strawberry.field(
-        default=None,
-        description=f"{description} {note}".strip() if description else note,
-        extensions=[PermissionExtension(permissions=[permission])],
-    )
+class SeesEveryReport(BasePermission):
+    """Readers who see every report: for values computed over the whole graph (noninterference:
+    a reader with a narrower row rule would learn of reports it may not see)."""
 
+    error_extensions = {"code": "FORBIDDEN"}
+    message = ("Shown only to readers who see every report: it is computed over reports you "
+               "may not see.")
 
-def pii(description: str | None = None) -> Any:
-    """Personal data of reported people, recipients, victims or the reporter's contacts."""
-    return guarded(HasScope(Scope.PII_READ), description)
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        principal = info.context.principal
+        allowed = principal is not None and bool(principal.row_scope()["all"])
+        if not allowed:
+            deny(info)
+        return allowed

@@ -36,6 +36,10 @@ class Principal:
         if self.role not in roles:
             raise Forbidden("this operation is not available to your role")
 
+    def may_read_agency(self, agency_id: str) -> bool:
+        """Analysts (routing referrals) and admins read every agency; an agency itself."""
+        return self.role in (Role.ANALYST, Role.ADMIN) or self.agency_id == agency_id
+
     def row_scope(self) -> dict[str, Any]:
         """The parameters of the one row rule (graph/visibility.py) for this principal."""
         reads = Scope.REPORT_READ in self.scopes

@@ -33,6 +33,7 @@ class Scope(StrEnum):
     LINKS_EXPLORE = "links:explore"
     AUDIT_READ = "audit:read"
     ADMIN = "admin"
+    SCHEMA_READ = "schema:read"  # the supergraph's composition reads _service { sdl }
 
 
 ROLE_SCOPES: Final[dict[Role, frozenset[Scope]]] = {
@@ -44,7 +45,7 @@ ROLE_SCOPES: Final[dict[Role, frozenset[Scope]]] = {
     Role.LE: frozenset({Scope.REPORT_READ, Scope.PII_READ, Scope.FILES_READ,
                        Scope.FILES_CONTENT, Scope.LINKS_EXPLORE}),
     Role.AUDITOR: frozenset({Scope.AUDIT_READ}),
-    Role.ADMIN: frozenset({Scope.ADMIN}),
+    Role.ADMIN: frozenset({Scope.ADMIN, Scope.SCHEMA_READ}),
 }
 
 

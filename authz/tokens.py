@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,9 +31,9 @@ from authz.principal import Principal
 from authz.revocations import RevocationList
 from authz.roles import Role, granted_scopes
 from graph.errors import Unauthenticated
+from graph.reporters import ID_PATTERN
 
 REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud", "jti")
-ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LEEWAY_SECONDS: Final = 30
 MAX_TOKEN_BYTES: Final = 8192
 

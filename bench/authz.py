@@ -28,12 +28,10 @@ from api.app import create_app
 from api.settings import intake_limits
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import bench_settings, database, emit, neo4j_server, percentiles
+from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server, percentiles
 from bench.reads import triage_floor
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
 from graph.reporters import register_reporter
 from graph.synthetic import ESPS, SyntheticTips
 
@@ -60,8 +58,7 @@ ALL = {"all": True, "reporterId": None, "agencyId": None}
 
 
 async def load(db: Database, reports: int) -> list[int]:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                           intake_limits(bench_settings("bolt://unused", Path("."))))
+    intake = bench_intake(db, intake_limits(bench_settings("bolt://unused", Path("."))))
     for esp_id, name in ESPS:
         await register_reporter(db, esp_id, name)
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))

@@ -32,6 +32,7 @@ from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import (
     api_server,
+    bench_intake,
     bench_settings,
     database,
     emit,
@@ -43,9 +44,6 @@ from bench.harness import (
 from graph import events
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 
 AGENCY = "bench-events"
@@ -66,7 +64,7 @@ def document() -> dict[str, Any]:
 
 
 async def reports(db: Database, count: int) -> list[int]:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = bench_intake(db)
     await register_reporter(db, "bench-esp", "Bench ESP")
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Events", AgencyKind.STATE, ("US-CA",)))
     return [int((await intake.submit_report("bench-esp", document()))["id"])

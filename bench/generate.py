@@ -45,6 +45,7 @@ from graph.agencies import (
     upsert_agency,
 )
 from graph.db import Database, run
+from graph.identifier_ids import IdentifierIds
 from graph.ids import IdAllocator
 from graph.intake.service import create_params
 from graph.intake.validation import Limits, plan_file, plan_report
@@ -139,6 +140,7 @@ class Chunk:
     first_report_id: int
     first_file_id: int
     now: datetime
+    identifier_key: bytes  # identifier ids are keyed (graph.identifier_ids)
 
 
 def tips_for(seed: int, reports: int, now: datetime) -> ScaleFreeTips:
@@ -151,6 +153,7 @@ def plan_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     tips = tips_for(chunk.seed, chunk.reports, chunk.now)
     tips.random.seed(f"{chunk.seed}:{chunk.start}")
     limits = Limits()
+    ids = IdentifierIds(chunk.identifier_key)
     rows = []
     file_id = chunk.first_file_id
     for index in range(chunk.start, chunk.start + chunk.count):
@@ -161,7 +164,8 @@ def plan_chunk(chunk: Chunk) -> list[dict[str, Any]]:
         file_ids = list(range(file_id, file_id + len(files)))
         file_id += len(files)
         params = create_params(tips.esp(index)[0], report, files,
-                               chunk.first_report_id + index, file_ids, submitted, finish=True)
+                               chunk.first_report_id + index, file_ids, submitted, finish=True,
+                               ids=ids)
         rows.append({"reporterId": params["reporterId"], "props": params["props"],
                      "now": submitted, "mentions": params["mentions"], "files": params["files"]})
     return rows
@@ -195,15 +199,16 @@ class Progress:
 
 
 def chunks(reports: int, size: int, seed: int, first_report: int, first_file: int,
-           now: datetime) -> Iterator[Chunk]:
+           now: datetime, identifier_key: bytes) -> Iterator[Chunk]:
     # Every report has at most 3 files (SyntheticTips), so file ids are reserved per chunk.
     for start in range(0, reports, size):
         yield Chunk(seed, start, min(size, reports - start), reports, first_report,
-                    first_file + start * 3, now)
+                    first_file + start * 3, now, identifier_key)
 
 
-async def generate(db: Database, reports: int, *, batch: int = 1000, seed: int = 17,
-                   workers: int | None = None, referral_share: float = 0.1) -> dict[str, Any]:
+async def generate(db: Database, reports: int, *, ids: IdentifierIds, batch: int = 1000,
+                   seed: int = 17, workers: int | None = None,
+                   referral_share: float = 0.1) -> dict[str, Any]:
     """Load ``reports`` synthetic reports; returns what was made and how fast."""
     started = time.perf_counter()
     now = datetime.now(UTC)
@@ -219,7 +224,8 @@ async def generate(db: Database, reports: int, *, batch: int = 1000, seed: int =
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending = [loop.run_in_executor(pool, plan_chunk, chunk)
-                   for chunk in chunks(reports, batch, seed, report_ids[0], file_ids[0], now)]
+                   for chunk in chunks(reports, batch, seed, report_ids[0], file_ids[0], now,
+                                       ids.key)]
         for future in pending:  # in order: one writer, so MERGEs never wait on each other
             rows = await future
             await db.write(_write_tx, BULK_CREATE, rows)
@@ -263,12 +269,13 @@ async def _decide(db: Database, report_ids: list[int], seed: int, referral_share
 
 
 async def main(reports: int, batch: int, seed: int) -> dict[str, Any]:
-    from api.settings import load_settings
+    from api.settings import identifier_ids, load_settings
     from bench.harness import database
 
     settings = load_settings()
     async with database(settings) as db:
-        return await generate(db, reports, batch=batch, seed=seed)
+        return await generate(db, reports, batch=batch, seed=seed,
+                              ids=identifier_ids(settings))
 
 
 if __name__ == "__main__":

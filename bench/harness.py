@@ -7,6 +7,7 @@ uvicorn worker), logging to a file, so its CPU and memory are its own.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -23,8 +24,12 @@ from typing import Any
 
 import httpx
 
-from api.settings import PROJECT_ROOT, Settings, load_settings
+from api.settings import PROJECT_ROOT, Settings, identifier_ids, load_settings
 from graph.db import Database, open_driver
+from graph.identifier_ids import IdentifierIds
+from graph.ids import IdAllocator
+from graph.intake.service import IntakeService
+from graph.intake.validation import Limits
 from graph.migrations import Migrator
 from graph.server import ephemeral_server, free_port
 
@@ -44,8 +49,21 @@ def neo4j_server() -> Iterator[str]:
 
 
 # Benchmarks measure throughput: the per-client rate limits would measure the limiter instead.
+# Their identifier key is fixed (synthetic), so that what a benchmark loads directly and what
+# its API process serves name identifiers alike.
+BENCH_IDENTIFIER_KEY = "dGlwZ3JhcGgtYmVuY2gtaWRlbnRpZmllci1rZXktMzI="
 UNLIMITED = {"TIPGRAPH_RATE_MUTATIONS_PER_MINUTE": "100000000",
-             "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE": "100000000"}
+             "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE": "100000000",
+             "TIPGRAPH_IDENTIFIER_KEY": BENCH_IDENTIFIER_KEY}
+
+
+BENCH_IDS = IdentifierIds(base64.b64decode(BENCH_IDENTIFIER_KEY))
+
+
+def bench_intake(db: Database, limits: Limits | None = None) -> IntakeService:
+    """The intake service benchmarks load reports through (their key, default limits)."""
+    return IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                         limits or Limits(), identifier_ids=BENCH_IDS)
 
 
 def bench_settings(uri: str, state_dir: Path) -> Settings:
@@ -58,7 +76,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
                   settings.neo4j_database)
     try:
-        await Migrator(db, settings.migrations_dir).migrate()
+        await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
         yield db
     finally:
         await db.close()

@@ -23,6 +23,7 @@ import httpx
 from neo4j import AsyncManagedTransaction
 
 from bench.harness import (
+    BENCH_IDS,
     api_server,
     bench_settings,
     database,
@@ -90,9 +91,9 @@ async def raw_phase(db: Database, documents: list[dict[str, Any]],
     for document in documents:
         report = plan_report(document, limits, now)
         files = [plan_file(f, limits, i, now) for i, f in enumerate(document["files"])]
-        ids = await file_ids.take(len(files))
-        prepared.append(create_params(ESP_ID, report, files, await report_ids.next(), ids, now,
-                                      finish=True))
+        taken = await file_ids.take(len(files))
+        prepared.append(create_params(ESP_ID, report, files, await report_ids.next(), taken, now,
+                                      finish=True, ids=BENCH_IDS))
 
     def job(params: dict[str, Any]) -> Callable[[], Awaitable[None]]:
         return lambda: db.write(_create_tx, params)

@@ -30,6 +30,7 @@ from authz.roles import ROLE_SCOPES, Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import (
     api_server,
+    bench_intake,
     bench_settings,
     database,
     emit,
@@ -41,9 +42,6 @@ from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, start_counting
 from graph.enrichment import EnrichmentWorker
 from graph.geo import geo_provider
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.packages.content import build_content
 from graph.packages.pdf import render
 from graph.packages.service import document_bytes, make_package
@@ -87,7 +85,7 @@ def big_document() -> dict[str, Any]:
 
 
 async def prepare(db: Database) -> int:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = bench_intake(db)
     await register_reporter(db, "bench-esp", "Bench ESP")
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Agency", AgencyKind.STATE, ("US-CA",)))
     report = await intake.submit_report("bench-esp", big_document())

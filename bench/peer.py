@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from api.settings import PROJECT_ROOT
+from api.settings import PROJECT_ROOT, identifier_ids
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import (
@@ -152,7 +152,8 @@ async def main(reports: int, samples: int, requests: int, concurrency: int) -> d
         async with database(settings) as db:
             existing = await report_count(db)
             if existing < reports:
-                await generate(db, reports - existing, seed=31 + existing)
+                await generate(db, reports - existing, seed=31 + existing,
+                               ids=identifier_ids(settings))
             ids = await sample_ids(db, 50)
             total = await report_count(db)
         results: dict[str, Any] = {}

@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 from neo4j import AsyncDriver
 
+from api.settings import identifier_ids
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.generate import generate
@@ -145,7 +146,7 @@ async def detail_floor(driver: AsyncDriver, report_id: int) -> None:
     await cross_references_floor(driver, report_id, first=10)
     mentions = await statement(driver, q.MENTIONS_BY_REPORT_IDS, ids=[report_id])
     await nested_floor(driver, [report_id])
-    await statement(driver, crossrefs.COMMON_BY_IDS, threshold=50, ids=[
+    await statement(driver, crossrefs.COMMON_BY_IDS, threshold=50, scope=ALL, ids=[
         m["identifier"]["id"] for m in mentions[0]["mentions"]])
     await statement(driver, JURISDICTIONS_BY_REPORT_IDS, ids=[report_id])
 
@@ -254,7 +255,8 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                              scope="report:read files:read pii:read")
         async with database(settings) as db:
             existing = await report_count(db)
-            generated = (await generate(db, reports - existing, seed=seed + existing)
+            generated = (await generate(db, reports - existing, seed=seed + existing,
+                                        ids=identifier_ids(settings))
                          if existing < reports else None)
             ids = await sample_ids(db, max(samples, 100), seed)
             total = await report_count(db)

@@ -56,7 +56,8 @@ REMOVE h.appending
 EVENTS_PAGE: Final = """
 MATCH (e:AuditEvent)
 WHERE ($subject IS NULL OR e.subject = $subject)
-  AND ($reportId IS NULL OR $reportId IN e.reportIds)
+  AND ($reportId IS NULL OR $reportId IN e.reportIds
+       OR $reportId IN coalesce(e.askedReportIds, []))
   AND ($since IS NULL OR e.at >= $since)
   AND ($until IS NULL OR e.at < $until)
   AND ($before IS NULL OR e.seq < $before)
@@ -90,6 +91,10 @@ class AuditRecord:
     denied_fields: tuple[str, ...] = ()
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     detail: str | None = None  # e.g. the SHA-256 of a referral package that was made
+    # Reports asked for that the answer did not carry (refused, or absent): an auditor finds
+    # a refused look by the id that was asked for.
+    asked_report_ids: tuple[int, ...] = ()
+    variables_hash: str | None = None  # the operation's variables (query_hash covers the text)
 
 
 def _canonical(event: dict[str, Any]) -> bytes:
@@ -120,6 +125,10 @@ def _event(record: AuditRecord, seq: int, prev_hash: str) -> dict[str, Any]:
         "clientAddress": record.client_address,
         "requestId": record.request_id,
         "detail": record.detail,
+        # optional fields, left out when empty so that events written before them keep the
+        # hashes they were chained with
+        "askedReportIds": sorted(set(record.asked_report_ids)) or None,
+        "variablesHash": record.variables_hash,
         "prevHash": prev_hash,
     }
     event = {k: v for k, v in event.items() if v is not None}

@@ -20,11 +20,8 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import hashlib
 import logging
-import os
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -36,12 +33,12 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.errors import BadInput
+from graph.keyfiles import load_key
 
 log = logging.getLogger("tipgraph.content")
 MAGIC: Final = b"TGC1"
 NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
-KEY_BYTES: Final = 32
 
 STILL_REFERENCED: Final = """
 UNWIND $refs AS ref
@@ -58,21 +55,7 @@ class TooLarge(BadInput):
 
 def load_content_key(encoded: str | None, state_dir: Path) -> bytes:
     """The key from config (base64 of 32 bytes), or the development key under ``state_dir``."""
-    if encoded:
-        key = base64.b64decode(encoded)
-        if len(key) != KEY_BYTES:
-            raise ValueError("TIPGRAPH_CONTENT_KEY must be the base64 of 32 bytes")
-        return key
-    path = state_dir / "keys" / "content.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{uuid.uuid4().hex}")
-        temporary.write_bytes(base64.b64encode(secrets.token_bytes(KEY_BYTES)))
-        temporary.chmod(0o600)
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)  # the first process to get here wins
-        temporary.unlink()
-    return base64.b64decode(path.read_bytes())
+    return load_key(encoded, state_dir / "keys" / "content.key", "TIPGRAPH_CONTENT_KEY")
 
 
 class BlobWriter:

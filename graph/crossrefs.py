@@ -1,8 +1,9 @@
 """Cross-references: the reports that share identifiers with a report, scored and explained.
 
-An identifier mentioned by more than ``common_threshold`` reports (a carrier-grade NAT address,
-a viral image) is *common*: left out unless asked for, and weighted down when included. The row
-rule applies to the other reports, so a reader never learns of one it may not see.
+An identifier mentioned by more than ``common_threshold`` submitted reports the reader may see
+(a carrier-grade NAT address, a viral image) is *common*: left out unless asked for, and
+weighted down when included. The row rule applies to the other reports and to every count, so
+a reader never learns of one it may not see.
 
 Scores add one weight per shared identifier: an ESP account, an e-mail or the same file hash
 count most, an IP address least. The explanation names kinds and counts, never values (values
@@ -17,7 +18,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.reports import REPORT_FIELDS
-from graph.visibility import VISIBLE_REPORT
+from graph.visibility import COUNTED_REPORT, is_common
 
 WEIGHTS: Final[dict[str, float]] = {
     "ESP_ACCOUNT": 1.0, "EMAIL": 1.0, "FILE_HASH": 1.0, "PHONE": 0.9, "DEVICE_ID": 0.8,
@@ -32,14 +33,15 @@ NAMES: Final[dict[str, tuple[str, str]]] = {
     "IP_ADDRESS": ("IP address", "IP addresses"),
 }
 
-# Degrees count MENTIONS alone (only reports mention), so Neo4j reads them from the node's
-# relationship counts instead of expanding a supernode. Scores and the page cut are in Cypher:
-# only ``first`` rows come back, however many reports share an identifier.
+# "Common" and the other reports are counted under the reader's row rule, over submitted
+# reports only (graph/visibility.py): a report the reader may not see moves no score. Counting
+# stops past the threshold, so a supernode costs no more than a small identifier; scores and
+# the page cut are in Cypher: only ``first`` rows come back.
 CROSS_REFERENCES: Final = (
     "MATCH (origin:Report {id: $id})-[:MENTIONS]->(i:Identifier)"
-    " WITH DISTINCT i, COUNT { (i)<-[:MENTIONS]-() } > $threshold AS common"
+    " WITH DISTINCT i WITH i, " + is_common("i") + " AS common"
     " WHERE $includeCommon OR NOT common"
-    " MATCH (i)<-[:MENTIONS]-(r:Report) WHERE r.id <> $id AND " + VISIBLE_REPORT
+    " MATCH (i)<-[:MENTIONS]-(r:Report) WHERE r.id <> $id AND " + COUNTED_REPORT
     + " WITH DISTINCT r, i, common"
     " WITH r, collect({identifier: i {.id, .kind, .value, .scope}, common: common}) AS shared,"
     " sum(coalesce($weights[i.kind], 0.5) * CASE WHEN common THEN $commonFactor ELSE 1.0 END)"
@@ -48,11 +50,10 @@ CROSS_REFERENCES: Final = (
     " RETURN " + REPORT_FIELDS + " AS report, shared, score"
 )
 
-COMMON_BY_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (i:Identifier {id: id})
-RETURN id, COUNT { (i)<-[:MENTIONS]-() } > $threshold AS common
-"""
+COMMON_BY_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (i:Identifier {id: id})"
+    " RETURN id, i IS NOT NULL AND " + is_common("i") + " AS common"
+)
 
 
 def explanation(shared: list[dict[str, Any]]) -> str:

@@ -30,9 +30,11 @@ from graph.db import Database, run
 from graph.errors import BadInput, TipgraphError
 from graph.events import emit, event
 from graph.geo import GeoProvider
+from graph.visibility import COUNTED_REPORT, is_common
 
 log = logging.getLogger("tipgraph.enrichment")
 WORKER: Final = "tipgraph-enrichment"
+WORKER_SCOPE: Final = {"all": True, "reporterId": None, "agencyId": None}
 CLAIM_FOR: Final = timedelta(minutes=5)
 MAX_BACKOFF: Final = timedelta(minutes=10)
 
@@ -52,13 +54,15 @@ SET job.status = 'RUNNING', job.claimedUntil = $until, job.attempts = job.attemp
 RETURN job.reportId AS reportId, job.attempts AS attempts
 """
 
+# The suggestion looks at every submitted report (the scope of the worker, who sees all):
+# it is shown only to readers who see every report (Report.suggestedPriority).
 FACTS: Final = """
 MATCH (r:Report {id: $id})
 OPTIONAL MATCH (r)-[:MENTIONS]->(ip:Identifier {kind: 'IP_ADDRESS'})
 WITH r, collect(DISTINCT {key: ip.key, value: ip.value}) AS ips
 CALL (r) {
   OPTIONAL MATCH (r)-[:MENTIONS]->(i:Identifier)<-[:MENTIONS]-(other:Report)
-  WHERE other <> r AND COUNT { (i)<-[:MENTIONS]-(:Report) } <= $threshold
+  WHERE other <> r AND other.status = 'SUBMITTED' AND NOT """ + is_common("i") + """
   RETURN count(DISTINCT other) AS linked
 }
 RETURN r.reportedPeople AS people, coalesce(r.escalated, false) AS escalated,
@@ -74,6 +78,8 @@ CALL (r) {
   RETURN count(*) AS ensured
 }
 CALL (r) {
+  // The IP's place for link analysis; the report keeps its own lookup (x.ips below), so that
+  // what its readers are told does not move when another report's enrichment looks again.
   UNWIND $located AS row
   MATCH (i:Identifier {key: row.key}), (j:Jurisdiction {code: row.code})
   MERGE (i)-[l:LOCATED_IN]->(j)
@@ -87,7 +93,8 @@ CALL (r) {
   UNWIND $placed AS row
   MATCH (j:Jurisdiction {code: row.code})
   MERGE (r)-[x:IN_JURISDICTION {basis: row.basis}]->(j)
-  SET x.source = row.source, x.by = $by, x.at = $now, x.confidence = row.confidence
+  SET x.source = row.source, x.by = $by, x.at = $now, x.confidence = row.confidence,
+      x.ips = row.ips
 }
 CALL (r) {
   OPTIONAL MATCH (r)-[:LABELLED]->(old:Classification {kind: 'SUGGESTED_PRIORITY'})
@@ -178,7 +185,7 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
 
 async def _facts_tx(tx: AsyncManagedTransaction, report_id: int,
                     threshold: int) -> dict[str, Any] | None:
-    records = await run(tx, FACTS, id=report_id, threshold=threshold)
+    records = await run(tx, FACTS, id=report_id, threshold=threshold, scope=WORKER_SCOPE)
     return dict(records[0]) if records else None
 
 
@@ -239,7 +246,7 @@ class EnrichmentWorker:
                                 "confidence": where.confidence})
                 placed.setdefault((where.code, "GEOLOCATION"), {
                     "code": where.code, "basis": "GEOLOCATION", "source": where.source,
-                    "confidence": where.confidence})
+                    "confidence": where.confidence, "ips": []})["ips"].append(ip["key"])
         for code in estimated_locations(facts["people"]):
             try:
                 jurisdiction_row(code)
@@ -247,7 +254,7 @@ class EnrichmentWorker:
                 continue
             placed.setdefault((code, "ESP_ESTIMATED_LOCATION"), {
                 "code": code, "basis": "ESP_ESTIMATED_LOCATION", "source": "ESP",
-                "confidence": 0.6})
+                "confidence": 0.6, "ips": None})
         codes = {row["code"] for row in [*located, *placed.values()]}
         suggestion = suggest_priority(facts["escalated"], facts["annotations"] or [],
                                       facts["linked"])
@@ -321,11 +328,14 @@ WITH id, a, fit ORDER BY fit DESC, a.id
 RETURN id, [x IN collect(a.id) WHERE x IS NOT NULL] AS agencies
 """
 
-BUNDLES_BY_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (b:Bundle {id: id})
-OPTIONAL MATCH (h:Identifier {key: b.hashKey})
-RETURN id, CASE WHEN b IS NULL THEN null ELSE b {.id, .firstSeen, .lastSeen,
-  hash: h {.id, .kind, .value, .scope}, reportCount: COUNT { (b)<-[:IN_BUNDLE]-(:Report) }} END
-  AS bundle
-"""
+# A bundle as the reader sees it: its size and first and last submission count only the
+# submitted reports the reader may see (graph/visibility.py).
+BUNDLES_BY_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (b:Bundle {id: id})"
+    " OPTIONAL MATCH (h:Identifier {key: b.hashKey})"
+    " CALL (b) { OPTIONAL MATCH (b)<-[:IN_BUNDLE]-(r:Report) WHERE " + COUNTED_REPORT
+    + " RETURN count(r) AS reportCount, min(r.finishedAt) AS firstSeen,"
+    " max(r.finishedAt) AS lastSeen }"
+    " RETURN id, CASE WHEN b IS NULL THEN null ELSE b {.id, hash: h {.id, .kind, .value, .scope},"
+    " reportCount: reportCount, firstSeen: firstSeen, lastSeen: lastSeen} END AS bundle"
+)

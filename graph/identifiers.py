@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -40,6 +39,10 @@ class IdentifierKind(StrEnum):
     FILE_HASH = "FILE_HASH"
 
 
+# Kinds whose values are personal data (the reference's e-mail and phone elements): a value is
+# shown, and may be looked up, only with pii:read.
+PERSONAL_KINDS: Final = frozenset({IdentifierKind.EMAIL, IdentifierKind.PHONE})
+
 # Hex digest lengths of the hash algorithms tipgraph recognises; others are refused, because a
 # hash whose length cannot be checked cannot be trusted to link two files.
 HASH_HEX_LENGTHS: Final[dict[str, int]] = {
@@ -53,15 +56,16 @@ HASH_HEX_LENGTHS: Final[dict[str, int]] = {
 }
 HASH_ALIASES: Final[dict[str, str]] = {"SHA-1": "SHA1", "SHA-224": "SHA224", "SHA-256": "SHA256",
                                        "SHA-384": "SHA384", "SHA-512": "SHA512"}
-HEX: Final = re.compile(r"^[0-9a-f]+$")
-EMAIL_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+HEX: Final = re.compile(r"^[0-9a-f]+\Z")
+EMAIL_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+\Z")
 URL_SCHEMES: Final = frozenset({"http", "https", "ftp", "ftps"})
 DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ftp": 21, "ftps": 990}
 
 
 @dataclass(frozen=True, slots=True)
 class NormalisedIdentifier:
-    """A value's identity: ``key`` is unique in the graph, ``id`` is its opaque public id."""
+    """A value's identity: ``key`` is unique in the graph (its public id is a keyed HMAC of the
+    key: graph.identifier_ids)."""
 
     kind: IdentifierKind
     value: str
@@ -73,9 +77,6 @@ class NormalisedIdentifier:
             return f"{self.kind}:{self.scope}:{self.value}"
         return f"{self.kind}:{self.value}"
 
-    @property
-    def id(self) -> str:
-        return "idf_" + hashlib.sha256(self.key.encode()).hexdigest()[:24]
 
 
 def _require_text(value: str, what: str, field: str | None, max_length: int) -> str:

@@ -4,8 +4,8 @@ The graph walked is the bipartite one of ``(:Report)-[:MENTIONS]->(:Identifier)`
 traversal goes level by level through two statements only (:data:`FROM_REPORTS`,
 :data:`FROM_IDENTIFIERS`), and both carry the row rule: a report the reader may not see is never
 returned, never counted and never used as a step, and an identifier is reached only through a
-report the reader may see. Degrees and "common" are counted over visible reports too, so no
-number reveals a hidden report.
+report the reader may see. Degrees, "common" and first-seen times are counted over the
+submitted reports the reader may see too, so no number reveals a hidden one.
 
 An identifier mentioned by more than ``threshold`` visible reports is *common* (a carrier-grade
 NAT address, a viral image): it is not expanded unless asked for, and it is reported in
@@ -32,7 +32,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.errors import BadInput, NotFound
-from graph.visibility import VISIBLE_REPORT
+from graph.visibility import VISIBLE_REPORT, is_common, seen
 
 MAX_DEPTH: Final = 3
 MAX_HOPS: Final = 6
@@ -41,7 +41,9 @@ FRONTIER_CAP: Final = 2000
 
 REPORT_NODE: Final = ("r {.id, .status, .incidentType, .priority, .disposition, .reporterId,"
                       " .finishedAt, .openedAt}")
-IDENTIFIER_NODE: Final = "i {.id, .kind, .value, .scope, .firstSeenAt}"
+# An identifier as the reader sees it: ``degree`` and ``firstSeenAt`` come from the reports it
+# may see (graph.visibility.seen), never from the node's global facts.
+IDENTIFIER_NODE: Final = "i {.id, .kind, .value, .scope, firstSeenAt: firstSeenAt}"
 
 # From reports to the identifiers they mention (the reports are visible: they were reached
 # through this module or checked by START).
@@ -51,10 +53,8 @@ FROM_REPORTS: Final = (
     " WHERE ($kinds IS NULL OR i.kind IN $kinds)"
     " WITH i, r, collect(m {.role, .at, .event, .party}) AS mentions"
     " WITH i, collect({report: r.id, by: r.reporterId, reported: r.finishedAt,"
-    " mentions: mentions}) AS links"
-    " RETURN " + IDENTIFIER_NODE + " AS node, links,"
-    " COUNT { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT
-    + " RETURN DISTINCT r } AS degree"
+    " mentions: mentions}) AS links " + seen("i")
+    + " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
 )
 
 # From identifiers to the visible reports that mention them, in the time window.
@@ -79,10 +79,8 @@ START_REPORT: Final = (
 
 START_IDENTIFIER: Final = (
     "MATCH (i:Identifier {id: $id})"
-    " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " }"
-    " CALL (i) { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT
-    + " RETURN count(DISTINCT r) AS degree }"
-    " RETURN " + IDENTIFIER_NODE + " AS node, degree"
+    " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
+    + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
 )
 
 # For readers who see every report, Neo4j's own bidirectional shortest-path search is exact
@@ -93,17 +91,21 @@ NATIVE_PATHS: Final = {
     (start, end, hops): (
         f"MATCH (a:{start} {{id: $from}}), (b:{end} {{id: $to}})"
         f" MATCH p = allShortestPaths((a)-[:MENTIONS*..{hops}]-(b))"
-        # A step's relationship count (mentions) decides "common" here, so that Neo4j checks
-        # it during the search; a report naming an identifier twice counts twice.
-        " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report"
-        " OR COUNT { (n)<-[:MENTIONS]-() } <= $threshold)"
+        # "common" on the steps is checked during the search (submitted reports, counting
+        # stops past the threshold); every report is visible to these readers.
+        " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report OR NOT "
+        + is_common("n") + ")"
         " WITH p LIMIT $first"
         " RETURN [n IN nodes(p) | CASE WHEN n:Report"
         " THEN {type: 'Report', node: n {.id, .status, .incidentType, .priority,"
         " .disposition, .reporterId, .finishedAt, .openedAt},"
         " degree: COUNT { (n)-[:MENTIONS]->() }}"
-        " ELSE {type: 'Identifier', node: n {.id, .kind, .value, .scope, .firstSeenAt},"
-        " degree: COUNT { MATCH (n)<-[:MENTIONS]-(r:Report) RETURN DISTINCT r }} END] AS steps,"
+        " ELSE {type: 'Identifier', node: n {.id, .kind, .value, .scope,"
+        " firstSeenAt: COLLECT { MATCH (n)<-[:MENTIONS]-(r:Report)"
+        " WITH coalesce(r.finishedAt, r.openedAt) AS seen ORDER BY seen LIMIT 1"
+        " RETURN seen }[0]},"
+        " degree: COUNT { MATCH (n)<-[:MENTIONS]-(r:Report {status: 'SUBMITTED'})"
+        " RETURN DISTINCT r }} END] AS steps,"
         " [rel IN relationships(p) | {report: startNode(rel).id, identifier: endNode(rel).id,"
         " mention: rel {.role, .at, .event, .party}}] AS links")
     for start in ("Report", "Identifier") for end in ("Report", "Identifier")
@@ -365,7 +367,7 @@ async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, ma
     query = NATIVE_PATHS[(source.type, target.type, max_hops)]
     rows = await db.read(_native_tx, query, {
         "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
-        "includeCommon": walk.include_common, "first": first})
+        "includeCommon": walk.include_common, "first": first, "scope": walk.scope})
     found = []
     for row in rows:
         graph = Subgraph()

@@ -8,7 +8,7 @@ files use ``IF NOT EXISTS`` so that re-applying one after a crash in between is 
 
 Example::
 
-    applied = await Migrator(db, settings.migrations_dir).migrate()
+    applied = await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from typing import Final
 from neo4j import AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
+from graph import identifier_ids
 from graph.db import Database, run
+from graph.identifier_ids import IdentifierIds
 
-FILE_NAME: Final = re.compile(r"^V(\d{4})__([A-Za-z0-9_]+)\.cypher$")
+FILE_NAME: Final = re.compile(r"^V(\d{4})__([A-Za-z0-9_]+)\.cypher\Z")
 STALE_LOCK_SECONDS: Final = 600
 
 # The runner's own bookkeeping schema (not a migration: it must exist before any migration runs).
@@ -117,9 +119,13 @@ async def _apply_tx(tx: AsyncManagedTransaction, statements: tuple[str, ...]) ->
 
 
 class Migrator:
-    def __init__(self, db: Database, directory: Path) -> None:
+    def __init__(self, db: Database, directory: Path,
+                 identifier_ids: IdentifierIds | None = None) -> None:
         self.db = db
         self.directory = directory
+        # Data no Cypher file can derive: identifier ids are a keyed HMAC computed here
+        # (graph.identifier_ids), re-derived under the lock whenever the key is new.
+        self.identifier_ids = identifier_ids
 
     async def pending(self) -> list[Migration]:
         """Migrations not yet applied; raises if an applied file was edited or removed."""
@@ -140,9 +146,12 @@ class Migrator:
 
     async def is_current(self) -> bool:
         try:
-            return not await self.pending()
+            if await self.pending():
+                return False
         except MigrationError:
             return False
+        return self.identifier_ids is None or await identifier_ids.is_current(
+            self.db, self.identifier_ids)
 
     async def migrate(self) -> list[Migration]:
         await self.db.write(_apply_tx, (LOCK_CONSTRAINT, RECORD_CONSTRAINT))
@@ -158,6 +167,8 @@ class Migrator:
                     int((time.monotonic() - started) * 1000),
                 )
                 applied.append(migration)
+            if self.identifier_ids is not None:
+                await identifier_ids.rekey(self.db, self.identifier_ids)
             return applied
         finally:
             await self.db.write(_release_tx, owner)

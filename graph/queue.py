@@ -22,7 +22,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
 from graph.reports import REPORT_FIELDS
-from graph.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT
+from graph.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, counted_report
 
 # Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
 # index scan that stops after one page: ``priorityRank`` (1-3 for P1-P3, 4 untriaged) is set
@@ -70,11 +70,12 @@ FILTER: Final = (
     " WHERE $scope.all OR a.id = $scope.agencyId } AND EXISTS {"
     " MATCH (r)-[ref:REFERRED_TO]->(a:Agency) WHERE ($scope.all OR a.id = $scope.agencyId)"
     " AND ref.lastOutcome IS NULL } = $awaitingOutcome))"
-    # collapsed: one report per bundle stands for it (the first submitted)
+    # collapsed: one report per bundle stands for it (the first submitted the reader may see)
     " AND (NOT $collapse OR r.bundleId IS NULL OR NOT EXISTS {"
     " MATCH (other:Report {bundleId: r.bundleId})"
-    " WHERE other.finishedAt < r.finishedAt"
-    " OR (other.finishedAt = r.finishedAt AND other.id < r.id) })"
+    " WHERE (other.finishedAt < r.finishedAt"
+    " OR (other.finishedAt = r.finishedAt AND other.id < r.id)) AND " + counted_report("other")
+    + " })"
 )
 
 

@@ -17,7 +17,7 @@ from neo4j import AsyncManagedTransaction
 from graph.db import Database, run
 from graph.errors import BadInput
 
-ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 UPSERT_REPORTER: Final = """
 MERGE (e:Reporter {id: $id})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from graph.enrichment import ENQUEUE
-from graph.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT
+from graph.visibility import COUNTED_REPORT, EFFECTIVE_STATUS, VISIBLE_REPORT
 
 REPORT_FIELDS: Final = "r {.*, status: " + EFFECTIVE_STATUS + "}"
 
@@ -77,7 +77,7 @@ IDENTIFIER_BY_KEY: Final = (
 
 REPORT_COUNTS_BY_IDENTIFIER_IDS: Final = (
     "UNWIND $ids AS id OPTIONAL MATCH (i:Identifier {id: id})"
-    " CALL (i) { OPTIONAL MATCH (r:Report)-[:MENTIONS]->(i) WHERE " + VISIBLE_REPORT
+    " CALL (i) { OPTIONAL MATCH (r:Report)-[:MENTIONS]->(i) WHERE " + COUNTED_REPORT
     + " RETURN count(DISTINCT r) AS n }"
     " RETURN id, n"
 )
@@ -130,7 +130,7 @@ MATCH (r:Report {id: $id})
 WHERE r.reporterId = $reporterId
 SET r.version = coalesce(r.version, 0) + 1
 RETURN r.status AS status, r.openedAt AS openedAt, r.expiresAt AS expiresAt,
-       r.batchReason AS batchReason,
+       r.batchReason AS batchReason, COUNT { (r)-[:MENTIONS]->() } AS mentions,
        [(r)-[:HAS_FILE]->(f:File) | f {.id, .relevance, .annotations, .originalFileName,
          .locationOfFile, .ipCaptureEvent, .deviceIds, .details, .additionalInfo}] AS files
 """

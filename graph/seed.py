@@ -17,6 +17,7 @@ from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, run
 from graph.enrichment import EnrichmentWorker
 from graph.geo import geo_provider
+from graph.identifier_ids import IdentifierIds
 from graph.ids import IdAllocator
 from graph.intake.service import IntakeService
 from graph.intake.validation import Limits
@@ -67,13 +68,15 @@ async def seed_jurisdictions(db: Database) -> int:
     return len(rows)
 
 
-async def seed_demo(db: Database, limits: Limits, reports: int = 300) -> dict[str, Any]:
+async def seed_demo(db: Database, limits: Limits, ids: IdentifierIds,
+                    reports: int = 300) -> dict[str, Any]:
     if await db.read(_marker_tx, "demo"):
         return {"seeded": False, "reason": "demo data is already loaded"}
     jurisdictions = await seed_jurisdictions(db)
     for esp_id, name in ESPS:
         await register_reporter(db, esp_id, name)
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits)
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits,
+                           identifier_ids=ids)
     tips = SyntheticTips(seed=2026)
     counts = {"submitted": 0, "open": 0, "cancelled": 0}
     for index in range(reports):

@@ -84,8 +84,9 @@ class Loaders:
 
     @classmethod
     def for_request(cls, db: Database, scope: dict[str, Any], touched: set[int],
-                    common_threshold: int) -> Loaders:
+                    common_threshold: int, asked: set[int]) -> Loaders:
         async def visible_reports(ids: Sequence[int]) -> list[Node | None]:
+            asked.update(ids)
             found = await readers.reports_by_ids(db, ids, scope=scope)
             touched.update(node["id"] for node in found if node)
             return found
@@ -110,7 +111,8 @@ class Loaders:
             notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
             events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
             common_by_identifier_id=_loader(partial(readers.keyed, db, crossrefs.COMMON_BY_IDS,
-                                                    "common", threshold=common_threshold)),
+                                                    "common", threshold=common_threshold,
+                                                    scope=scope)),
             enrichment_by_report_id=_loader(partial(readers.keyed, db,
                                                     enrichment.JOBS_BY_REPORT_IDS, "job")),
             jurisdictions_by_report_id=_loader(partial(
@@ -122,7 +124,7 @@ class Loaders:
                 readers.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
                 "agencies")),
             bundles_by_id=_loader(partial(readers.keyed, db, enrichment.BUNDLES_BY_IDS,
-                                          "bundle")),
+                                          "bundle", scope=scope)),
         )
 
 
@@ -137,6 +139,7 @@ class Context:
     token: str | None = None
     connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
     touched_reports: set[int] = field(default_factory=set)
+    asked_reports: set[int] = field(default_factory=set)  # every report id looked up
     denied_fields: list[str] = field(default_factory=list)
     loaders: Loaders = field(init=False)
 
@@ -148,7 +151,8 @@ class Context:
         long-lived subscription delivers, reads the graph as it is now."""
         scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
         self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports,
-                                           self.services.settings.common_identifier_reports)
+                                           self.services.settings.common_identifier_reports,
+                                           self.asked_reports)
 
     def authenticated(self) -> Principal:
         """The caller's Principal; ``UNAUTHENTICATED`` without a valid token."""

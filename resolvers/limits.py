@@ -1,5 +1,10 @@
 """Limits at the GraphQL edge (OWASP GraphQL cheat sheet; graphql-armor's defaults as reference).
 
+- expanded size, before any other validation: the fields a document selects once every fragment
+  spread is expanded, and how often one selection set repeats a response name, with each
+  fragment measured once (:func:`document_shape`), so that a 1 KB document of nested spreads
+  is refused in microseconds instead of being walked in exponential (or quadratic) time by
+  the rules below;
 - depth, aliases and tokens: strawberry's own limiters;
 - directives: at most ``max_directives`` in one document;
 - cost: every field costs 1, multiplied by the sizes of the lists above it. A list's size is
@@ -13,11 +18,15 @@ Example::
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
@@ -33,6 +42,7 @@ from graphql import (
     ValidationRule,
     VariableNode,
 )
+from strawberry.extensions import ValidationCache
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class EdgeLimits:
     max_cost: int = 50_000  # a 50-report triage page with files, hashes, labels costs ~25k
     default_list_size: int = 10
     max_batch: int = 5
+    max_expanded_fields: int = 5_000  # a 50-report triage page selects about a hundred
+    max_repeated_fields: int = 25  # one response name in one selection set, fragments merged
 
 
 def _first_argument(field: FieldNode, variable_defaults: dict[str, Any], cap: int) -> int | None:
@@ -127,6 +139,94 @@ def cost_limit_rule(max_cost: int, default_list_size: int, page_cap: int) -> typ
             return total
 
     return CostLimit
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What validation will have to walk: ``fields`` selected once fragments are expanded, and
+    ``repeats``, the most fields one selection set gives the same response name (graphql-core
+    compares those pairwise to check they can merge)."""
+
+    fields: int
+    repeats: int
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def document_shape(document: DocumentNode, limit: int) -> Shape:
+    """The :class:`Shape` of ``document``; counting stops past ``limit`` fields. Each fragment
+    is measured once (memoised), so the work is linear in the document's size; cycles and
+    unknown fragments count nothing here (validation names them)."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    measured: dict[str, tuple[int, Counter[str]]] = {}
+    open_fragments: set[str] = set()
+    repeats = 0
+
+    def fragment(name: str) -> tuple[int, Counter[str]]:
+        if name not in measured:
+            if name in open_fragments or name not in fragments:
+                return 0, Counter()
+            open_fragments.add(name)
+            measured[name] = level(fragments[name].selection_set)
+            open_fragments.discard(name)
+        return measured[name]
+
+    def level(selections: SelectionSetNode | None) -> tuple[int, Counter[str]]:
+        """(fields below, response names at this level with spreads merged in)."""
+        nonlocal repeats
+        size, names = 0, Counter[str]()
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, FieldNode):
+                size += 1 + level(selection.selection_set)[0]
+                names[(selection.alias or selection.name).value] += 1
+            elif isinstance(selection, FragmentSpreadNode | InlineFragmentNode):
+                nested = (fragment(selection.name.value)
+                          if isinstance(selection, FragmentSpreadNode)
+                          else level(selection.selection_set))
+                size += nested[0]
+                names.update(nested[1])
+            if size > limit:
+                raise _TooLarge
+        repeats = max(repeats, *names.values(), 0)
+        return size, names
+
+    try:
+        total = sum(level(d.selection_set)[0] for d in document.definitions
+                    if isinstance(d, OperationDefinitionNode))
+        return Shape(fields=total if total <= limit else limit + 1, repeats=repeats)
+    except (_TooLarge, RecursionError):
+        return Shape(fields=limit + 1, repeats=repeats)
+
+
+class BoundedValidation(ValidationCache):
+    """strawberry's validation cache, behind a bound: a document that selects more than
+    ``max_fields`` fields once its fragments are expanded is refused without being validated
+    (strawberry's depth limiter and the rules above walk every expansion)."""
+
+    def __init__(self, *, max_fields: int, max_repeats: int, maxsize: int = 256) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_fields = max_fields
+        self.max_repeats = max_repeats
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        shape = document_shape(document, self.max_fields) if document else Shape(0, 0)
+        if shape.fields > self.max_fields:
+            context.pre_execution_errors = [GraphQLError(
+                f"The document selects more than {self.max_fields} fields once its fragments "
+                "are expanded; send a smaller document.")]
+        elif shape.repeats > self.max_repeats:
+            context.pre_execution_errors = [GraphQLError(
+                f"A selection set asks for one field more than {self.max_repeats} times "
+                "(counting fragments); use fewer repeated fields or aliases.")]
+        else:
+            yield from super().on_validate()
+            return
+        yield
 
 
 def directive_limit_rule(max_directives: int) -> type[ValidationRule]:

@@ -15,16 +15,15 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.federation.schema import FederationAny
+from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from authz.audit import AuditTrail
 from authz.roles import Role, Scope
 from graph.errors import BadInput
-from graph.identifiers import normalise
 from graph.readers import all_agencies, identifier_by_key
 from resolvers.agencies.mutations import AgencyMutations
 from resolvers.agencies.types import Agency, Jurisdiction
@@ -33,8 +32,14 @@ from resolvers.audit.types import AuditEventConnection
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.errors import classify
+from resolvers.identifiers.lookup import identity
 from resolvers.identifiers.types import Identifier
-from resolvers.limits import EdgeLimits, cost_limit_rule, directive_limit_rule
+from resolvers.limits import (
+    BoundedValidation,
+    EdgeLimits,
+    cost_limit_rule,
+    directive_limit_rule,
+)
 from resolvers.links.resolvers import LinkQueries
 from resolvers.referrals.events import Subscription
 from resolvers.referrals.mutations import ReferralMutations
@@ -44,6 +49,11 @@ from resolvers.reports.triage import DispositionMutations, TriageMutations
 from resolvers.reports.types import Report, ReportConnection
 from resolvers.statistics.resolvers import statistics
 from resolvers.statistics.types import StatisticsTable
+
+
+@strawberry.type(name="_Service")
+class FederationService:
+    sdl: str
 
 
 @strawberry.type
@@ -67,20 +77,29 @@ class Query(LinkQueries):
 
     @strawberry.field(description=(
         "Look an identifier up by its value (normalised as on intake). `scope` is the service "
-        "of a SCREEN_NAME or ESP_ACCOUNT, the algorithm of a FILE_HASH, the type of a DEVICE_ID."))
+        "of a SCREEN_NAME or ESP_ACCOUNT, the algorithm of a FILE_HASH, the type of a DEVICE_ID. "
+        "E-mail addresses and phone numbers are personal data: looking one up requires "
+        "pii:read."))
     async def identifier(self, info: Info[Context, None], kind: IdentifierKind, value: str,
                          scope: str | None = None) -> Identifier | None:
         principal = info.context.authenticated()
-        settings = info.context.services.settings
-        normalised = normalise(kind, value, scope, settings.default_phone_region)
+        normalised = identity(info, kind, value, scope)
         node = await identifier_by_key(info.context.services.db, normalised.key,
                                        principal.row_scope())
         return Identifier.from_node(node) if node else None
 
+    @strawberry.field(name="_service", description=(
+        "The subgraph's SDL, for composing the supergraph. In production it needs a token with "
+        "schema:read (admins hold it); introspection is off there too."))
+    def service(self, info: Info[Context, None]) -> FederationService:
+        schema = info.schema
+        if getattr(schema, "production", True):
+            info.context.require(Scope.SCHEMA_READ)
+        return FederationService(sdl=print_schema(schema))
+
     @strawberry.field(description="One agency. Analysts and admins; an agency sees itself.")
     async def agency(self, info: Info[Context, None], id: strawberry.ID) -> Agency | None:
-        principal = info.context.authenticated()
-        if principal.role not in (Role.ANALYST, Role.ADMIN) and principal.agency_id != str(id):
+        if not info.context.authenticated().may_read_agency(str(id)):
             return None
         node = await info.context.loaders.agencies_by_id.load(str(id))
         return Agency(node=node) if node else None
@@ -146,7 +165,8 @@ def build_schema(*, production: bool, limits: EdgeLimits | None = None,
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         *([AuditTrail] if audit else []),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: BoundedValidation(max_fields=limits.max_expanded_fields,
+                                  max_repeats=limits.max_repeated_fields, maxsize=256),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),

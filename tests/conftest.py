@@ -19,7 +19,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.settings import PROJECT_ROOT, Settings, load_settings
+from api.settings import PROJECT_ROOT, Settings, identifier_ids
 from authz.roles import Role
 from authz.tokens import Keys, load_keys, mint_token
 from bench.harness import served_api
@@ -27,11 +27,10 @@ from graph.db import Database, open_driver, run
 from graph.migrations import Migrator
 from graph.reporters import register_reporter
 from graph.server import ephemeral_server
+from tests.helpers import make_settings
 
-# A content key for production-mode apps in tests (base64 of 32 bytes; synthetic).
-CONTENT_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtY29udGVudC1rZXktMzJieXQ="
 CLEAN_GRAPH: Final = """
-MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock)
+MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock OR n:IdentifierKeying)
 DETACH DELETE n
 """
 
@@ -44,16 +43,6 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     with ephemeral_server(PROJECT_ROOT / ".tipgraph", tmp_path_factory.mktemp("neo4j")) as uri:
         yield uri
-
-
-def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings:
-    env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir),
-           "TIPGRAPH_REVOCATION_TTL_SECONDS": "1",
-           # tests run enrichment themselves (worker.run_due()), so results are deterministic
-           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
-           # no background writer may race a test's clean graph
-           "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0", **overrides}
-    return load_settings(env)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +59,7 @@ def keys(settings: Settings) -> Keys:
 async def session_db(settings: Settings) -> AsyncIterator[Database]:
     db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
                   settings.neo4j_database)
-    await Migrator(db, settings.migrations_dir).migrate()
+    await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
     yield db
     await db.close()
 

@@ -85,7 +85,8 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
 
 async def count_nodes(db: Database) -> int:
     async def tx(t: Any) -> int:
-        rows = await run(t, "MATCH (n) WHERE NOT (n:__Migration OR n:IdBlock OR n:Reporter) "
+        rows = await run(t, "MATCH (n) WHERE NOT (n:__Migration OR n:IdBlock OR n:Reporter "
+                            "OR n:IdentifierKeying) "
                             "RETURN count(n) AS n")
         count: int = rows[0]["n"]
         return count

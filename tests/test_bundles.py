@@ -9,12 +9,10 @@ from authz.roles import Role
 from graph.db import Database
 from graph.enrichment import EnrichmentWorker
 from graph.geo import CidrTable
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.vocabulary import BatchReason, FileAnnotation, IncidentType
 from tests.conftest import Api, Tokens
+from tests.helpers import intake as make_intake
 
 VIRAL = "b" * 32
 
@@ -34,7 +32,7 @@ def ordinary(i: int) -> dict[str, Any]:
 
 
 async def load(db: Database, viral_reports: int, ordinary_reports: int) -> list[int]:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     await register_reporter(db, "esp-a", "A")
     bundled = [(await intake.submit_report("esp-a", viral(i)))["id"]
                for i in range(viral_reports - 1)]

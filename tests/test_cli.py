@@ -15,6 +15,7 @@ from api.settings import PROJECT_ROOT, Settings
 from authz.basic import EspCredentials
 from authz.tokens import TokenVerifier, load_keys
 from graph.db import Database
+from tests.helpers import IDENTIFIER_KEY
 
 SERVER_STATE = PROJECT_ROOT / ".tipgraph"
 
@@ -22,7 +23,8 @@ SERVER_STATE = PROJECT_ROOT / ".tipgraph"
 def tipgraph(settings: Settings, *args: str,
              state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
-           "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir)}
+           "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir),
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY}
     return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
                           text=True, env=env, check=False, timeout=120)
 

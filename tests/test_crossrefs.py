@@ -15,12 +15,10 @@ from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.vocabulary import IncidentType
-from tests.conftest import make_settings
+from tests.helpers import intake as make_intake
+from tests.helpers import make_settings
 from tests.world import ANALYST_SCOPE
 
 CROSS = """
@@ -50,7 +48,7 @@ def doc(*, email: str | None = None, account: str | None = None, ip: str | None 
 
 
 async def world(db: Database) -> dict[str, int]:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     await register_reporter(db, "esp-a", "A")
     submit = intake.submit_report
     ids = {

@@ -7,7 +7,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,26 +24,8 @@ from authz.tokens import TokenVerifier, load_keys, mint_token
 from graph.db import Database
 from graph.errors import Unauthenticated
 from graph.server import free_port
-from tests.conftest import CONTENT_KEY, Api, make_settings
-from tests.test_http import write_key_pair, write_package_key
-
-
-@contextlib.asynccontextmanager
-async def production_api(neo4j_uri: str, folder: Path,
-                         **overrides: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    private, public = write_key_pair(folder)
-    settings = make_settings(neo4j_uri, folder, TIPGRAPH_ENV="production",
-                             TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
-                             TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(folder),
-                             TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public),
-                             TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(private), **overrides)
-    token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
-    app = create_app(settings)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                  base_url="http://tipgraph.test",
-                                  headers={"Authorization": f"Bearer {token}"}) as client):
-        yield client, token
+from tests.conftest import Api
+from tests.helpers import make_settings, production_api
 
 
 def code(response: httpx.Response) -> str:

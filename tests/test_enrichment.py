@@ -17,8 +17,9 @@ from graph.db import Database, run
 from graph.enrichment import EnrichmentWorker, suggest_priority
 from graph.geo import CidrTable, Location
 from graph.reporters import register_reporter
-from tests.conftest import Api, Tokens, make_settings
+from tests.conftest import Api, Tokens
 from tests.documents import FINISH_REPORT, MINIMAL_INPUT, OPEN_REPORT, SUBMIT_REPORT
+from tests.helpers import make_settings
 
 ENRICHED = """
 query($id: ID!) { report(id: $id) {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from strawberry.permission import PermissionExtension
 
-from authz.fields import HasScope, IsAnalyst
+from authz.fields import HasScope, IsAnalyst, SeesEveryReport
 from authz.roles import Role
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
@@ -32,6 +32,7 @@ REACH: dict[str, str] = {
     "EmailIncident": "internetDetails { email { %s } }",
     "NewsgroupIncident": "internetDetails { newsgroup { %s } }",
     "CellPhoneIncident": "internetDetails { cellPhone { %s } }",
+    "NonInternetIncident": "internetDetails { nonInternet { %s } }",
     "Report": "%s",
 }
 
@@ -49,7 +50,7 @@ def guarded_fields() -> list[tuple[str, str, str]]:
             for extension in field.extensions:
                 if isinstance(extension, PermissionExtension):
                     [permission] = extension.permissions
-                    rule = ("analyst" if isinstance(permission, IsAnalyst)
+                    rule = ("analyst" if isinstance(permission, IsAnalyst | SeesEveryReport)
                             else permission.scope.value if isinstance(permission, HasScope)
                             else "?")
                     found.append((name, schema.config.name_converter.get_graphql_name(field),
@@ -68,7 +69,7 @@ def test_every_guarded_type_is_reachable_by_the_matrix() -> None:
 
 
 OBJECT_FIELDS = {"phones", "emails", "addresses", "estimatedLocation", "emailAddresses",
-                 "phoneNumber", "notes"}
+                 "phoneNumber", "notes", "incidentAddresses", "files", "suggestedPriority"}
 
 
 def selection(field: str) -> str:

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, SettingsError
 from authz.roles import Role
 from graph.server import free_port
-from tests.conftest import CONTENT_KEY, Api, Tokens, make_settings
+from tests.conftest import Api, Tokens
+from tests.helpers import CONTENT_KEY, make_settings, write_key_pair, write_package_key
 
 
 @contextlib.asynccontextmanager
@@ -33,7 +31,7 @@ async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 async def test_healthz_and_readyz(api: Api) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     ready = await api.client.get("/readyz")
-    assert ready.status_code == 200
+    assert ready.status_code == 200, ready.text
     assert ready.json() == {"ready": True, "neo4j": True, "migrations": True}
 
 
@@ -112,26 +110,6 @@ async def test_graphiql_is_served_in_development(api: Api) -> None:
     response = await api.client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
-
-
-def write_key_pair(folder: Path) -> tuple[Path, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private, public = folder / "private.pem", folder / "public.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    return private, public
-
-
-def write_package_key(folder: Path) -> str:
-    """An Ed25519 key for signing referral packages (production needs its own)."""
-    path = folder / "package-key.pem"
-    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return str(path)
 
 
 def test_production_refuses_the_development_key(neo4j_uri: str, tmp_path: Path) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from graph.errors import BadInput
+from graph.identifier_ids import IdentifierIds
 from graph.identifiers import (
     IdentifierKind,
     normalise,
@@ -17,6 +20,7 @@ from graph.identifiers import (
     normalise_screen_name,
     normalise_url,
 )
+from tests.helpers import IDS
 
 
 @pytest.mark.parametrize(("raw", "value"), [
@@ -124,7 +128,12 @@ def test_device_ids_are_tagged_with_their_type() -> None:
         "DEVICE_ID:IMEI:490154203237518")
 
 
-def test_ids_are_opaque_and_stable() -> None:
+def test_ids_are_keyed_and_stable() -> None:
     first = normalise(IdentifierKind.EMAIL, "Alice@Example.COM")
-    assert first.id == normalise(IdentifierKind.EMAIL, "alice@example.com").id
-    assert "alice" not in first.id
+    same = normalise(IdentifierKind.EMAIL, "alice@example.com")
+    assert IDS.of(first.key) == IDS.of(same.key)
+    assert "alice" not in IDS.of(first.key)
+    # without the key, the value's unkeyed hash does not find the id (it did before V0010)
+    unkeyed = "idf_" + hashlib.sha256(first.key.encode()).hexdigest()[:24]
+    assert IDS.of(first.key) != unkeyed
+    assert IdentifierIds(b"another key" * 3).of(first.key) != IDS.of(first.key)

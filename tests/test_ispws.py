@@ -31,7 +31,7 @@ from graph.intake.validation import graphql_input
 from graph.intake.xml import file_details_xml, report_xml
 from graph.reporters import register_reporter
 from graph.vocabulary import XSD_PATH, BatchReason, FileAnnotation, IncidentType
-from tests.conftest import Api, Tokens, make_settings
+from tests.conftest import Api, Tokens
 from tests.cybertipline import (
     DECLARATION,
     MAXIMAL_FILE,
@@ -43,6 +43,7 @@ from tests.cybertipline import (
     answer,
     synthetic_bytes,
 )
+from tests.helpers import make_settings
 
 MINIMAL_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <report>

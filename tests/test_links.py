@@ -24,8 +24,9 @@ from authz.roles import Role
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database, run
 from graph.reporters import register_reporter
-from tests.conftest import Api, Tokens, make_settings
+from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT
+from tests.helpers import make_settings
 from tests.test_cli import tipgraph
 
 ALL = {"all": True, "reporterId": None, "agencyId": None}
@@ -157,6 +158,7 @@ async def test_paths_are_shortest_and_keep_the_hop_cap(links_api: Api, world: di
     analyst = tokens.mint(Role.ANALYST)
     found = await links_api.gql(PATHS, {"a": world["A"], "b": world["D"], "hops": 6},
                                 token=analyst)
+    assert found.get("data"), found
     [path] = found["data"]["paths"]
     assert labels(path) == {world[k] for k in ("A", "x@example.com", "B", "s1", "C",
                                                 "+14155550199", "D")}

@@ -9,11 +9,9 @@ from typing import Any
 from authz.roles import Role
 from graph.agencies import refer_report
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.outcomes import record_outcome
 from tests.conftest import Api, Tokens
+from tests.helpers import intake as make_intake
 from tests.world import ANALYST_SCOPE, build_world, document
 
 RECORD = """
@@ -149,7 +147,7 @@ async def test_statistics_count_outcomes_and_suppress_small_cells(
     # given this year's referrals: 11 arrests, 10 received, 1 duplicate, and the world's two
     # referrals with no outcome yet (AWAITING)
     await build_world(db)
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     agency = {"all": False, "reporterId": None, "agencyId": "agency-1"}
     outcomes = ["ARREST"] * 11 + ["RECEIVED"] * 10 + ["DUPLICATE"]
     for index, outcome in enumerate(outcomes):

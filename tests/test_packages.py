@@ -24,8 +24,8 @@ from graph.agencies import AgencyKind, AgencySpec, upsert_agency
 from graph.db import Database, run
 from graph.enrichment import EnrichmentWorker
 from graph.geo import geo_provider
-from graph.packages.content import PERSONAL_KEYS
 from graph.packages.signing import public_pem
+from graph.personal import PERSONAL_KEYS
 from graph.reporters import register_reporter
 from resolvers.reports import parts
 from tests.conftest import Api, Tokens

@@ -10,13 +10,11 @@ import pytest
 
 from authz.roles import Role
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.triage import set_disposition, set_priority
 from graph.vocabulary import IncidentType, ReportAnnotation
 from tests.conftest import Api, Tokens
+from tests.helpers import intake as make_intake
 from tests.world import ANALYST_SCOPE
 
 QUEUE = """
@@ -36,7 +34,7 @@ def doc(i: int, **extra: Any) -> dict[str, Any]:
 
 async def queue_world(db: Database) -> dict[str, int]:
     """Six submitted reports (r0 oldest .. r5 newest) and one open one."""
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     await register_reporter(db, "esp-a", "A")
     await register_reporter(db, "esp-b", "B")
     ids: dict[str, int] = {}
@@ -121,7 +119,7 @@ async def test_cursors_are_stable_while_reports_arrive(api: Api, db: Database,
     analyst = tokens.mint(Role.ANALYST)
     first = await page(api, analyst, first=2)
     # when a new report arrives between pages
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     newcomer = (await intake.submit_report("esp-a", doc(7)))["id"]
     seen = ids_of(first)
     cursor = first["pageInfo"]["endCursor"]

@@ -25,7 +25,7 @@ from hypothesis_graphql import strategies as gql_st
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.settings import PROJECT_ROOT
+from api.settings import PROJECT_ROOT, identifier_ids
 from authz.basic import issue_credentials
 from authz.roles import Role
 from graph.db import Database, open_driver, run
@@ -33,8 +33,9 @@ from graph.migrations import Migrator
 from graph.reporters import register_reporter
 from graph.server import LocalNeo4j, free_port
 from resolvers.schema import build_schema
-from tests.conftest import Api, Tokens, make_settings
+from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input
+from tests.helpers import make_settings
 
 OUTAGE_ANSWER_SECONDS = 15.0  # a request during the outage answers within this (no hanging)
 
@@ -85,7 +86,7 @@ async def crashable_api(tmp_path: Path) -> AsyncIterator[tuple[LocalNeo4j, int, 
     try:
         config = make_settings(uri, tmp_path / "state")
         db = Database(open_driver(uri, "neo4j", "neo4j"), "neo4j")
-        await Migrator(db, config.migrations_dir).migrate()
+        await Migrator(db, config.migrations_dir, identifier_ids(config)).migrate()
         await register_reporter(db, "example-esp", "Example ESP")
         await db.close()
         app = create_app(config)

@@ -14,12 +14,10 @@ from authz.tokens import load_keys, mint_token
 from graph.db import Database
 from graph.enrichment import EnrichmentWorker
 from graph.geo import CidrTable
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.synthetic import SyntheticTips
-from tests.conftest import make_settings
+from tests.helpers import intake as make_intake
+from tests.helpers import make_settings
 
 PAGE = """
 query { reports(first: FIRST) { totalCount edges { node {
@@ -40,7 +38,7 @@ async def round_trips(client: httpx.AsyncClient) -> float:
 
 async def test_round_trips_do_not_grow_with_the_page(neo4j_uri: str, tmp_path: Path,
                                                      db: Database) -> None:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     tips = SyntheticTips(seed=3)
     for esp_id, name in (("example-chat", "C"), ("example-photos", "P"),
                          ("example-games", "G"), ("example-video", "V")):

@@ -14,14 +14,12 @@ import pytest
 
 from api.settings import Settings
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.statistics import Cell, suppress
 from graph.triage import set_disposition
 from graph.vocabulary import IncidentType
 from tests.conftest import Api
+from tests.helpers import intake as make_intake
 from tests.test_cli import tipgraph
 from tests.world import ANALYST_SCOPE
 
@@ -92,7 +90,7 @@ query($year: Int!, $by: [StatisticDimension!]!) {
 
 
 async def load(db: Database) -> None:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     await register_reporter(db, "esp-a", "A")
     document = {"incident_type": IncidentType.CHILD_PORNOGRAPHY,
                 "incident_date_time": datetime(2026, 1, 5, tzinfo=UTC)}

@@ -14,11 +14,9 @@ from typing import Any
 
 from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.db import Database
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
 from graph.reporters import register_reporter
 from graph.vocabulary import IncidentType
+from tests.helpers import intake as make_intake
 
 ANALYST_SCOPE = {"all": True, "reporterId": None, "agencyId": None}
 
@@ -57,7 +55,7 @@ VISIBLE: dict[str, tuple[str, ...]] = {
 
 
 async def build_world(db: Database) -> World:
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    intake = make_intake(db)
     for esp in ("esp-a", "esp-b"):
         await register_reporter(db, esp, esp.upper())
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))

@@ -30,6 +30,7 @@ from graph.content import ContentStore
 from graph.db import Database, run
 from graph.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
 from graph.events import emit, event
+from graph.identifier_ids import IdentifierIds
 from graph.ids import IdAllocator
 from graph.intake.validation import (
     FilePlan,
@@ -91,31 +92,32 @@ class UploadedContent:
                 {"algorithm": "SHA256", "value": self.address}]
 
 
-def _file_params(plan: FilePlan, file_id: int, *, hash_source: str | None = None,
+def _file_params(plan: FilePlan, file_id: int, ids: IdentifierIds, *,
+                 hash_source: str | None = None,
                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     label = plan.props.get("industryClassification")
     labels = [{"id": str(uuid.uuid4()), "label": label,
                "basis": _classification_basis(plan.props)}] if label else []
     return {
         "props": {**plan.props, **(extra or {}), "id": file_id},
-        "hashes": [{"key": h.key, "id": h.id, "kind": h.kind.value, "value": h.value,
+        "hashes": [{"key": h.key, "id": ids.of(h.key), "kind": h.kind.value, "value": h.value,
                     "scope": h.scope, "source": hash_source} for h in plan.hashes],
         "labels": labels,
     }
 
 
-def _mention_params(report: ReportPlan, files: Sequence[FilePlan],
-                    file_ids: Sequence[int]) -> list[dict[str, Any]]:
-    params = [m.as_param() for m in report.mentions]
+def _mention_params(report: ReportPlan, files: Sequence[FilePlan], file_ids: Sequence[int],
+                    ids: IdentifierIds) -> list[dict[str, Any]]:
+    params = [m.as_param(ids) for m in report.mentions]
     for plan, file_id in zip(files, file_ids, strict=True):
-        params.extend(m.as_param(file_id) for m in plan.mentions)
+        params.extend(m.as_param(ids, file_id) for m in plan.mentions)
     # One lock order for every transaction: MERGEs on shared identifiers cannot deadlock.
     return sorted(params, key=lambda p: p["key"])
 
 
 def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan],
                   report_id: int, file_ids: Sequence[int], now: datetime, *,
-                  finish: bool) -> dict[str, Any]:
+                  finish: bool, ids: IdentifierIds) -> dict[str, Any]:
     """The parameters of :data:`graph.reports.CREATE_REPORT` for one planned report."""
     props: dict[str, Any] = {
         **report.props,
@@ -137,16 +139,18 @@ def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan
         "reporterId": reporter_id,
         "props": props,
         "now": now,
-        "mentions": _mention_params(report, files, file_ids),
-        "files": [_file_params(p, i) for p, i in zip(files, file_ids, strict=True)],
+        "mentions": _mention_params(report, files, file_ids, ids),
+        "files": [_file_params(p, i, ids) for p, i in zip(files, file_ids, strict=True)],
     }
 
 
 class IntakeService:
     def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
-                 limits: Limits, on_finished: Callable[[], None] | None = None,
+                 limits: Limits, *, identifier_ids: IdentifierIds,
+                 on_finished: Callable[[], None] | None = None,
                  content: ContentStore | None = None) -> None:
         self.db = db
+        self.identifier_ids = identifier_ids  # keyed public ids (graph.identifier_ids)
         self.report_ids = report_ids
         self.file_ids = file_ids
         self.limits = limits
@@ -188,7 +192,8 @@ class IntakeService:
         report_id = await self.report_ids.next()
         file_ids = await self.file_ids.take(len(file_plans)) if file_plans else []
         params = create_params(reporter_id, report, file_plans, report_id, file_ids, now,
-                               finish=finish)
+                               finish=finish, ids=self.identifier_ids)
+        check_identifier_cap(len(params["mentions"]), self.limits.max_identifiers)
         if key is not None:
             params["props"]["idempotencyKey"] = key
             params["props"]["idempotencyHash"] = request_hash
@@ -236,10 +241,11 @@ class IntakeService:
             "contentRef": content.address, "sizeBytes": content.size, "uploadedAt": now}
         params = {
             "id": report_id, "now": now, "reporterId": reporter_id,
-            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
-            "files": [_file_params(plan, file_id, extra=extra,
+            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id],
+                                        self.identifier_ids),
+            "files": [_file_params(plan, file_id, self.identifier_ids, extra=extra,
                                    hash_source=None if content is None else "TIPGRAPH")],
-            "fileId": file_id,
+            "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
         }
         try:
             return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
@@ -255,8 +261,10 @@ class IntakeService:
         plan = plan_file(file, self.limits, 0, now)
         params = {
             "id": report_id, "fileId": file_id, "now": now, "reporterId": reporter_id,
-            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id]),
-            "file": _file_params(plan, file_id),
+            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id],
+                                        self.identifier_ids),
+            "file": _file_params(plan, file_id, self.identifier_ids),
+            "maxIdentifiers": self.limits.max_identifiers,
         }
         return await self.db.write(_file_details_tx, reporter_id, report_id, now, params)
 
@@ -338,9 +346,18 @@ async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, repor
     return state
 
 
+def check_identifier_cap(count: int, limit: int) -> None:
+    """A report links to at most ``limit`` identifiers (``TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT``):
+    past it, a BAD_USER_INPUT and nothing written."""
+    if count > limit:
+        raise BadInput(f"a report may name at most {limit} identifiers (with its files); this "
+                       f"one would name {count}", details={"limit": limit})
+
+
 async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
                        now: datetime, params: dict[str, Any]) -> Node:
     state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    check_identifier_cap(state["mentions"] + len(params["mentions"]), params["maxIdentifiers"])
     opened = state["openedAt"].to_native()
     records = await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
     file: Node = records[0]["file"]
@@ -350,6 +367,7 @@ async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id:
 async def _file_details_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
                            now: datetime, params: dict[str, Any]) -> Node:
     state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    check_identifier_cap(state["mentions"] + len(params["mentions"]), params["maxIdentifiers"])
     found = await run(tx, q.FILE_OF_REPORT, id=report_id, fileId=params["fileId"])
     if not found:
         raise NotFound(f"file {params['fileId']} does not exist in report {report_id}",

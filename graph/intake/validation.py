@@ -22,6 +22,7 @@ from enum import Enum
 from typing import Any, Final
 
 from graph.errors import BadInput
+from graph.identifier_ids import IdentifierIds
 from graph.identifiers import (
     NormalisedIdentifier,
     normalise_device_id,
@@ -76,6 +77,7 @@ class Limits:
     max_string_length: int = 100_000
     max_list_length: int = 1_000
     default_phone_region: str = "US"
+    max_identifiers: int = 2_000  # links from one report (and its files) to identifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +93,13 @@ class Mention:
     possible_proxy: bool | None = None
     file_index: int | None = None
 
-    def as_param(self, file_id: int | None = None) -> dict[str, Any]:
+    def as_param(self, ids: IdentifierIds, file_id: int | None = None) -> dict[str, Any]:
         ident = self.identifier
         rel = {"role": self.role.value, "party": self.party, "event": self.event,
                "at": self.at, "port": self.port, "possibleProxy": self.possible_proxy,
                "fileId": file_id, "source": "ESP"}
-        return {"key": ident.key, "id": ident.id, "kind": ident.kind.value, "value": ident.value,
-                "scope": ident.scope,
+        return {"key": ident.key, "id": ids.of(ident.key), "kind": ident.kind.value,
+                "value": ident.value, "scope": ident.scope,
                 "rel": {k: v for k, v in rel.items() if v is not None}}
 
 

@@ -18,27 +18,30 @@ from graph.agencies import AGENCIES_BY_IDS
 from graph.db import Database
 from graph.errors import NotFound
 from graph.export import plain
+from graph.identifiers import PERSONAL_KINDS
+from graph.personal import PERSONAL_KEYS
 from graph.provenance import label_summary
 from graph.reporters import reporters_by_ids
 from graph.triage import history_for
 
 FORMAT: Final = "tipgraph.referral-package/1"
 
-# The stored JSON keys of report parts that hold personal data (the GraphQL field rules mark
-# the same fields "Requires pii:read."; tests/test_packages.py checks the two agree).
-PERSONAL_KEYS: Final = frozenset({
-    "first_name", "middle_name", "last_name", "phones", "emails", "addresses", "age",
-    "approximate_age", "date_of_birth", "estimated_location", "school_name",
-    "email_addresses", "phone_number"})
-PERSONAL_IDENTIFIER_KINDS: Final = frozenset({"EMAIL", "PHONE"})
+# What is personal is declared once (graph.personal); the GraphQL field rules derive from it too.
+PERSONAL_IDENTIFIER_KINDS: Final = frozenset(kind.value for kind in PERSONAL_KINDS)
 WITHHELD: Final = "[withheld: needs pii:read]"
+FILES_WITHHELD: Final = ("Files withheld: the agency's token does not hold files:read (their "
+                         "names, hashes and labels).")
 
+# Where this report's enrichment placed each of its IPs (its own lookup, with its time; never
+# the IP's latest lookup for some other report).
 GEOLOCATIONS_BY_IDENTIFIER_IDS: Final = """
 UNWIND $ids AS id
-OPTIONAL MATCH (:Identifier {id: id})-[l:LOCATED_IN]->(j:Jurisdiction)
-WITH id, l, j ORDER BY l.confidence DESC, j.code
+OPTIONAL MATCH (i:Identifier {id: id})
+OPTIONAL MATCH (:Report {id: $reportId})-[x:IN_JURISDICTION {basis: 'GEOLOCATION'}]->(j)
+  WHERE i.key IN x.ips
+WITH id, x, j ORDER BY x.confidence DESC, j.code
 RETURN id, collect(CASE WHEN j IS NULL THEN null ELSE
-  {code: j.code, name: j.name, source: l.source, at: l.at, confidence: l.confidence} END)
+  {code: j.code, name: j.name, source: x.source, at: x.at, confidence: x.confidence} END)
   AS places
 """
 
@@ -73,6 +76,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
     report (the same answer as for a report that does not exist)."""
     scope = {"all": False, "reporterId": None, "agencyId": agency_id}
     pii = "pii:read" in scopes
+    with_files = "files:read" in scopes  # files, their hashes and labels
     [report] = await readers.reports_by_ids(db, [report_id], scope=scope)
     [agency] = await readers.keyed(db, AGENCIES_BY_IDS, "agency", [agency_id])
     if report is None or agency is None:
@@ -85,7 +89,8 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
     ip_ids = sorted({m["identifier"]["id"] for m in mentions
                      if m["identifier"]["kind"] == "IP_ADDRESS"})
     places = dict(zip(ip_ids, await readers.keyed_lists(
-        db, GEOLOCATIONS_BY_IDENTIFIER_IDS, "places", ip_ids), strict=True)) if ip_ids else {}
+        db, GEOLOCATIONS_BY_IDENTIFIER_IDS, "places", ip_ids, reportId=report_id),
+        strict=True)) if ip_ids else {}
     [jurisdictions] = await readers.keyed_lists(db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
                                                 "jurisdictions", [report_id])
     [referrals] = await readers.referrals_by_report_ids(db, [report_id], scope=scope)
@@ -119,6 +124,8 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "scopes": sorted(scopes),
             "personalData": "included" if pii else
             "withheld: the agency's token does not hold pii:read",
+            "files": "included" if with_files else
+            "withheld: the agency's token does not hold files:read",
         },
         "report": {
             "id": report["id"], "status": report["status"],
@@ -149,7 +156,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "outcomes": [{"outcome": o["outcome"], "note": o.get("note"), "at": o["at"],
                           "by": o["by"]} for o in referral.get("outcomes") or []],
         },
-        "labelSummary": label_summary(file_rows),
+        "labelSummary": label_summary(file_rows) if with_files else FILES_WITHHELD,
         "timeline": timeline,
         "files": [{
             "id": f["id"], "fileName": f.get("fileName"),
@@ -168,7 +175,8 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "classifications": [{"label": c["label"], "source": c["source"], "by": c["by"],
                                  "at": c["at"], "basis": c.get("basis")} for c in file_labels],
             "contentHeld": f.get("contentRef") is not None,
-        } for f, file_hashes, file_labels in zip(files, hashes, labels, strict=True)],
+        } for f, file_hashes, file_labels in zip(files, hashes, labels, strict=True)
+            if with_files],
         "identifiers": [{
             **_identifier(m["identifier"], pii),
             "role": m["mention"].get("role"), "party": m["mention"].get("party"),
@@ -177,7 +185,7 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "possibleProxy": m["mention"].get("possibleProxy"),
             "fileId": m["mention"].get("fileId"), "source": m["mention"].get("source", "ESP"),
             "geolocation": places.get(m["identifier"]["id"]) or None,
-        } for m in mentions],
+        } for m in mentions if with_files or m["mention"].get("role") != "FILE"],
         "jurisdictions": [{"code": j["code"], "name": j["name"], "basis": j["basis"],
                            "source": j["source"], "by": j["by"], "at": j["at"],
                            "confidence": j.get("confidence"), "reason": j.get("reason")}
@@ -186,7 +194,8 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
             "reportId": row["report"]["id"], "incidentType": row["report"]["incidentType"],
             "finishedAt": row["report"].get("finishedAt"), "score": row["score"],
             "explanation": row["explanation"],
-            "shared": sorted((_identifier(s["identifier"], pii) for s in row["shared"]),
+            "shared": sorted((_identifier(s["identifier"], pii) for s in row["shared"]
+                              if with_files or s["identifier"]["kind"] != "FILE_HASH"),
                              key=lambda i: (i["kind"], str(i["scope"]), i["value"])),
         } for row in related],
     }

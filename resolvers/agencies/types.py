@@ -41,7 +41,8 @@ class Agency:
     @classmethod
     async def resolve_reference(cls, info: Info[Context, None],
                                 id: strawberry.ID) -> Agency | None:
-        info.context.authenticated()
+        if not info.context.authenticated().may_read_agency(str(id)):
+            return None  # the same answer as for an agency that does not exist
         node = await info.context.loaders.agencies_by_id.load(str(id))
         return cls(node=node) if node else None
 

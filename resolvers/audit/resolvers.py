@@ -22,6 +22,8 @@ def _event(node: dict[str, Any]) -> AuditEvent:
         operation=node["operation"], operation_type=node["operationType"],
         query_hash=node["queryHash"],
         report_ids=[strawberry.ID(str(i)) for i in node.get("reportIds") or []],
+        asked_report_ids=[strawberry.ID(str(i)) for i in node.get("askedReportIds") or []],
+        variables_hash=node.get("variablesHash"), detail=node.get("detail"),
         denied_fields=list(node.get("deniedFields") or []), outcome=node["outcome"],
         client_address=node.get("clientAddress"), request_id=node["requestId"],
         prev_hash=node["prevHash"], hash=node["hash"])
@@ -34,7 +36,7 @@ async def audit_events(info: Info[Context, None], filter: AuditEventFilter | Non
     size = settings.default_page_size if first is None else first
     if not 0 <= size <= settings.max_page_size:
         raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")
-    if after is not None and not (after.isascii() and after.isdigit()):
+    if after is not None and not (after.isascii() and after.isdigit() and len(after) <= 18):
         raise BadInput("the cursor is not one this API returned", field="after")
     given = filter or AuditEventFilter()
     rows = await events_page(

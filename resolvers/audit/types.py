@@ -20,8 +20,16 @@ class AuditEvent:
     operation: str
     operation_type: str
     query_hash: str
-    report_ids: list[strawberry.ID]
+    report_ids: list[strawberry.ID] = strawberry.field(description=(
+        "The reports the response carried."))
+    asked_report_ids: list[strawberry.ID] = strawberry.field(description=(
+        "Reports asked for that the response did not carry: refused, or not there."))
+    variables_hash: str | None = strawberry.field(description=(
+        "SHA-256 of the operation's variables (canonical JSON); queryHash covers its text."))
     denied_fields: list[str]
+    detail: str | None = strawberry.field(description=(
+        "What else the event records: a referral package's digests, or why a download was "
+        "refused."))
     outcome: str
     client_address: str | None
     request_id: str

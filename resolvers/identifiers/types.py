@@ -11,12 +11,11 @@ from authz.fields import deny
 from authz.roles import Scope
 from graph import readers
 from graph.errors import Forbidden
+from graph.identifiers import PERSONAL_KINDS
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.reports.resolvers import decode_cursor, page_size, to_connection
 from resolvers.reports.types import ReportConnection
-
-PERSONAL_KINDS = frozenset({IdentifierKind.EMAIL.value, IdentifierKind.PHONE.value})
 
 
 def _reads_pii(info: Info[Context, None]) -> bool:
@@ -63,14 +62,16 @@ class Identifier:
     def scope(self) -> str | None:
         return self.node.get("scope")
 
-    @strawberry.field(description="How many reports you may see mention this identifier.")
+    @strawberry.field(description=(
+        "How many submitted reports you may see mention this identifier (open, cancelled and "
+        "expired reports never count)."))
     async def report_count(self, info: Info[Context, None]) -> int:
         return await info.context.loaders.report_counts_by_identifier_id.load(self.node["id"])
 
     @strawberry.field(description=(
-        "True when more than TIPGRAPH_COMMON_IDENTIFIER_REPORTS reports mention it (a "
-        "carrier-grade NAT address, a viral image): left out of cross-references and "
-        "traversals unless asked for."))
+        "True when more than TIPGRAPH_COMMON_IDENTIFIER_REPORTS submitted reports you may see "
+        "mention it (a carrier-grade NAT address, a viral image): left out of "
+        "cross-references and traversals unless asked for."))
     async def common(self, info: Info[Context, None]) -> bool:
         return await info.context.loaders.common_by_identifier_id.load(self.node["id"])
 

@@ -25,11 +25,13 @@ class GraphNode:
     type: str = strawberry.field(description="Report or Identifier.")
     label: str
     common: bool = strawberry.field(description=(
-        "An identifier mentioned by more reports than TIPGRAPH_COMMON_IDENTIFIER_REPORTS."))
+        "An identifier mentioned by more submitted reports you may see than "
+        "TIPGRAPH_COMMON_IDENTIFIER_REPORTS."))
     properties: JSON = strawberry.field(description=(
         "Facts and provenance: for a report its status, incident type, priority, ESP "
         "(reporterId) and submission time; for an identifier its kind, value (pii:read), "
-        "firstSeenAt and reportCount."))
+        "firstSeenAt (the earliest report you may see that names it) and reportCount (the "
+        "submitted reports you may see that name it)."))
 
 
 @strawberry.type(description="A report mentions an identifier: who said so, when, and why.")

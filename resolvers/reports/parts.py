@@ -9,8 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from strawberry.permission import PermissionExtension
 
-from authz.fields import pii
+from authz.fields import HasScope
+from authz.roles import Scope
+from graph.personal import PERSONAL_KEYS
 from resolvers.enums import (
     AddressType,
     AssociatedAccountType,
@@ -87,17 +90,17 @@ class AccountDisabled:
 
 @strawberry.type
 class ContactPerson:
-    first_name: str | None = pii()
-    last_name: str | None = pii()
-    phones: list[Phone] | None = pii()
-    emails: list[Email] | None = pii()
-    addresses: list[Address] | None = pii()
+    first_name: str | None = None
+    last_name: str | None = None
+    phones: list[Phone] | None = None
+    emails: list[Email] | None = None
+    addresses: list[Address] | None = None
 
 
 @strawberry.type
 class Person(ContactPerson):
-    age: int | None = pii()
-    date_of_birth: date | None = pii()
+    age: int | None = None
+    date_of_birth: date | None = None
 
 
 @strawberry.type
@@ -105,15 +108,15 @@ class AssociatedAccount:
     account_type: AssociatedAccountType | None = None
     platform: str | None = None
     third_party_user: bool | None = None
-    first_name: str | None = pii()
-    middle_name: str | None = pii()
-    last_name: str | None = pii()
-    approximate_age: int | None = pii()
-    date_of_birth: date | None = pii()
-    phones: list[Phone] | None = pii()
-    emails: list[Email] | None = pii()
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    approximate_age: int | None = None
+    date_of_birth: date | None = None
+    phones: list[Phone] | None = None
+    emails: list[Email] | None = None
     all_emails_reported: bool | None = None
-    addresses: list[Address] | None = pii()
+    addresses: list[Address] | None = None
     esp_service: str | None = None
     esp_identifier: str | None = None
     profile_urls: list[str] | None = None
@@ -145,7 +148,7 @@ class Party(Person):
     group_identifier: str | None = None
     account_temporarily_disabled: AccountDisabled | None = None
     account_permanently_disabled: AccountDisabled | None = None
-    estimated_location: EstimatedLocation | None = pii()
+    estimated_location: EstimatedLocation | None = None
     all_emails_reported: bool | None = None
     additional_info: str | None = None
 
@@ -164,7 +167,7 @@ class IntendedRecipient(Party):
 
 @strawberry.type(description="A child victim involved in the incident.")
 class Victim(Party):
-    school_name: str | None = pii()
+    school_name: str | None = None
     associated_accounts: list[AssociatedAccount] | None = None
 
 
@@ -177,7 +180,7 @@ class WebPageIncident:
 
 @strawberry.type
 class EmailIncident:
-    email_addresses: list[Email] | None = pii()
+    email_addresses: list[Email] | None = None
     content: str | None = None
     additional_info: str | None = None
 
@@ -185,7 +188,7 @@ class EmailIncident:
 @strawberry.type
 class NewsgroupIncident:
     name: str | None = None
-    email_addresses: list[Email] | None = pii()
+    email_addresses: list[Email] | None = None
     content: str | None = None
     additional_info: str | None = None
 
@@ -208,7 +211,7 @@ class OnlineGamingIncident:
 
 @strawberry.type
 class CellPhoneIncident:
-    phone_number: Phone | None = pii()
+    phone_number: Phone | None = None
     latitude: float | None = None
     longitude: float | None = None
     additional_info: str | None = None
@@ -271,3 +274,18 @@ class NameValuePair:
 class FileDetailsGroup:
     name_value_pairs: list[NameValuePair]
     type: DetailsType | None = None
+
+
+def _guard_personal_data() -> None:
+    """Every field graph.personal declares personal needs pii:read (null and FORBIDDEN
+    without it), in every type of this module: a new part type is covered as it is added."""
+    for cls in list(globals().values()):
+        definition = getattr(cls, "__strawberry_definition__", None)
+        for field in getattr(definition, "fields", ()):
+            if field.python_name in PERSONAL_KEYS and not field.extensions:
+                field.extensions.append(PermissionExtension(
+                    permissions=[HasScope(Scope.PII_READ)]))
+                field.description = "Personal data: requires pii:read."
+
+
+_guard_personal_data()

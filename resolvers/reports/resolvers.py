@@ -15,8 +15,8 @@ from strawberry.types import Info
 
 from graph import queue
 from graph.errors import BadInput, NotFound
-from graph.identifiers import normalise
 from resolvers.context import Context
+from resolvers.identifiers.lookup import identity
 from resolvers.reports.types import (
     PageInfo,
     Report,
@@ -26,7 +26,7 @@ from resolvers.reports.types import (
     ReportOrder,
 )
 
-REPORT_ID: Final = re.compile(r"^[0-9]{1,18}$")
+REPORT_ID: Final = re.compile(r"^[0-9]{1,18}\Z")
 CURSOR_PREFIX: Final = "report:"
 
 
@@ -140,8 +140,7 @@ def queue_filter(info: Info[Context, None], given: ReportFilter) -> queue.QueueF
     identifier_key = None
     if given.identifier is not None:
         ref = given.identifier
-        identifier_key = normalise(ref.kind, ref.value, ref.scope,
-                                   info.context.services.settings.default_phone_region).key
+        identifier_key = identity(info, ref.kind, ref.value, ref.scope).key
     return queue.QueueFilter(
         statuses=names(given.status), incident_types=names(given.incident_types),
         dispositions=names(given.dispositions), priorities=names(given.priorities),
@@ -162,12 +161,26 @@ def encode_queue_cursor(keys: list[Any], order: list[tuple[str, str]]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
+# What each sort key's cursor value is: a forged cursor must not reach Cypher with a list, a
+# string or an integer past 64 bits where the key holds a number or a time.
+CURSOR_KINDS: Final[dict[str, str]] = {"PRIORITY": "v", "SUBMITTED_AT": "t", "OPENED_AT": "t",
+                                       "ID": "v"}
+
+
 def decode_queue_cursor(cursor: str, order: list[tuple[str, str]]) -> list[Any]:
     """The sort values of a cursor this API made for the same ordering."""
+    not_ours = BadInput("the cursor is not one this API returned", field="after")
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if [tuple(o) for o in data["o"]] != [tuple(o) for o in order]:
             raise BadInput("the cursor belongs to a different orderBy", field="after")
-        return [datetime.fromisoformat(v) if tag == "t" else v for tag, v in data["k"]]
+        names = [name for name, _ in order]
+        kinds = [CURSOR_KINDS[n] for n in (names if "ID" in names else [*names, "ID"])]
+        values = data["k"]
+        if len(values) != len(kinds) or any(
+                tag != kind or (tag == "v" and not (type(v) is int and 0 <= v < 2 ** 63))
+                for (tag, v), kind in zip(values, kinds, strict=True)):
+            raise not_ours
+        return [datetime.fromisoformat(v) if tag == "t" else v for tag, v in values]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise BadInput("the cursor is not one this API returned", field="after") from None
+        raise not_ours from None

@@ -11,8 +11,8 @@ import strawberry
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from authz.fields import IsAnalyst
-from authz.roles import Role
+from authz.fields import HasScope, IsAnalyst, SeesEveryReport
+from authz.roles import Role, Scope
 from graph.crossrefs import cross_references
 from graph.errors import BadInput
 from graph.provenance import label_summary
@@ -313,16 +313,23 @@ class Report:
         name = row["name"] if row else self.node["reporterId"]
         return Reporter(id=strawberry.ID(self.node["reporterId"]), name=name)
 
-    @strawberry.field
-    async def files(self, info: Info[Context, None]) -> list[File]:
+    @strawberry.field(description=(
+        "The report's files: what the ESP said of each, hashes and labels with provenance. "
+        "Requires files:read."),
+        extensions=[PermissionExtension(permissions=[HasScope(Scope.FILES_READ)])])
+    async def files(self, info: Info[Context, None]) -> list[File] | None:
         rows = await info.context.loaders.files_by_report_id.load(self.node["id"])
         return [File(node=row) for row in rows]
 
-    @strawberry.field(description="Every identifier the report mentions, with role and capture.")
+    @strawberry.field(description=(
+        "Every identifier the report mentions, with role and capture. The hashes of its files "
+        "(role FILE) are listed only with files:read."))
     async def identifiers(self, info: Info[Context, None]) -> list[ReportIdentifier]:
         rows = await info.context.loaders.mentions_by_report_id.load(self.node["id"])
+        principal = info.context.principal
+        files = principal is not None and principal.has(Scope.FILES_READ)
         return [ReportIdentifier(mention=row["mention"], identifier_node=row["identifier"])
-                for row in rows]
+                for row in rows if files or row["mention"].get("role") != "FILE"]
 
     @strawberry.field
     def reported_people(self) -> list[ReportedPerson]:
@@ -392,8 +399,9 @@ class Report:
 
     @strawberry.field(description=(
         "One plain sentence: for each file, whether anyone at the ESP viewed it, and who "
-        "labelled it what (ESP, analyst, automated). Show it as it is."))
-    async def label_summary(self, info: Info[Context, None]) -> str:
+        "labelled it what (ESP, analyst, automated). Show it as it is. Requires files:read."),
+        extensions=[PermissionExtension(permissions=[HasScope(Scope.FILES_READ)])])
+    async def label_summary(self, info: Info[Context, None]) -> str | None:
         files = await info.context.loaders.files_by_report_id.load(self.node["id"])
         labels = await info.context.loaders.classifications_by_file_id.load_many(
             [f["id"] for f in files])
@@ -458,7 +466,9 @@ class Report:
 
     @strawberry.field(description=(
         "The AUTOMATED priority suggestion from escalation, annotations and links. Analysts "
-        "set the priority; this never changes it."))
+        "set the priority; this never changes it. Its links count every submitted report, so "
+        "it is shown only to readers who see every report (analysts)."),
+        extensions=[PermissionExtension(permissions=[SeesEveryReport()])])
     async def suggested_priority(self, info: Info[Context, None]) -> SuggestedPriority | None:
         row = await info.context.loaders.suggestion_by_report_id.load(self.node["id"])
         if not row:
@@ -518,9 +528,13 @@ class HistoryEntry:
     "one incident, many reports."))
 class Bundle:
     id: strawberry.ID
-    report_count: int
-    first_seen: datetime | None
-    last_seen: datetime | None
+    report_count: int = strawberry.field(description=(
+        "How many submitted reports you may see are in the bundle (reports you may not see "
+        "are never counted)."))
+    first_seen: datetime | None = strawberry.field(description=(
+        "When the first of those reports was submitted."))
+    last_seen: datetime | None = strawberry.field(description=(
+        "When the last of those reports was submitted."))
     hash_node: strawberry.Private[dict[str, Any]]
 
     @strawberry.field
@@ -626,10 +640,12 @@ class ReportFilter:
     submitted_before: datetime | None = None
     has_escalation: bool | None = None
     identifier: IdentifierRef | None = strawberry.field(
-        default=None, description="Reports that mention this identifier.")
+        default=None, description=("Reports that mention this identifier. An e-mail address or "
+                                   "phone number requires pii:read."))
     bundled: bool | None = None
     collapse_bundles: bool = strawberry.field(default=False, description=(
-        "Show one report per bundle (its first), so viral content takes one line."))
+        "Show one report per bundle (its first that you may see), so viral content takes one "
+        "line."))
     outcomes: list[ReferralOutcome] | None = strawberry.field(default=None, description=(
         "Reports with a referral whose latest outcome is one of these (an agency: its own "
         "referral)."))

@@ -1,0 +1,92 @@
+"""Helpers tests share (import them from here, not from other test modules)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.app import create_app
+from api.settings import Settings, load_settings
+from authz.roles import Role
+from authz.tokens import load_keys, mint_token
+from graph.db import Database
+from graph.identifier_ids import IdentifierIds
+from graph.ids import IdAllocator
+from graph.intake.service import IntakeService
+from graph.intake.validation import Limits
+
+# Synthetic keys for tests (base64 of 32 bytes): the app under test is configured with them.
+CONTENT_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtY29udGVudC1rZXktMzJieXQ="
+IDENTIFIER_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtaWRlbnRpZmllci1rZXktMzI="
+IDS: Final = IdentifierIds(base64.b64decode(IDENTIFIER_KEY))
+
+
+def make_settings(neo4j_uri: str, state_dir: Path, **overrides: str) -> Settings:
+    env = {"TIPGRAPH_NEO4J_URI": neo4j_uri, "TIPGRAPH_STATE_DIR": str(state_dir),
+           "TIPGRAPH_REVOCATION_TTL_SECONDS": "1",
+           # tests run enrichment themselves (worker.run_due()), so results are deterministic
+           "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
+           # no background writer may race a test's clean graph
+           "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0",
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY, **overrides}
+    return load_settings(env)
+
+
+def write_key_pair(folder: Path) -> tuple[Path, Path]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private, public = folder / "private.pem", folder / "public.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+def write_package_key(folder: Path) -> str:
+    """An Ed25519 key for signing referral packages (production needs its own)."""
+    path = folder / "package-key.pem"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return str(path)
+
+
+@contextlib.asynccontextmanager
+async def production_api(neo4j_uri: str, folder: Path,
+                         **overrides: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    private, public = write_key_pair(folder)
+    settings = make_settings(neo4j_uri, folder, TIPGRAPH_ENV="production",
+                             TIPGRAPH_CONTENT_KEY=CONTENT_KEY,
+                             TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(folder),
+                             TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public),
+                             TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(private), **overrides)
+    token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+    app = create_app(settings)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://tipgraph.test",
+                                  headers={"Authorization": f"Bearer {token}"}) as client):
+        yield client, token
+
+
+def production_token(neo4j_uri: str, folder: Path, role: Role, **claims: Any) -> str:
+    """A token signed with the key :func:`production_api` wrote into ``folder``."""
+    settings = make_settings(neo4j_uri, folder, TIPGRAPH_ENV="production",
+                             TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(folder / "public.pem"),
+                             TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(folder / "private.pem"))
+    return mint_token(load_keys(settings), settings, role=role, **claims)
+
+
+def intake(db: Database, limits: Limits | None = None) -> IntakeService:
+    """The intake service, keyed as the tests' app is."""
+    return IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                         limits or Limits(), identifier_ids=IDS)
