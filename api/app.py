@@ -175,8 +175,12 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                              production=settings.production)
     except SigningKeyError as error:
         raise SettingsError(str(error)) from None
-    content = ContentStore(settings.content_dir,
-                           load_content_key(settings.content_key, settings.state_dir))
+    try:
+        content_key = load_content_key(settings.content_key, settings.state_dir,
+                                       production=settings.production)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    content = ContentStore(settings.content_dir, content_key)
     metrics = Metrics()
     graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
                          audit=audit)

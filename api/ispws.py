@@ -51,7 +51,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authz.basic import EspCredentials
+from authz.basic import EspCredentials, Throttled
 from graph.content import BlobWriter, ContentStore, TooLarge
 from graph.db import run
 from graph.errors import (
@@ -174,7 +174,11 @@ def _basic(request: Request) -> tuple[str, str]:
 async def authenticate(request: Request, credentials: EspCredentials) -> tuple[str, str]:
     """(ESP id, username) for the request's credentials, or a 401 (code 2000)."""
     username, password = _basic(request)
-    reporter_id = await credentials.verify(username, password)
+    try:
+        reporter_id = await credentials.verify(
+            username, password, request.client.host if request.client else None)
+    except Throttled as throttled:
+        raise Refusal(429, 1000, str(throttled), None, throttled.retry_after) from None
     if reporter_id is None:
         raise Refusal(401, 2000, "the username or password is wrong")
     return reporter_id, username

@@ -173,7 +173,8 @@ def identifier_ids(settings: Settings) -> IdentifierIds:
     try:
         return IdentifierIds(load_key(settings.identifier_key,
                                       settings.state_dir / "keys" / "identifier.key",
-                                      "TIPGRAPH_IDENTIFIER_KEY"))
+                                      "TIPGRAPH_IDENTIFIER_KEY",
+                                      production=settings.production))
     except ValueError as error:
         raise SettingsError(str(error)) from None
 

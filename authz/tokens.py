@@ -72,6 +72,12 @@ def _ensure_dev_keys(settings: Settings) -> tuple[Path, Path]:
     return private_path, public_path
 
 
+def _der(public_key: Any) -> bytes:
+    der: bytes = public_key.public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return der
+
+
 def _kid(public_key: Any) -> str:
     jwk = jwt.algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True)
     digest = hashlib.sha256(f'{jwk["e"]}.{jwk["n"]}'.encode()).digest()
@@ -92,8 +98,10 @@ def load_keys(settings: Settings) -> Keys:
                     development=False)
     if settings.jwt_public_key_file is not None:
         public_key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
-        dev_public = _dev_key_paths(settings)[1].resolve()
-        development = settings.jwt_public_key_file.resolve() == dev_public
+        # The development key by content, not by path: a copy of it is still that key.
+        dev_public = _dev_key_paths(settings)[1]
+        development = dev_public.exists() and _der(
+            serialization.load_pem_public_key(dev_public.read_bytes())) == _der(public_key)
         if private_key is None and development:
             private_key = serialization.load_pem_private_key(
                 _dev_key_paths(settings)[0].read_bytes(), password=None)

@@ -53,9 +53,10 @@ class TooLarge(BadInput):
     """The upload passed the configured size limit (nothing of it is kept)."""
 
 
-def load_content_key(encoded: str | None, state_dir: Path) -> bytes:
+def load_content_key(encoded: str | None, state_dir: Path, *, production: bool = False) -> bytes:
     """The key from config (base64 of 32 bytes), or the development key under ``state_dir``."""
-    return load_key(encoded, state_dir / "keys" / "content.key", "TIPGRAPH_CONTENT_KEY")
+    return load_key(encoded, state_dir / "keys" / "content.key", "TIPGRAPH_CONTENT_KEY",
+                    production=production)
 
 
 class BlobWriter:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hmac
 import os
 import secrets
 import uuid
@@ -23,8 +24,10 @@ from typing import Final
 KEY_BYTES: Final = 32
 
 
-def load_key(encoded: str | None, development_file: Path, setting: str) -> bytes:
-    """The key from ``encoded``, else the development key in ``development_file``."""
+def load_key(encoded: str | None, development_file: Path, setting: str, *,
+             production: bool = False) -> bytes:
+    """The key from ``encoded``, else the development key in ``development_file``. In
+    production the configured key must not be the development key (compared by content)."""
     if encoded:
         try:
             key = base64.b64decode(encoded, validate=True)
@@ -32,6 +35,9 @@ def load_key(encoded: str | None, development_file: Path, setting: str) -> bytes
             key = b""
         if len(key) != KEY_BYTES:
             raise ValueError(f"{setting} must be the base64 of {KEY_BYTES} bytes")
+        if production and development_file.exists() and hmac.compare_digest(
+                base64.b64decode(development_file.read_bytes()), key):
+            raise ValueError(f"{setting} is the development key; production needs its own")
         return key
     if not development_file.exists():
         development_file.parent.mkdir(parents=True, exist_ok=True)

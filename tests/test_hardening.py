@@ -435,3 +435,44 @@ async def test_refused_package_downloads_are_audited(db: Database, api: Api,
                          token=tokens.mint(Role.AUDITOR))
     assert any("not-a-package.exe" in (e["node"]["detail"] or "")
                for e in body["data"]["auditEvents"]["edges"])
+
+
+# -- 6. keys are compared by content ------------------------------------------------------------
+
+@pytest.mark.parametrize("copied", ["jwt", "package", "content", "identifier"])
+def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path: Path,
+                                                        copied: str) -> None:
+    import shutil
+
+    from api.settings import SettingsError
+    from authz.tokens import _dev_key_paths
+    from graph.content import load_content_key
+    from graph.packages.signing import DEV_KEY_NAME, Signer
+    from tests.helpers import CONTENT_KEY, write_key_pair, write_package_key
+
+    # given the development keys a development run left in the state folder
+    development = make_settings(neo4j_uri, tmp_path, TIPGRAPH_IDENTIFIER_KEY="")
+    load_keys(development)
+    Signer.load(key_file=None, state_dir=tmp_path, production=False)
+    load_content_key(None, tmp_path)
+    identifier_ids(development)
+    # and production settings with keys of their own, but one copied from development
+    private, public = write_key_pair(tmp_path)
+    production = {"TIPGRAPH_ENV": "production", "TIPGRAPH_CONTENT_KEY": CONTENT_KEY,
+                  "TIPGRAPH_PACKAGE_KEY_FILE": write_package_key(tmp_path),
+                  "TIPGRAPH_JWT_PUBLIC_KEY_FILE": str(public),
+                  "TIPGRAPH_JWT_PRIVATE_KEY_FILE": str(private)}
+    copy = tmp_path / "copy.pem"
+    if copied == "jwt":
+        shutil.copy(_dev_key_paths(development)[1], copy)
+        production["TIPGRAPH_JWT_PUBLIC_KEY_FILE"] = str(copy)
+        del production["TIPGRAPH_JWT_PRIVATE_KEY_FILE"]
+    elif copied == "package":
+        shutil.copy(tmp_path / DEV_KEY_NAME, copy)
+        production["TIPGRAPH_PACKAGE_KEY_FILE"] = str(copy)
+    else:
+        production[f"TIPGRAPH_{copied.upper()}_KEY"] = (
+            tmp_path / "keys" / f"{copied}.key").read_text()
+    # then production refuses to start
+    with pytest.raises(SettingsError, match="development"):
+        create_app(make_settings(neo4j_uri, tmp_path, **production))

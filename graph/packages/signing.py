@@ -74,6 +74,16 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
+def _same_key(key: Ed25519PrivateKey, other_file: Path) -> bool:
+    try:
+        other = serialization.load_pem_private_key(other_file.read_bytes(), password=None)
+    except (OSError, ValueError):
+        return False
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    return isinstance(other, Ed25519PrivateKey) and (
+        other.public_key().public_bytes(*raw) == key.public_key().public_bytes(*raw))
+
+
 @dataclass(frozen=True)
 class Signer:
     private_key: Ed25519PrivateKey
@@ -106,6 +116,10 @@ class Signer:
                 f"cannot read the package signing key {key_file}: {error}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyError(f"{key_file} is not an Ed25519 private key")
+        development = state_dir / DEV_KEY_NAME
+        if production and development.exists() and _same_key(key, development):
+            raise SigningKeyError(f"{key_file} is the development package key (compared by "
+                                  "content); production needs a key of its own")
         return cls(key)
 
     def sign(self, data: bytes) -> str:
