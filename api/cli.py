@@ -207,7 +207,9 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
 
         now = datetime.now(UTC)
         purged = await run_retention(db, now=now, release=lambda refs: store.release(db, refs))
-        return purged, await prune(db, now - timedelta(days=settings.event_retention_days))
+        swept = await store.sweep_orphans(db, older_than=settings.orphan_grace_seconds)
+        return {**purged, **swept}, await prune(
+            db, now - timedelta(days=settings.event_retention_days))
 
     purged, events = _with_db(settings, work)
     print(json.dumps({"purged": purged, "eventsPruned": events}))

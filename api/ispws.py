@@ -345,6 +345,7 @@ async def upload(request: Request, services: Services, reporter_id: str) -> Resp
         await reader.read(request)
         report_id = request.state.report_id = parse_report_id(
             reader.fields.get("id", b"").decode("utf-8", "replace"))
+        services.intake.check_upload(reader.file_name)  # before the bytes are kept
     except BaseException:
         reader.abort()
         raise

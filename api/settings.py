@@ -50,6 +50,7 @@ class Settings:
     max_body_bytes: int
     max_string_length: int
     metrics_token: str | None
+    orphan_grace_seconds: int
     max_identifiers_per_report: int
     default_page_size: int
     max_page_size: int
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "TIPGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024),
         max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
         metrics_token=env.get("TIPGRAPH_METRICS_TOKEN") or None,
+        orphan_grace_seconds=_int(env, "TIPGRAPH_ORPHAN_GRACE_SECONDS", 3600),
         max_identifiers_per_report=_int(env, "TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT", 2_000),
         default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
         max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),

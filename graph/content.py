@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +37,7 @@ from graph.db import Database, run
 from graph.errors import BadInput
 from graph.keyfiles import load_key
 
+CONTENT_ADDRESS: Final = re.compile(r"[0-9a-f]{64}\Z")
 log = logging.getLogger("tipgraph.content")
 MAGIC: Final = b"TGC1"
 NONCE_BYTES: Final = 12
@@ -112,7 +115,7 @@ class ContentStore:
         self.key = key
 
     def path(self, address: str) -> Path:
-        if len(address) != 64 or any(c not in "0123456789abcdef" for c in address):
+        if not CONTENT_ADDRESS.match(address):
             raise ValueError(f"not a content address: {address!r}")
         return self.root / address[:2] / address[2:4] / address
 
@@ -161,6 +164,26 @@ class ContentStore:
             await asyncio.to_thread(path.unlink, missing_ok=True)
             deleted += 1
         return deleted
+
+
+    async def sweep_orphans(self, db: Database, *, older_than: float) -> dict[str, int]:
+        """Delete what no ``:File`` refers to once it is ``older_than`` seconds old: blobs left
+        by a crash between storing and committing, and partial uploads in ``incoming/``
+        (a crash mid-upload). Younger ones may belong to an upload still under way."""
+        cutoff = time.time() - older_than
+        partial = 0
+        incoming = self.root / "incoming"
+        for path in incoming.iterdir() if incoming.is_dir() else ():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
+                partial += 1
+        candidates = [path.name for path in self.root.glob("??/??/*")
+                      if path.is_file() and path.stat().st_mtime < cutoff
+                      and CONTENT_ADDRESS.match(path.name)]
+        blobs = 0
+        for start in range(0, len(candidates), 1000):
+            blobs += await self.release(db, candidates[start:start + 1000])
+        return {"orphanBlobs": blobs, "partialUploads": partial}
 
 
 async def _orphans_tx(tx: AsyncManagedTransaction, refs: list[str]) -> list[str]:

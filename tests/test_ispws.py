@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -581,3 +582,47 @@ async def test_too_many_requests_get_429_with_retry_after(
         assert (limited.status, limited.code) == (429, 1000)
         assert int(limited.headers["Retry-After"]) >= 1
         assert (answer(await client.client.get("/status"))).code == 0  # reads are not limited
+
+
+# -- what a refused or interrupted upload leaves ------------------------------------------------
+
+async def test_an_upload_refused_for_its_file_name_keeps_no_blob(
+        neo4j_uri: str, tmp_path: Path, db: Database) -> None:
+    async with ispws_with(neo4j_uri, tmp_path, db) as client:
+        report_id = await opened(client)
+        refused = await client.upload(report_id, synthetic_bytes(5_000), name="n" * 3000)
+        assert (refused.status, refused.code) == (400, 4100)
+    content_dir = tmp_path / "content"
+    assert not [p for p in content_dir.rglob("*") if p.is_file()]
+
+
+async def test_retention_sweeps_blobs_no_file_refers_to_after_a_grace(
+        neo4j_uri: str, tmp_path: Path, db: Database, settings: Settings) -> None:
+    import os
+
+    async with ispws_with(neo4j_uri, tmp_path, db) as client:
+        report_id = await opened(client)
+        assert (await client.upload(report_id, synthetic_bytes(3_000))).code == 0
+    store = ContentStore(tmp_path / "content", load_content_key(None, tmp_path))
+    # given a blob a crash left without its File, and a partial upload, both old
+    kept = [p for p in (tmp_path / "content").rglob("*") if p.is_file()]
+    orphan = store.path("ab" * 32)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"orphan")
+    partial = tmp_path / "content" / "incoming" / "cut-off"
+    partial.write_bytes(b"partial")
+    young = store.path("cd" * 32)
+    young.parent.mkdir(parents=True, exist_ok=True)
+    young.write_bytes(b"young")
+    hour_ago = time.time() - 3600
+    for path in (orphan, partial, *kept):
+        os.utime(path, (hour_ago, hour_ago))
+    # when the sweep runs with a grace of ten minutes
+    swept = await store.sweep_orphans(db, older_than=600)
+    # then the old orphan and the partial upload are gone; the file's blob and the young one
+    # (perhaps an upload about to commit) stay
+    assert swept == {"orphanBlobs": 1, "partialUploads": 1}
+    assert not orphan.exists()
+    assert not partial.exists()
+    assert young.exists()
+    assert all(p.exists() for p in kept)

@@ -235,24 +235,29 @@ class IntakeService:
         if content is not None:
             file = {**file, "file_name": file.get("file_name") or content.file_name,
                     "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
-        plan = plan_file(file, self.limits, 0, now)
-        file_id = await self.file_ids.next()
-        extra = None if content is None else {
-            "contentRef": content.address, "sizeBytes": content.size, "uploadedAt": now}
-        params = {
-            "id": report_id, "now": now, "reporterId": reporter_id,
-            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id],
-                                        self.identifier_ids),
-            "files": [_file_params(plan, file_id, self.identifier_ids, extra=extra,
-                                   hash_source=None if content is None else "TIPGRAPH")],
-            "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
-        }
         try:
+            plan = plan_file(file, self.limits, 0, now)
+            file_id = await self.file_ids.next()
+            extra = None if content is None else {
+                "contentRef": content.address, "sizeBytes": content.size, "uploadedAt": now}
+            params = {
+                "id": report_id, "now": now, "reporterId": reporter_id,
+                "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan],
+                                            [file_id], self.identifier_ids),
+                "files": [_file_params(plan, file_id, self.identifier_ids, extra=extra,
+                                       hash_source=None if content is None else "TIPGRAPH")],
+                "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
+            }
             return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
         except BaseException:
+            # every failure path: a blob nothing refers to is not kept
             if content is not None:
                 await self.release([content.address])
             raise
+
+    def check_upload(self, file_name: str | None) -> None:
+        """What an upload's own fields must be, checked before its bytes are kept."""
+        plan_file({"file_name": file_name}, self.limits, 0, datetime.now(UTC))
 
     async def set_file_details(self, reporter_id: str, report_id: int, file_id: int,
                                file: Mapping[str, Any]) -> Node:
