@@ -188,7 +188,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
-                                  settings.neo4j_password), settings.neo4j_database)
+                                  settings.neo4j_password), settings.neo4j_database,
+                      timeout=settings.query_timeout_seconds or None)
         worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
                                   settings.common_identifier_reports)
         events = EventHub(db, poll_seconds=settings.event_poll_seconds,

@@ -51,6 +51,8 @@ class Settings:
     max_string_length: int
     metrics_token: str | None
     orphan_grace_seconds: int
+    query_timeout_seconds: float
+    links_budget_seconds: float
     max_identifiers_per_report: int
     default_page_size: int
     max_page_size: int
@@ -129,6 +131,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
         metrics_token=env.get("TIPGRAPH_METRICS_TOKEN") or None,
         orphan_grace_seconds=_int(env, "TIPGRAPH_ORPHAN_GRACE_SECONDS", 3600),
+        query_timeout_seconds=_int(env, "TIPGRAPH_QUERY_TIMEOUT_SECONDS", 30),
+        links_budget_seconds=_int(env, "TIPGRAPH_LINKS_BUDGET_SECONDS", 10),
         max_identifiers_per_report=_int(env, "TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT", 2_000),
         default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
         max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),

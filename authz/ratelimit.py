@@ -1,6 +1,7 @@
 """Per-principal rate limits: token buckets in this process, one per (kind, subject).
 
-Exceeding one raises ``RATE_LIMITED`` whose message says when to retry. Limits are per API
+Exceeding one raises ``RATE_LIMITED`` whose message says when to retry. Expensive work is
+:meth:`RateLimiter.metered`: it costs its call and the time it took. Limits are per API
 process; behind several processes the effective limit is their sum.
 
 Example::
@@ -11,8 +12,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graph.errors import RateLimited
@@ -37,6 +40,23 @@ class RateLimiter:
         self.limits = limits
         self.max_subjects = max_subjects
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def charge(self, kind: str, subject: str, units: float) -> None:
+        """Take ``units`` more from the bucket (it may go below zero: the next call waits)."""
+        bucket = self._buckets.get((kind, subject))
+        if kind in self.limits and bucket is not None and units > 0:
+            bucket.tokens -= units
+
+    @contextlib.contextmanager
+    def metered(self, kind: str, subject: str, unit_seconds: float = 0.1) -> Iterator[None]:
+        """A call that costs one token, and one more per ``unit_seconds`` it took: expensive
+        work is limited by the time it uses, not only by how often it is asked for."""
+        self.check(kind, subject)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.charge(kind, subject, (time.monotonic() - started) // unit_seconds)
 
     def check(self, kind: str, subject: str) -> None:
         if kind not in self.limits:

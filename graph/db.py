@@ -24,7 +24,7 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record
 from neo4j import exceptions as neo4j_errors
 
-from graph.errors import ServiceUnavailable
+from graph.errors import ServiceUnavailable, TooExpensive
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -91,35 +91,74 @@ def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.
     )
 
 
+TIMED_OUT: Final = "Neo.ClientError.Transaction.TransactionTimedOut"
+
+
+def _bounded(work: TxFunction[P, T], seconds: float | None) -> TxFunction[P, T]:
+    """``work`` under a Neo4j transaction timeout of ``seconds``."""
+    if seconds is None:
+        return work
+
+    @neo4j.unit_of_work(timeout=seconds)
+    async def bounded(tx: AsyncManagedTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await work(tx, *args, **kwargs)
+
+    return bounded
+
+
 class Database:
     """The process's driver and database name, with read and write helpers.
 
     Neo4j outages surface as :class:`graph.errors.ServiceUnavailable`, never as driver errors.
     """
 
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
+    def __init__(self, driver: AsyncDriver, database: str, *,
+                 timeout: float | None = None) -> None:
         self.driver = driver
         self.database = database
+        # Every transaction's budget in seconds (TIPGRAPH_QUERY_TIMEOUT_SECONDS): Neo4j stops
+        # a statement past it, so no request holds the database for long.
+        self.timeout = timeout
 
     async def read(
         self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        try:
-            async with self.driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session:
-                return await session.execute_read(work, *args, **kwargs)
-        except UNAVAILABLE_ERRORS as error:
-            raise ServiceUnavailable("the graph database is unavailable") from error
+        return await self._run(True, _bounded(work, self.timeout), *args, **kwargs)
+
+    async def read_within(
+        self, seconds: float, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """A read under a budget of its own (never above the database's); ``TooExpensive``
+        when Neo4j stops it there."""
+        budget = min(seconds, self.timeout) if self.timeout else seconds
+        if budget <= 0:
+            raise TooExpensive("the query's time budget was spent before it could run; ask "
+                               "for less (a smaller page, fewer hops or a narrower window)")
+        return await self._run(True, _bounded(work, budget), *args, **kwargs)
 
     async def write(
         self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        return await self._run(False, _bounded(work, self.timeout), *args, **kwargs)
+
+    async def _run(self, read: bool, work: TxFunction[P, T], *args: P.args,
+                   **kwargs: P.kwargs) -> T:
         try:
-            async with self.driver.session(database=self.database) as session:
+            async with self.driver.session(
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
+            ) as session:
+                if read:
+                    return await session.execute_read(work, *args, **kwargs)
                 return await session.execute_write(work, *args, **kwargs)
         except UNAVAILABLE_ERRORS as error:
             raise ServiceUnavailable("the graph database is unavailable") from error
+        except neo4j_errors.ClientError as error:
+            if (error.code or "").startswith(TIMED_OUT):
+                raise TooExpensive("the query ran past its time budget and was stopped; ask "
+                                   "for less (a smaller page, fewer hops or a narrower "
+                                   "window)") from None
+            raise
 
     async def ping(self) -> bool:
         try:

@@ -27,6 +27,10 @@ class BadInput(TipgraphError):
     code = "BAD_USER_INPUT"
 
 
+class TooExpensive(BadInput):
+    """A query ran past its time budget (a Neo4j transaction timeout) and was stopped."""
+
+
 class NotFound(TipgraphError):
     code = "NOT_FOUND"
 

@@ -13,7 +13,10 @@ NAT address, a viral image): it is not expanded unless asked for, and it is repo
 
 Caps always hold: depth at most :data:`MAX_DEPTH`, hops at most :data:`MAX_HOPS`, nodes at most
 ``first`` (most relevant first: degree, then recency), and at most :data:`FRONTIER_CAP` nodes
-expanded per level; whatever a cap cuts sets ``truncated``.
+expanded per level; whatever a cap cuts sets ``truncated``. A walk also has a time budget
+(``Walk.deadline``, TIPGRAPH_LINKS_BUDGET_SECONDS): Neo4j stops a statement past it, a
+neighbourhood or cluster answers what it found with ``truncated``, and a path search that
+could not finish says so (``TooExpensive``, BAD_USER_INPUT) rather than run on.
 
 Example::
 
@@ -22,7 +25,9 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +36,7 @@ from typing import Any, Final
 from neo4j import AsyncManagedTransaction
 
 from graph.db import Database, run
-from graph.errors import BadInput, NotFound
+from graph.errors import BadInput, NotFound, TooExpensive
 from graph.visibility import VISIBLE_REPORT, is_common, seen
 
 MAX_DEPTH: Final = 3
@@ -161,6 +166,11 @@ class Walk:
     kinds: Sequence[str] | None = None
     since: datetime | None = None
     until: datetime | None = None
+    deadline: float | None = None  # time.monotonic() past which the walk stops (its budget)
+
+    def remaining(self) -> float:
+        """Seconds left of the walk's budget (a large number without one)."""
+        return 3600.0 if self.deadline is None else self.deadline - time.monotonic()
 
     def params(self) -> dict[str, Any]:
         return {"scope": self.scope, "threshold": self.threshold,
@@ -207,7 +217,7 @@ async def _from_identifiers_tx(tx: AsyncManagedTransaction, ids: list[str], walk
 
 
 async def start_node(db: Database, node_id: str, walk: Walk) -> Node:
-    node = await db.read(_start_tx, _check_id(node_id), walk)
+    node = await db.read_within(walk.remaining(), _start_tx, _check_id(node_id), walk)
     if node is None:
         raise NotFound(f"{node_id} does not exist")
     return node
@@ -223,7 +233,7 @@ async def expand(db: Database, frontier: Sequence[Node], walk: Walk,
     omitted: list[Node] = []
     truncated = False
     if reports:
-        for row in await db.read(_from_reports_tx, reports, walk):
+        for row in await db.read_within(walk.remaining(), _from_reports_tx, reports, walk):
             degree = int(row["degree"])
             node = Node(id=str(row["node"]["id"]), type="Identifier", props=row["node"],
                         degree=degree, common=degree > walk.threshold)
@@ -235,7 +245,8 @@ async def expand(db: Database, frontier: Sequence[Node], walk: Walk,
                               reported=link["reported"], mentions=link["mentions"])
                          for link in row["links"])
     if identifiers:
-        rows = await db.read(_from_identifiers_tx, identifiers, walk, cap + 1)
+        rows = await db.read_within(walk.remaining(), _from_identifiers_tx, identifiers, walk,
+                                    cap + 1)
         truncated = len(rows) > cap
         for row in rows[:cap]:
             node = Node(id=str(row["node"]["id"]), type="Report", props=row["node"],
@@ -271,8 +282,12 @@ async def neighborhood(db: Database, node_id: str, walk: Walk, *, depth: int = 1
             graph.omitted_common[start.id] = start
             break
         room = first - len(graph.nodes)
-        found, edges, omitted, truncated = await expand(db, frontier, walk,
-                                                        min(FRONTIER_CAP, max(room, 0)))
+        try:
+            found, edges, omitted, truncated = await expand(db, frontier, walk,
+                                                            min(FRONTIER_CAP, max(room, 0)))
+        except TooExpensive:
+            graph.truncated = True  # past its budget: what was found so far
+            break
         graph.truncated |= truncated
         for node in omitted:
             graph.omitted_common.setdefault(node.id, node)
@@ -365,7 +380,7 @@ async def _native_tx(tx: AsyncManagedTransaction, query: str,
 async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, max_hops: int,
                         first: int) -> list[Subgraph]:
     query = NATIVE_PATHS[(source.type, target.type, max_hops)]
-    rows = await db.read(_native_tx, query, {
+    rows = await db.read_within(walk.remaining(), _native_tx, query, {
         "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
         "includeCommon": walk.include_common, "first": first, "scope": walk.scope})
     found = []
@@ -399,19 +414,27 @@ async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int =
         raise BadInput(f"first is 1 to {MAX_NODES}", field="first")
     if not is_report_id(report_id):
         raise BadInput("cluster starts from a report id", field="reportId")
-    walk = Walk(scope=walk.scope, threshold=walk.threshold, include_common=False,
-                kinds=walk.kinds, since=walk.since, until=walk.until)
+    walk = dataclasses.replace(walk, include_common=False)
     start = await start_node(db, report_id, walk)
     graph = Subgraph(nodes={start.id: start})
     frontier = [start]
     while frontier:
-        identifiers, id_edges, omitted, _ = await expand(db, frontier, walk, FRONTIER_CAP)
+        try:
+            identifiers, id_edges, omitted, _ = await expand(db, frontier, walk, FRONTIER_CAP)
+        except TooExpensive:
+            graph.truncated = True  # past its budget: what was found so far
+            break
         for node in omitted:
             graph.omitted_common.setdefault(node.id, node)
         identifiers = [n for n in identifiers if n.id not in graph.nodes]
         if not identifiers:
             break
-        reports, report_edges, _, truncated = await expand(db, identifiers, walk, FRONTIER_CAP)
+        try:
+            reports, report_edges, _, truncated = await expand(db, identifiers, walk,
+                                                               FRONTIER_CAP)
+        except TooExpensive:
+            graph.truncated = True
+            break
         graph.truncated |= truncated
         known = {n.id for n in frontier} | set(graph.nodes)
         shared: dict[str, set[str]] = {}

@@ -476,3 +476,46 @@ def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path
     # then production refuses to start
     with pytest.raises(SettingsError, match="development"):
         create_app(make_settings(neo4j_uri, tmp_path, **production))
+
+
+# -- 5. expensive queries run under a time budget -----------------------------------------------
+
+async def test_a_statement_past_its_budget_is_stopped_by_neo4j(session_db: Database) -> None:
+    from graph.errors import TooExpensive
+
+    bounded = Database(session_db.driver, session_db.database, timeout=30)
+
+    async def slow_tx(tx: Any) -> Any:
+        return await run(tx, "UNWIND range(1, 1000000000) AS x WITH x WHERE x = -1 "
+                             "RETURN count(x) AS n")
+
+    started = time.perf_counter()
+    with pytest.raises(TooExpensive, match="time budget"):
+        await bounded.read_within(0.5, slow_tx)
+    assert time.perf_counter() - started < 5  # stopped by Neo4j, not run to its end
+
+
+async def test_a_walk_past_its_budget_answers_with_a_clear_error(
+        neo4j_uri: str, tmp_path: Path, db: Database) -> None:
+    async with low_threshold(neo4j_uri, tmp_path,
+                             TIPGRAPH_LINKS_BUDGET_SECONDS="0") as (http, tokens):
+        world = await build_world(db)
+        body = await gql(http, "query($id: ID!) { neighborhood(id: $id) { truncated } }",
+                         {"id": str(world.reports["A2"])}, tokens.mint(Role.ANALYST))
+        assert code(body) == "BAD_USER_INPUT"
+        assert "time budget" in body["errors"][0]["message"]
+
+
+def test_expensive_work_is_limited_by_the_time_it_takes() -> None:
+    from authz.ratelimit import RateLimiter, RateLimitExceeded
+
+    limiter = RateLimiter({"expensive": (10, 600.0)})
+    # two quick calls cost two tokens; a slow one costs its call and its time
+    for _ in range(2):
+        with limiter.metered("expensive", "who", unit_seconds=0.01):
+            pass
+    with limiter.metered("expensive", "who", unit_seconds=0.01):
+        time.sleep(0.08)  # at least eight units of time
+    # then 10 - 2 - (1 + 8) leaves less than one token: the next call waits
+    with pytest.raises(RateLimitExceeded):
+        limiter.check("expensive", "who")

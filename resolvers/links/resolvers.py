@@ -7,6 +7,8 @@ trail (the AuditTrail extension writes one event per operation, with those repor
 
 from __future__ import annotations
 
+import contextlib
+import time
 from datetime import datetime
 
 import strawberry
@@ -24,12 +26,19 @@ def _walk(info: Info[Context, None], *, include_common: bool = False,
           kinds: list[IdentifierKind] | None = None, since: datetime | None = None,
           until: datetime | None = None) -> links.Walk:
     principal = info.context.require(Scope.LINKS_EXPLORE)
-    info.context.services.limiter.check("expensive", principal.subject)
+    settings = info.context.services.settings
     return links.Walk(scope=principal.row_scope(),
-                      threshold=info.context.services.settings.common_identifier_reports,
+                      threshold=settings.common_identifier_reports,
                       include_common=include_common,
                       kinds=[k.value for k in kinds] if kinds else None, since=since,
-                      until=until)
+                      until=until,
+                      deadline=time.monotonic() + settings.links_budget_seconds)
+
+
+def _metered(info: Info[Context, None]) -> contextlib.AbstractContextManager[None]:
+    """Traversals are limited by the calls and the time they take (the "expensive" limit)."""
+    principal = info.context.authenticated()
+    return info.context.services.limiter.metered("expensive", principal.subject)
 
 
 def _answer(info: Info[Context, None], graph: Subgraph) -> GraphSubgraph:
@@ -51,8 +60,9 @@ class LinkQueries:
                            since: datetime | None = None, until: datetime | None = None,
                            first: int = 200, include_common: bool = False) -> GraphSubgraph:
         walk = _walk(info, include_common=include_common, kinds=kinds, since=since, until=until)
-        graph = await links.neighborhood(info.context.services.db, str(id), walk, depth=depth,
-                                         first=first)
+        with _metered(info):
+            graph = await links.neighborhood(info.context.services.db, str(id), walk, depth=depth,
+                                             first=first)
         return _answer(info, graph)
 
     @strawberry.field(description=(
@@ -61,7 +71,8 @@ class LinkQueries:
     async def degree_preview(self, info: Info[Context, None],
                              id: strawberry.ID) -> DegreePreview:
         walk = _walk(info)
-        node, counts = await links.degree_preview(info.context.services.db, str(id), walk)
+        with _metered(info):
+            node, counts = await links.degree_preview(info.context.services.db, str(id), walk)
         if node.type == "Report":
             info.context.touched_reports.add(int(node.id))
         return DegreePreview(id=strawberry.ID(node.id), type=node.type,
@@ -76,8 +87,9 @@ class LinkQueries:
                     to_id: strawberry.ID, max_hops: int = 4, first: int = 3,
                     include_common: bool = False) -> list[GraphSubgraph]:
         walk = _walk(info, include_common=include_common)
-        found = await links.paths(info.context.services.db, str(from_id), str(to_id), walk,
-                                  max_hops=max_hops, first=first)
+        with _metered(info):
+            found = await links.paths(info.context.services.db, str(from_id), str(to_id), walk,
+                                      max_hops=max_hops, first=first)
         return [_answer(info, graph) for graph in found]
 
     @strawberry.field(description=(
@@ -87,6 +99,7 @@ class LinkQueries:
     async def cluster(self, info: Info[Context, None], report_id: strawberry.ID,
                       min_shared: int = 1, first: int = 500) -> GraphSubgraph:
         walk = _walk(info)
-        graph = await links.cluster(info.context.services.db, str(report_id), walk,
-                                    min_shared=min_shared, first=first)
+        with _metered(info):
+            graph = await links.cluster(info.context.services.db, str(report_id), walk,
+                                        min_shared=min_shared, first=first)
         return _answer(info, graph)
