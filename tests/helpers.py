@@ -12,6 +12,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.app import create_app
 from api.settings import Settings, load_settings
@@ -84,6 +86,33 @@ def production_token(neo4j_uri: str, folder: Path, role: Role, **claims: Any) ->
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(folder / "public.pem"),
                              TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(folder / "private.pem"))
     return mint_token(load_keys(settings), settings, role=role, **claims)
+
+
+def examples(strategy: st.SearchStrategy[Any], count: int = 60) -> list[Any]:
+    """Draw ``count`` examples with Hypothesis (reproducibly), to send them from an async test
+    afterwards."""
+    drawn: list[Any] = []
+
+    @settings(max_examples=count, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(example: Any) -> None:
+        drawn.append(example)
+
+    collect()
+    return drawn
+
+
+def assert_no_internal_error(response: httpx.Response, sent: object) -> None:
+    """No HTTP 500 and no INTERNAL error code, whatever was sent."""
+    assert response.status_code != 500, (sent, response.text[:500])
+    if response.headers.get("content-type", "").startswith(("application/json",
+                                                             "application/graphql")):
+        body = response.json()
+        errors = body.get("errors") if isinstance(body, dict) else [
+            e for item in body for e in item.get("errors") or []]
+        codes = [e.get("extensions", {}).get("code") for e in errors or []]
+        assert "INTERNAL" not in codes, (sent, body)
 
 
 def intake(db: Database, limits: Limits | None = None) -> IntakeService:

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 from graphql import GraphQLSchema
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_st
@@ -35,7 +34,7 @@ from graph.server import LocalNeo4j, free_port
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input
-from tests.helpers import make_settings
+from tests.helpers import assert_no_internal_error, examples, make_settings
 
 OUTAGE_ANSWER_SECONDS = 15.0  # a request during the outage answers within this (no hanging)
 
@@ -193,34 +192,11 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(tmp_path: Path) 
 
 # -- hostile input ---------------------------------------------------------------------------------
 
-HYPOTHESIS = settings(max_examples=60, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
 SCALARS = {
     "DateTime": st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z")),
     "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
     "_Any": st.just(nodes.Object([])),
 }
-
-
-def examples(strategy: st.SearchStrategy[Any]) -> list[Any]:
-    """Draw examples with Hypothesis, to send them from an async test afterwards."""
-    drawn: list[Any] = []
-
-    @HYPOTHESIS
-    @given(strategy)
-    def collect(example: Any) -> None:
-        drawn.append(example)
-
-    collect()
-    return drawn
-
-
-def assert_no_internal_error(response: httpx.Response, sent: object) -> None:
-    assert response.status_code != 500, (sent, response.text[:500])
-    if response.headers.get("content-type", "").startswith("application/json"):
-        body = response.json()
-        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
-        assert "INTERNAL" not in codes, (sent, body)
 
 
 @pytest.fixture(scope="module")
