@@ -27,7 +27,7 @@ from graph.db import Database, open_driver, run
 from graph.migrations import Migrator
 from graph.reporters import register_reporter
 from graph.server import ephemeral_server
-from tests.helpers import make_settings
+from tests.helpers import IDENTIFIER_KEY, make_settings
 
 CLEAN_GRAPH: Final = """
 MATCH (n) WHERE NOT (n:__Migration OR n:__MigrationLock OR n:IdBlock OR n:IdentifierKeying)
@@ -150,6 +150,7 @@ def served(settings: Settings, session_db: Database,
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(settings.state_dir),
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY,  # the graph's ids are keyed with it
            "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0",
            "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1", "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0"}
     with served_api(env, log) as api:

@@ -27,8 +27,8 @@ from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.helpers import assert_no_internal_error, examples
 
-COUNTS: Final = {"queries": 1500, "bodies": 2500, "intake": 1000, "tokens": 2500,
-                 "xml": 1500, "multipart": 1000}
+COUNTS: Final = {"queries": 1000, "bodies": 3000, "intake": 700, "tokens": 2000,
+                 "xml": 2000, "multipart": 1300}
 SCALARS: Final = {
     "DateTime": st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z")),
     "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
@@ -118,7 +118,8 @@ async def test_generated_xml(app: Starlette, db: Database) -> None:
         for index, body in enumerate(documents):
             path = "/submit" if index % 2 else "/fileinfo"
             response = await client.post(path, content=body, headers={"Content-Type": "text/xml"})
-            assert response.status_code in (200, 400, 404, 409, 413), (path, body[:200])
+            # (429: the ESP's mutation rate limit, which thousands of posts reach)
+            assert response.status_code in (200, 400, 404, 409, 413, 429), (path, body[:200])
 
 
 async def test_generated_multipart(app: Starlette, db: Database) -> None:
@@ -133,4 +134,5 @@ async def test_generated_multipart(app: Starlette, db: Database) -> None:
             path = ("/upload", "/finish", "/retract")[index % 3]
             response = await client.post(path, content=raw,
                                          headers={"Content-Type": content_type})
-            assert response.status_code in (400, 404, 409, 413), (path, raw[:200], boundary)
+            assert response.status_code in (400, 404, 409, 413, 429), (path, raw[:200],
+                                                                        boundary)
