@@ -92,6 +92,9 @@ DESCRIPTIONS: Final = {
 }
 
 
+DESCRIPTION_HEADER: Final = "X-Response-Description"
+
+
 @dataclass
 class Refusal(Exception):
     """An answer other than success: HTTP status, Appendix D code and what went wrong."""
@@ -102,7 +105,9 @@ class Refusal(Exception):
     report_id: int | None = None
     retry_after: float | None = None
 
-    def response(self) -> Response:
+    def response(self, *, done: bool = False) -> Response:
+        """The refusal in the endpoint's root element: ``reportDoneResponse`` for /finish
+        (``done``), ``reportResponse`` for the others."""
         description = DESCRIPTIONS.get(self.code, "Error")
         if self.detail:
             description = f"{description}: {self.detail}"
@@ -111,6 +116,12 @@ class Refusal(Exception):
             headers["WWW-Authenticate"] = REALM
         if self.retry_after is not None:
             headers["Retry-After"] = str(max(1, round(self.retry_after)))
+        if done:
+            # reportDoneResponse has no description element: the explanation travels in a
+            # header, so the body stays valid against the XSD
+            headers[DESCRIPTION_HEADER] = description.encode("ascii", "replace").decode()[:500]
+            return xml_response(report_done_response(self.code, self.report_id, []),
+                                self.status, headers)
         return xml_response(report_response(self.code, description, self.report_id),
                             self.status, headers)
 
@@ -299,8 +310,10 @@ class _UploadReader:
 Handler = Callable[[Request, Services, str], Awaitable[Response]]
 
 
-def endpoint(handler: Handler, *, mutating: bool) -> Callable[[Request], Awaitable[Response]]:
-    """Authentication, rate limits and the Appendix D mapping around one handler."""
+def endpoint(handler: Handler, *, mutating: bool,
+             done: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """Authentication, rate limits and the Appendix D mapping around one handler (``done``:
+    its refusals answer in /finish's root element)."""
     async def run(request: Request) -> Response:
         services: Services = request.app.state.tipgraph.services
         try:
@@ -310,14 +323,17 @@ def endpoint(handler: Handler, *, mutating: bool) -> Callable[[Request], Awaitab
             request.state.esp_username = username
             return await handler(request, services, reporter_id)
         except Refusal as refusal:
-            return refusal.response()
+            return refusal.response(done=done)
         except TipgraphError as error:
-            return refusal_for(error, getattr(request.state, "report_id", None)).response()
+            answer = refusal_for(error, getattr(request.state, "report_id", None))
+            if done:
+                log.info("/finish refused with %s: %s", answer.code, answer.detail)
+            return answer.response(done=done)
         except ClientDisconnect:
             return Response(status_code=400)
         except Exception:
             log.exception("unexpected error on %s", request.url.path)
-            return Refusal(500, 1000).response()
+            return Refusal(500, 1000).response(done=done)
     return run
 
 
@@ -393,6 +409,6 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/submit", endpoint(submit, mutating=True), methods=["POST"]),
         Route(f"{PREFIX}/upload", endpoint(upload, mutating=True), methods=["POST"]),
         Route(f"{PREFIX}/fileinfo", endpoint(fileinfo, mutating=True), methods=["POST"]),
-        Route(f"{PREFIX}/finish", endpoint(finish, mutating=True), methods=["POST"]),
+        Route(f"{PREFIX}/finish", endpoint(finish, mutating=True, done=True), methods=["POST"]),
         Route(f"{PREFIX}/retract", endpoint(retract, mutating=True), methods=["POST"]),
     ]

@@ -44,6 +44,7 @@ from tests.cybertipline import (
     answer,
     synthetic_bytes,
 )
+from tests.documents import MINIMAL_INPUT
 from tests.helpers import make_settings
 
 MINIMAL_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -282,9 +283,12 @@ async def test_an_expired_report_cannot_be_changed(ispws: Ispws, db: Database) -
         await run(tx, "MATCH (r:Report {id: $id}) SET r.expiresAt = $past", id=report_id,
                   past=datetime.now(UTC) - timedelta(minutes=1))
     await db.write(expire)
-    for refused in (await ispws.upload(report_id, b"late"), await ispws.finish(report_id)):
+    upload, finish = await ispws.upload(report_id, b"late"), await ispws.finish(report_id)
+    for refused in (upload, finish):
         assert (refused.status, refused.code) == (409, 5101)
-        assert "expired" in refused.fields["responseDescription"]
+    assert "expired" in upload.fields["responseDescription"]
+    # /finish answers in reportDoneResponse, which has no description: it is in a header
+    assert "expired" in finish.headers["X-Response-Description"]
 
 
 async def test_the_expiry_sweep_deletes_an_unfinished_reports_uploads(
@@ -441,7 +445,8 @@ async def test_batched_report_rules_are_checked_at_finish(ispws: Ispws) -> None:
     await ispws.upload(report_id, b"two")
     refused = await ispws.finish(report_id)
     assert (refused.status, refused.code) == (400, 4100)
-    assert "only one file" in refused.fields["responseDescription"]
+    assert refused.root == "reportDoneResponse"
+    assert "only one file" in refused.headers["X-Response-Description"]
     assert (await ispws.retract(report_id)).code == 0  # still open: the ESP can retract
 
     report_id = await opened(ispws, batched)
@@ -626,3 +631,39 @@ async def test_retention_sweeps_blobs_no_file_refers_to_after_a_grace(
     assert not partial.exists()
     assert young.exists()
     assert all(p.exists() for p in kept)
+
+
+# -- the reference's root for /finish, and dates that may lie ahead -----------------------------
+
+async def test_finish_refusals_answer_in_report_done_response(app: Starlette, ispws: Ispws,
+                                                             esp_login: tuple[str, str]) -> None:
+    schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
+    report_id = await opened(ispws)
+    assert (await ispws.finish(report_id)).code == 0
+    # every refusal at /finish, whatever its cause, answers in /finish's own root element
+    again = await ispws.finish(report_id)
+    missing = await ispws.finish(987654321)
+    no_id = answer(await ispws.client.post("/finish", data={}))
+    async with ispws_client(app, esp_login[0], "wrong") as stranger:
+        unauthenticated = answer(await stranger.post("/finish", data={"id": str(report_id)}))
+    for refused, expected in ((again, (409, 5102)), (missing, (404, 5001)),
+                              (no_id, (400, 4000)), (unauthenticated, (401, 2000))):
+        assert refused.root == "reportDoneResponse", refused.body
+        assert (refused.status, refused.code) == expected
+    for refused in (again, missing):  # with a report id, valid against the reference's XSD
+        assert schema.validate(etree.fromstring(refused.body)), refused.body
+
+
+async def test_an_account_may_be_re_enabled_on_a_date_still_to_come(api: Api, esp: str) -> None:
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    person: dict[str, Any] = {"screenName": "s1", "espService": "ExampleChat",
+              "accountTemporarilyDisabled": {"disabledDate": "2026-10-02T00:00:00Z",
+                                             "reenabledDate": future}}
+    document = {**MINIMAL_INPUT, "reportedPeople": [person]}
+    accepted = await api.gql(SUBMIT, {"input": document}, token=esp)
+    assert "errors" not in accepted, accepted
+    # its one rule still holds: after disabledDate
+    person["accountTemporarilyDisabled"]["reenabledDate"] = "2026-10-01T00:00:00Z"
+    refused = await api.gql(SUBMIT, {"input": document}, token=esp)
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "reenabledDate must be after disabledDate" in refused["errors"][0]["message"]

@@ -164,8 +164,14 @@ def _walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str |
             yield from _walk(item, (*path, index))
 
 
+# Dates the reference does not require in the past: an account may be re-enabled on a date
+# still to come (its only rule: after disabledDate).
+MAY_BE_FUTURE: Final = frozenset({"reenabled_date"})
+
+
 def check_document(document: Mapping[str, Any], limits: Limits, now: datetime) -> None:
-    """String lengths, list sizes, time zones and "must be in the past", everywhere."""
+    """String lengths, list sizes, time zones and "must be in the past" (every date but those
+    in :data:`MAY_BE_FUTURE`), everywhere."""
     for path, value in _walk(document, ()):
         name = next((p for p in reversed(path) if isinstance(p, str)), "")
         if isinstance(value, str):
@@ -182,7 +188,7 @@ def check_document(document: Mapping[str, Any], limits: Limits, now: datetime) -
             if value.tzinfo is None or value.utcoffset() is None:
                 raise BadInput(f"{_path(path)} needs a time zone offset (e.g. +00:00 or Z)",
                                field=_path(path))
-            if value > now + CLOCK_SKEW:
+            if value > now + CLOCK_SKEW and name not in MAY_BE_FUTURE:
                 raise BadInput(f"{_path(path)} must be in the past", field=_path(path))
         elif isinstance(value, date) and value > now.date():
             raise BadInput(f"{_path(path)} must be in the past", field=_path(path))

@@ -784,10 +784,13 @@ def report_response(code: int, description: str, report_id: int | None = None,
     return _render(root)
 
 
-def report_done_response(code: int, report_id: int, file_ids: list[str]) -> bytes:
+def report_done_response(code: int, report_id: int | None, file_ids: list[str]) -> bytes:
+    """The answer to /finish, a refusal too (the reference names this root for every /finish
+    response; its type has no description, so a refusal carries only its code)."""
     root = etree.Element("reportDoneResponse")
     etree.SubElement(root, "responseCode").text = str(code)
-    etree.SubElement(root, "reportId").text = str(report_id)
+    if report_id is not None:
+        etree.SubElement(root, "reportId").text = str(report_id)
     files = etree.SubElement(root, "files")
     for file_id in file_ids:
         etree.SubElement(files, "fileId").text = file_id
