@@ -170,20 +170,25 @@ class ContentStore:
         """Delete what no ``:File`` refers to once it is ``older_than`` seconds old: blobs left
         by a crash between storing and committing, and partial uploads in ``incoming/``
         (a crash mid-upload). Younger ones may belong to an upload still under way."""
-        cutoff = time.time() - older_than
-        partial = 0
-        incoming = self.root / "incoming"
-        for path in incoming.iterdir() if incoming.is_dir() else ():
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                await asyncio.to_thread(path.unlink, missing_ok=True)
-                partial += 1
-        candidates = [path.name for path in self.root.glob("??/??/*")
-                      if path.is_file() and path.stat().st_mtime < cutoff
-                      and CONTENT_ADDRESS.match(path.name)]
+        partial, candidates = await asyncio.to_thread(self._old_files, time.time() - older_than)
         blobs = 0
         for start in range(0, len(candidates), 1000):
             blobs += await self.release(db, candidates[start:start + 1000])
         return {"orphanBlobs": blobs, "partialUploads": partial}
+
+
+    def _old_files(self, cutoff: float) -> tuple[int, list[str]]:
+        """(partial uploads deleted, addresses of blobs) older than ``cutoff``; walks the
+        folder, so it runs in a thread."""
+        partial = 0
+        incoming = self.root / "incoming"
+        for path in incoming.iterdir() if incoming.is_dir() else ():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                partial += 1
+        return partial, [path.name for path in self.root.glob("??/??/*")
+                         if path.is_file() and path.stat().st_mtime < cutoff
+                         and CONTENT_ADDRESS.match(path.name)]
 
 
 async def _orphans_tx(tx: AsyncManagedTransaction, refs: list[str]) -> list[str]:

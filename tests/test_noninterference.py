@@ -168,7 +168,8 @@ async def add_hidden(c: Client, db: Database, reader: Reader) -> None:
     for document in (FIRST, SECOND, FIRST, SECOND, FIRST):
         report = await submit(c, "esp-h", document)
         hidden.append(report["id"])
-        await triage(c, report, "agency-h") if not reader.sees_referrals_to_others else None
+        if not reader.sees_referrals_to_others:  # it would see a referred one
+            await triage(c, report, "agency-h")
     if reader.role is Role.ESP:  # referred to the reader's own agency's peer: still esp-h's
         report = await submit(c, "esp-h", FIRST)
         await triage(c, report, "agency-p")
