@@ -41,16 +41,16 @@ from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
-from graph.content import ContentStore, load_content_key
-from graph.db import Database, open_driver, start_counting
-from graph.enrichment import EnrichmentWorker
-from graph.events import EventHub
-from graph.geo import geo_provider
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.migrations import Migrator
-from graph.packages.signing import Signer, SigningKeyError
-from graph.reporters import RegisteredReporters
+from graph.core.db import Database, open_driver, start_counting
+from graph.core.ids import IdAllocator
+from graph.core.migrations import Migrator
+from graph.events.log import EventHub
+from graph.referrals.packages.signing import Signer, SigningKeyError
+from graph.reports.blobs import ContentStore, load_content_key
+from graph.reports.intake.service import IntakeService
+from graph.reports.reporters import RegisteredReporters
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import geo_provider
 from resolvers.context import Services
 
 log = logging.getLogger("tipgraph.http")

@@ -30,14 +30,14 @@ from api.settings import (
     load_settings,
 )
 from authz.roles import Role
-from graph.db import Database, open_driver
-from graph.errors import TipgraphError
-from graph.migrations import MigrationError, Migrator
-from graph.packages.signing import SigningKeyError
-from graph.server import LocalNeo4j, Neo4jServerError
+from graph.core.db import Database, open_driver
+from graph.core.errors import TipgraphError
+from graph.core.migrations import MigrationError, Migrator
+from graph.core.server import LocalNeo4j, Neo4jServerError
+from graph.referrals.packages.signing import SigningKeyError
 
 if TYPE_CHECKING:
-    from graph.content import ContentStore
+    from graph.reports.blobs import ContentStore
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def _content_store(settings: Settings) -> ContentStore:
-    from graph.content import ContentStore, load_content_key
+    from graph.reports.blobs import ContentStore, load_content_key
 
     return ContentStore(settings.content_dir,
                         load_content_key(settings.content_key, settings.state_dir))
@@ -123,7 +123,7 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.revocations import revoke
+    from graph.core.revocations import revoke
 
     async def work(db: Database) -> None:
         await revoke(db, args.jti)
@@ -134,8 +134,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_agency(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-    from graph.readers import all_agencies
+    from graph.core.loaders import all_agencies
+    from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
 
     spec = AgencySpec(id=args.id, name=args.name, kind=AgencyKind(args.kind),
                       jurisdictions=tuple(args.jurisdiction or ()), sees_all=args.sees_all)
@@ -149,7 +149,7 @@ def cmd_agency(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.audit import verify
+    from graph.audit.trail import verify
 
     result = _with_db(settings, verify)
     print(json.dumps(result))
@@ -160,7 +160,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     """One table per dimension (and incident type by month), as CSV or JSON files."""
     import csv
 
-    from graph.statistics import DIMENSIONS, Table, referral_outcomes, statistics
+    from graph.statistics.cells import DIMENSIONS, Table, referral_outcomes, statistics
 
     tables: list[tuple[str, list[str]]] = [(d.lower(), [d]) for d in DIMENSIONS]
     tables.append(("incident_type_by_month", ["INCIDENT_TYPE", "MONTH"]))
@@ -196,14 +196,14 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
-    from graph.retention import run_retention
+    from graph.reports.retention import run_retention
 
     store = _content_store(settings)
 
     async def work(db: Database) -> tuple[dict[str, int], int]:
         from datetime import timedelta
 
-        from graph.events import prune
+        from graph.events.log import prune
 
         now = datetime.now(UTC)
         purged = await run_retention(db, now=now, release=lambda refs: store.release(db, refs))
@@ -220,7 +220,7 @@ def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
     """Register an ESP; the first time (or with --new-password) it gets CyberTipline-door
     credentials, printed this once: only an argon2 hash of the password is kept."""
     from authz.basic import has_credentials, issue_credentials
-    from graph.reporters import register_reporter
+    from graph.reports.reporters import register_reporter
 
     async def work(db: Database) -> dict[str, Any]:
         reporter = await register_reporter(db, args.id, args.name)
@@ -238,7 +238,7 @@ def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.seed import seed_demo
+    from graph.demo.seed import seed_demo
 
     async def work(db: Database) -> dict[str, Any]:
         return await seed_demo(db, intake_limits(settings), identifier_ids(settings),
@@ -254,9 +254,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     import hashlib
     import uuid
 
-    from graph.audit import AuditRecord, append_event
-    from graph.export import subgraph_view, to_graphml, to_json
-    from graph.links import Subgraph, Walk, neighborhood
+    from graph.audit.trail import AuditRecord, append_event
+    from graph.links.export import subgraph_view, to_graphml, to_json
+    from graph.links.walks import Subgraph, Walk, neighborhood
 
     async def work(db: Database) -> Subgraph:
         walk = Walk(scope={"all": True, "reporterId": None, "agencyId": None},
@@ -300,9 +300,9 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
     import uuid
 
     from authz.roles import ROLE_SCOPES
-    from graph.audit import append_event
-    from graph.packages.service import Package, make_package
-    from graph.packages.signing import Signer
+    from graph.audit.trail import append_event
+    from graph.referrals.packages.service import Package, make_package
+    from graph.referrals.packages.signing import Signer
 
     signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
                          production=settings.production)
@@ -332,7 +332,7 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _verify_package(file: Path, args: argparse.Namespace, settings: Settings) -> int:
-    from graph.packages.signing import DEV_KEY_NAME, Signer, load_public_key, verify
+    from graph.referrals.packages.signing import DEV_KEY_NAME, Signer, load_public_key, verify
 
     signature = Path(args.signature) if args.signature else file.with_name(file.name + ".sig")
     try:
@@ -357,8 +357,8 @@ def _verify_package(file: Path, args: argparse.Namespace, settings: Settings) ->
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.ids import IdAllocator
-    from graph.intake.service import IntakeService
+    from graph.core.ids import IdAllocator
+    from graph.reports.intake.service import IntakeService
 
     async def work(db: Database) -> int:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),

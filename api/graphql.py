@@ -26,7 +26,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.settings import Settings
-from graph.errors import TipgraphError, Unauthenticated
+from graph.core.errors import TipgraphError, Unauthenticated
 from resolvers.context import Context
 from resolvers.errors import classify, code_of
 

@@ -29,7 +29,7 @@ HTTP    code  when
 ======  ====  ==============================================================================
 
 Uploaded bytes stream through hashing and encryption into the content store
-(:mod:`graph.content`); they are never held whole in memory nor written in the clear.
+(:mod:`graph.reports.blobs`); they are never held whole in memory nor written in the clear.
 """
 
 from __future__ import annotations
@@ -52,9 +52,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from authz.basic import EspCredentials, Throttled
-from graph.content import BlobWriter, ContentStore, TooLarge
-from graph.db import run
-from graph.errors import (
+from graph.core.db import run
+from graph.core.errors import (
     BadInput,
     Conflict,
     Forbidden,
@@ -64,16 +63,17 @@ from graph.errors import (
     ServiceUnavailable,
     TipgraphError,
 )
-from graph.intake.service import UploadedContent
-from graph.intake.xml import (
+from graph.core.vocabulary import XSD_PATH
+from graph.reports.blobs import BlobWriter, ContentStore, TooLarge
+from graph.reports.intake.service import UploadedContent
+from graph.reports.intake.xml import (
     file_details_document,
     read_xml,
     report_document,
     report_done_response,
     report_response,
 )
-from graph.reports import FILES_BY_REPORT_IDS
-from graph.vocabulary import XSD_PATH
+from graph.reports.queries import FILES_BY_REPORT_IDS
 from resolvers.context import Services
 
 log = logging.getLogger("tipgraph.ispws")

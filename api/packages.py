@@ -25,10 +25,10 @@ from starlette.routing import Route
 from api.graphql import bearer_token, error_response
 from authz.audit import unverified_subject
 from authz.package_links import package_recipient, verify_link
-from graph.audit import AuditRecord
-from graph.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
-from graph.packages.service import Package, SignedFile, make_package
-from graph.packages.signing import key_id, public_pem
+from graph.audit.trail import AuditRecord
+from graph.core.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
+from graph.referrals.packages.service import Package, SignedFile, make_package
+from graph.referrals.packages.signing import key_id, public_pem
 from resolvers.context import Services
 
 NAME: Final = re.compile(r"^(?P<id>[0-9]{1,18})\.(?P<form>pdf|json)(?P<sig>\.sig)?\Z")

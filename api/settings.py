@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from graph.identifier_ids import IdentifierIds
-from graph.intake.validation import Limits
-from graph.keyfiles import load_key
+from graph.core.keyfiles import load_key
+from graph.identifiers.keyed_ids import IdentifierIds
+from graph.reports.intake.validation import Limits
 from resolvers.limits import EdgeLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,9 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from authz.roles import Role
-from graph.audit import AuditRecord, append_event, append_events
-from graph.db import Database
-from graph.errors import ServiceUnavailable, Unauthenticated
+from graph.audit.trail import AuditRecord, append_event, append_events
+from graph.core.db import Database
+from graph.core.errors import ServiceUnavailable, Unauthenticated
 
 log = logging.getLogger("tipgraph.audit")
 AUDITED_ROLES: Final = frozenset({Role.ANALYST, Role.LE, Role.AUDITOR, Role.ADMIN})

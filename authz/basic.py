@@ -31,8 +31,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from neo4j import AsyncManagedTransaction
 
-from graph.db import Database, run
-from graph.errors import NotFound
+from graph.core.db import Database, run
+from graph.core.errors import NotFound
 
 SET_CREDENTIALS: Final = """
 MATCH (e:Reporter {id: $id})

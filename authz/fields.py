@@ -3,7 +3,7 @@
 A denied nullable field comes back ``null`` with one ``FORBIDDEN`` error naming its path; the
 rest of the response arrives. Every denial is remembered on the request for the audit trail.
 
-Personal data is declared once (graph.personal) and guarded with :class:`HasScope` by
+Personal data is declared once (graph.reports.personal) and guarded with :class:`HasScope` by
 ``resolvers/reports/parts.py``; other fields name their permission where they are declared.
 
 Example::

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from graph.errors import Unauthenticated
+from graph.core.errors import Unauthenticated
 
 
 class JwksKeys:

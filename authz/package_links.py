@@ -24,8 +24,8 @@ import jwt
 
 from authz.principal import Principal
 from authz.roles import ROLE_SCOPES, Role, Scope
-from graph.errors import BadInput, Forbidden, Unauthenticated
-from graph.packages.signing import Signer
+from graph.core.errors import BadInput, Forbidden, Unauthenticated
+from graph.referrals.packages.signing import Signer
 
 AUDIENCE: Final = "tipgraph-package-download"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authz.roles import Role, Scope
-from graph.errors import Forbidden
+from graph.core.errors import Forbidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Principal:
         return self.role in (Role.ANALYST, Role.ADMIN) or self.agency_id == agency_id
 
     def row_scope(self) -> dict[str, Any]:
-        """The parameters of the one row rule (graph/visibility.py) for this principal."""
+        """The parameters of the one row rule (graph/core/visibility.py) for this principal."""
         reads = Scope.REPORT_READ in self.scopes
         return {
             "all": reads and self.role is Role.ANALYST,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graph.errors import RateLimited
+from graph.core.errors import RateLimited
 
 
 @dataclass

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from graph.db import Database
-from graph.revocations import active_revocations, revoke
+from graph.core.db import Database
+from graph.core.revocations import active_revocations, revoke
 
 
 class RevocationList:

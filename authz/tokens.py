@@ -30,8 +30,8 @@ from authz.jwks import JwksKeys
 from authz.principal import Principal
 from authz.revocations import RevocationList
 from authz.roles import Role, granted_scopes
-from graph.errors import Unauthenticated
-from graph.reporters import ID_PATTERN
+from graph.core.errors import Unauthenticated
+from graph.reports.reporters import ID_PATTERN
 
 REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud", "jti")
 LEEWAY_SECONDS: Final = 30

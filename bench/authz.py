@@ -30,10 +30,10 @@ from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server, percentiles
 from bench.reads import triage_floor
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.synthetic import ESPS, SyntheticTips
+from graph.core.db import Database
+from graph.demo.synthetic import ESPS, SyntheticTips
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 
 TRIAGE = """
 query Triage { reports(first: 50) { totalCount edges { node {

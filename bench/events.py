@@ -41,10 +41,10 @@ from bench.harness import (
     percentiles,
     rss_mib,
 )
-from graph import events
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.events import log as events
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 
 AGENCY = "bench-events"
 ALL = {"all": True, "reporterId": None, "agencyId": None}
@@ -57,7 +57,7 @@ REFER = """mutation($id: ID!) { referReport(reportId: $id, agencyId: "bench-even
 def document() -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    from graph.vocabulary import IncidentType
+    from graph.core.vocabulary import IncidentType
 
     return {"incident_type": IncidentType.CHILD_PORNOGRAPHY,
             "incident_date_time": datetime(2026, 10, 1, tzinfo=UTC)}

@@ -1,6 +1,6 @@
 """Bulk synthetic graph: N reports straight into Neo4j with batched ``UNWIND``.
 
-Reports come from :class:`graph.synthetic.SyntheticTips` and are planned by the intake's own
+Reports come from :class:`graph.demo.synthetic.SyntheticTips` and are planned by the intake's own
 validation (``plan_report``/``plan_file``/``create_params``), so each one is shaped exactly as if
 an ESP had submitted it: the same properties, identifier keys, mentions, files, hashes and ESP
 labels. Only the writing differs: one transaction per batch of reports instead of one each.
@@ -37,20 +37,20 @@ from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
-from graph.agencies import (
+from graph.core.db import Database, run
+from graph.core.ids import IdAllocator
+from graph.demo.synthetic import ESPS, SyntheticTips
+from graph.identifiers.keyed_ids import IdentifierIds
+from graph.referrals.agencies import (
     UPSERT_JURISDICTIONS,
     AgencyKind,
     AgencySpec,
     jurisdiction_row,
     upsert_agency,
 )
-from graph.db import Database, run
-from graph.identifier_ids import IdentifierIds
-from graph.ids import IdAllocator
-from graph.intake.service import create_params
-from graph.intake.validation import Limits, plan_file, plan_report
-from graph.reporters import register_reporter
-from graph.synthetic import ESPS, SyntheticTips
+from graph.reports.intake.service import create_params
+from graph.reports.intake.validation import Limits, plan_file, plan_report
+from graph.reports.reporters import register_reporter
 
 # The intake's CREATE_REPORT for a batch: one row per report, ``row.now`` its own time.
 BULK_CREATE: Final = """
@@ -140,7 +140,7 @@ class Chunk:
     first_report_id: int
     first_file_id: int
     now: datetime
-    identifier_key: bytes  # identifier ids are keyed (graph.identifier_ids)
+    identifier_key: bytes  # identifier ids are keyed (graph.identifiers.keyed_ids)
 
 
 def tips_for(seed: int, reports: int, now: datetime) -> ScaleFreeTips:

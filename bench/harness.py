@@ -25,13 +25,13 @@ from typing import Any
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings, identifier_ids, load_settings
-from graph.db import Database, open_driver
-from graph.identifier_ids import IdentifierIds
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
-from graph.migrations import Migrator
-from graph.server import ephemeral_server, free_port
+from graph.core.db import Database, open_driver
+from graph.core.ids import IdAllocator
+from graph.core.migrations import Migrator
+from graph.core.server import ephemeral_server, free_port
+from graph.identifiers.keyed_ids import IdentifierIds
+from graph.reports.intake.service import IntakeService
+from graph.reports.intake.validation import Limits
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 

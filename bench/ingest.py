@@ -32,14 +32,14 @@ from bench.harness import (
     rss_mib,
     summary,
 )
-from graph import reports as q
-from graph.db import Database, run
-from graph.ids import IdAllocator
-from graph.intake.service import create_params
-from graph.intake.validation import Limits, graphql_input, plan_file, plan_report
-from graph.reporters import register_reporter
-from graph.synthetic import SyntheticTips
-from graph.vocabulary import CaptureEventName
+from graph.core.db import Database, run
+from graph.core.ids import IdAllocator
+from graph.core.vocabulary import CaptureEventName
+from graph.demo.synthetic import SyntheticTips
+from graph.reports import queries as q
+from graph.reports.intake.service import create_params
+from graph.reports.intake.validation import Limits, graphql_input, plan_file, plan_report
+from graph.reports.reporters import register_reporter
 
 ESP_ID = "bench-esp"
 SUBMIT: str = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { id status } }"

@@ -32,10 +32,10 @@ from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib, summary
 from bench.ingest import ingest_document, timed
-from graph.intake.validation import graphql_input
-from graph.intake.xml import file_details_xml, report_xml
-from graph.reporters import register_reporter
-from graph.synthetic import SyntheticTips
+from graph.demo.synthetic import SyntheticTips
+from graph.reports.intake.validation import graphql_input
+from graph.reports.intake.xml import file_details_xml, report_xml
+from graph.reports.reporters import register_reporter
 
 ESP_ID = "bench-xml-esp"
 SUBMIT = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { id } }"

@@ -38,16 +38,16 @@ from bench.harness import (
     percentiles,
     rss_mib,
 )
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database, start_counting
-from graph.enrichment import EnrichmentWorker
-from graph.geo import geo_provider
-from graph.packages.content import build_content
-from graph.packages.pdf import render
-from graph.packages.service import document_bytes, make_package
-from graph.packages.signing import Signer, json_sections, key_id, pdf_sections
-from graph.reporters import register_reporter
-from graph.triage import classify_file
+from graph.core.db import Database, start_counting
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.referrals.packages.content import build_content
+from graph.referrals.packages.pdf import render
+from graph.referrals.packages.service import document_bytes, make_package
+from graph.referrals.packages.signing import Signer, json_sections, key_id, pdf_sections
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import geo_provider
+from graph.triage.service import classify_file
 
 ALL = {"all": True, "reporterId": None, "agencyId": None}
 AGENCY = "bench-agency"
@@ -62,7 +62,7 @@ query Package($id: ID!) { report(id: $id) { referralPackage {
 def big_document() -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    from graph.vocabulary import IncidentType, IndustryClassification
+    from graph.core.vocabulary import IncidentType, IndustryClassification
 
     people = [{
         "first_name": f"Synthetic{p}", "screen_name": f"bench_user_{p}",
@@ -90,7 +90,7 @@ async def prepare(db: Database) -> int:
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Agency", AgencyKind.STATE, ("US-CA",)))
     report = await intake.submit_report("bench-esp", big_document())
     await EnrichmentWorker(db, geo_provider(None), 50).run_due()
-    from graph.readers import files_by_report_ids
+    from graph.core.loaders import files_by_report_ids
 
     [files] = await files_by_report_ids(db, [report["id"]])
     for file in files[:10]:

@@ -50,8 +50,8 @@ from bench.harness import (
     summary,
 )
 from bench.reads import report_count
-from graph.db import Database, run
-from graph.server import free_port
+from graph.core.db import Database, run
+from graph.core.server import free_port
 
 # No DateTime fields: @neo4j/graphql projects them with APOC, which Neo4j Community lacks here.
 NESTED = ("files { id fileName viewedByEsp exifViewedByEsp publiclyAvailable"

@@ -56,10 +56,12 @@ from bench.harness import (
     percentiles,
     rss_mib,
 )
-from graph import crossrefs, links, queue
-from graph import reports as q
-from graph.db import Database, run
-from graph.enrichment import JURISDICTIONS_BY_REPORT_IDS
+from graph.core.db import Database, run
+from graph.identifiers import crossrefs
+from graph.links import walks as links
+from graph.reports import queries as q
+from graph.triage import queue
+from graph.triage.enrichment import JURISDICTIONS_BY_REPORT_IDS
 
 ALL = {"all": True, "reporterId": None, "agencyId": None}
 SHORTEST_PATH = """

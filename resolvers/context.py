@@ -24,13 +24,16 @@ from authz.principal import ANONYMOUS_SCOPE, Principal
 from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
 from authz.tokens import TokenVerifier
-from graph import agencies, crossrefs, enrichment, readers
-from graph.db import Database
-from graph.errors import Forbidden, TipgraphError, Unauthenticated
-from graph.events import EventHub
-from graph.intake.service import IntakeService
-from graph.packages.signing import Signer
-from graph.reporters import RegisteredReporters, reporters_by_ids
+from graph.core import loaders as readers
+from graph.core.db import Database
+from graph.core.errors import Forbidden, TipgraphError, Unauthenticated
+from graph.events.log import EventHub
+from graph.identifiers import crossrefs
+from graph.referrals import agencies
+from graph.referrals.packages.signing import Signer
+from graph.reports.intake.service import IntakeService
+from graph.reports.reporters import RegisteredReporters, reporters_by_ids
+from graph.triage import enrichment
 
 K = TypeVar("K")
 V = TypeVar("V")

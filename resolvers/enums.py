@@ -1,16 +1,14 @@
 """The CyberTipline vocabularies as GraphQL enums (member names; the XSD strings stay internal).
 
 ``strawberry.enum`` registers each class in place, so the classes re-exported here are the
-plain enums of :mod:`graph.vocabulary`, usable as types by mypy and by strawberry alike.
+plain enums of :mod:`graph.core.vocabulary`, usable as types by mypy and by strawberry alike.
 """
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.identifiers import IdentifierKind
-from graph.outcomes import ReferralOutcome
-from graph.vocabulary import (
+from graph.core.vocabulary import (
     AddressType,
     AssociatedAccountType,
     BatchReason,
@@ -28,6 +26,8 @@ from graph.vocabulary import (
     ReportAnnotation,
     ReportStatus,
 )
+from graph.identifiers.identity import IdentifierKind
+from graph.referrals.outcomes import ReferralOutcome
 
 strawberry.enum(IncidentType, description=(
     "The eight CyberTipline incident types; each maps to the exact XSD string."))

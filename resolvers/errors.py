@@ -1,6 +1,6 @@
 """Every GraphQL error leaves with a stable ``extensions.code``; internals never leave.
 
-- :class:`graph.errors.TipgraphError` keeps its code and message;
+- :class:`graph.core.errors.TipgraphError` keeps its code and message;
 - errors raised before execution (parse, validation, variable coercion) become
   ``BAD_USER_INPUT``;
 - anything else is ``INTERNAL`` with a masked message (logged with the request id).
@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from graph.errors import TipgraphError
+from graph.core.errors import TipgraphError
 
 log = logging.getLogger("tipgraph.graphql")
 MASKED_MESSAGE = "Internal error. Quote the request id to the operators."

@@ -23,10 +23,10 @@ from api.settings import PROJECT_ROOT, Settings, identifier_ids
 from authz.roles import Role
 from authz.tokens import Keys, load_keys, mint_token
 from bench.harness import served_api
-from graph.db import Database, open_driver, run
-from graph.migrations import Migrator
-from graph.reporters import register_reporter
-from graph.server import ephemeral_server
+from graph.core.db import Database, open_driver, run
+from graph.core.migrations import Migrator
+from graph.core.server import ephemeral_server
+from graph.reports.reporters import register_reporter
 from tests.helpers import IDENTIFIER_KEY, make_settings
 
 CLEAN_GRAPH: Final = """

@@ -11,7 +11,7 @@ from typing import Any, Final
 import httpx
 from lxml import etree
 
-from graph.vocabulary import (
+from graph.core.vocabulary import (
     AddressType,
     AssociatedAccountType,
     CaptureEventName,

@@ -19,11 +19,11 @@ from api.app import create_app
 from api.settings import Settings, load_settings
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from graph.db import Database
-from graph.identifier_ids import IdentifierIds
-from graph.ids import IdAllocator
-from graph.intake.service import IntakeService
-from graph.intake.validation import Limits
+from graph.core.db import Database
+from graph.core.ids import IdAllocator
+from graph.identifiers.keyed_ids import IdentifierIds
+from graph.reports.intake.service import IntakeService
+from graph.reports.intake.validation import Limits
 
 # Synthetic keys for tests (base64 of 32 bytes): the app under test is configured with them.
 CONTENT_KEY: Final = "dGlwZ3JhcGgtdGVzdHMtY29udGVudC1rZXktMzJieXQ="

@@ -6,7 +6,7 @@ import json
 
 from api.settings import Settings
 from authz.roles import Role
-from graph.db import Database
+from graph.core.db import Database
 from tests.conftest import Api, Tokens
 from tests.test_cli import tipgraph
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from authz.roles import Role
-from graph.audit import verify
-from graph.db import Database, run
+from graph.audit.trail import verify
+from graph.core.db import Database, run
 from tests.conftest import Api, Tokens
 from tests.test_cli import tipgraph
 from tests.world import build_world

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from authz.roles import Role
-from graph.db import Database
+from graph.core.db import Database
 from tests.conftest import Api, Tokens
 from tests.documents import REPORT, SUBMIT_REPORT, example_input
 

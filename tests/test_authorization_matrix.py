@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from authz.roles import Role
-from graph.db import Database
+from graph.core.db import Database
 from tests.conftest import Api, Tokens
 from tests.world import VISIBLE, World, build_world
 
@@ -85,7 +85,7 @@ async def by_entities(api: Api, token: str, world: World) -> set[int]:
 
 async def by_mentions_of_entities(api: Api, token: str, world: World) -> set[int]:
     """_entities on the shared Identifier, then its reports."""
-    from graph.identifiers import normalise_email
+    from graph.identifiers.identity import normalise_email
     from tests.helpers import IDS
 
     ident = IDS.of(normalise_email("shared@example.com").key)

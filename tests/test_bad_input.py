@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from authz.roles import Role
-from graph.db import Database, run
+from graph.core.db import Database, run
 from tests.conftest import Api, Tokens
 from tests.documents import FINISH_REPORT, SUBMIT_REPORT, example_input
 

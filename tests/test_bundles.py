@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from authz.roles import Role
-from graph.db import Database
-from graph.enrichment import EnrichmentWorker
-from graph.geo import CidrTable
-from graph.reporters import register_reporter
-from graph.vocabulary import BatchReason, FileAnnotation, IncidentType
+from graph.core.db import Database
+from graph.core.vocabulary import BatchReason, FileAnnotation, IncidentType
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import CidrTable
 from tests.conftest import Api, Tokens
 from tests.helpers import intake as make_intake
 

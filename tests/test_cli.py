@@ -14,7 +14,7 @@ import pytest
 from api.settings import PROJECT_ROOT, Settings
 from authz.basic import EspCredentials
 from authz.tokens import TokenVerifier, load_keys
-from graph.db import Database
+from graph.core.db import Database
 from tests.helpers import IDENTIFIER_KEY
 
 SERVER_STATE = PROJECT_ROOT / ".tipgraph"
@@ -89,7 +89,7 @@ def test_neo4j_status_and_start_are_no_ops_on_a_running_server(settings: Setting
 
 
 def test_neo4j_status_of_a_stopped_port(settings: Settings, tmp_path: Path) -> None:
-    from graph.server import free_port
+    from graph.core.server import free_port
 
     result = tipgraph(settings, "neo4j", "status", "--port", str(free_port()))
     assert result.returncode == 3

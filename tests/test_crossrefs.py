@@ -13,10 +13,10 @@ import httpx
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.vocabulary import IncidentType
+from graph.core.db import Database
+from graph.core.vocabulary import IncidentType
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 from tests.helpers import intake as make_intake
 from tests.helpers import make_settings
 from tests.world import ANALYST_SCOPE

@@ -21,9 +21,9 @@ from api.app import create_app
 from api.settings import Settings
 from authz.roles import Role
 from authz.tokens import TokenVerifier, load_keys, mint_token
-from graph.db import Database
-from graph.errors import Unauthenticated
-from graph.server import free_port
+from graph.core.db import Database
+from graph.core.errors import Unauthenticated
+from graph.core.server import free_port
 from tests.conftest import Api
 from tests.helpers import make_settings, production_api
 
@@ -103,7 +103,7 @@ async def test_depth_is_limited(api: Api, esp: str) -> None:
 
 async def test_mutations_are_rate_limited_per_principal(neo4j_uri: str, tmp_path: Path,
                                                         db: Database) -> None:
-    from graph.reporters import register_reporter
+    from graph.reports.reporters import register_reporter
 
     await register_reporter(db, "example-esp", "Example ESP")
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_RATE_MUTATIONS_PER_MINUTE="2")

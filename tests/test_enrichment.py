@@ -12,11 +12,11 @@ import pytest
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.db import Database, run
-from graph.enrichment import EnrichmentWorker, suggest_priority
-from graph.geo import CidrTable, Location
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker, suggest_priority
+from graph.triage.geo import CidrTable, Location
 from tests.conftest import Api, Tokens
 from tests.documents import FINISH_REPORT, MINIMAL_INPUT, OPEN_REPORT, SUBMIT_REPORT
 from tests.helpers import make_settings

@@ -15,8 +15,8 @@ import pytest
 
 from api.settings import PROJECT_ROOT
 from authz.roles import Role
-from graph.db import Database
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT
 

@@ -18,10 +18,10 @@ import pytest
 from api.settings import PROJECT_ROOT
 from authz.roles import Role
 from bench.harness import running
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.server import free_port
+from graph.core.db import Database
+from graph.core.server import free_port
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens, wait_for
 from tests.documents import SUBMIT_REPORT, example_input
 

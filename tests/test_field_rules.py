@@ -13,9 +13,9 @@ from strawberry.permission import PermissionExtension
 
 from authz.fields import HasScope, IsAnalyst, SeesEveryReport
 from authz.roles import Role
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.documents import FULL_INPUT, SUBMIT_REPORT

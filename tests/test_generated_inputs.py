@@ -21,8 +21,8 @@ from starlette.applications import Starlette
 
 from authz.basic import issue_credentials
 from authz.roles import Role
-from graph.db import Database
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.helpers import assert_no_internal_error, examples

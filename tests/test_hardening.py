@@ -24,12 +24,12 @@ from api.app import create_app
 from api.settings import identifier_ids
 from authz.roles import Role
 from authz.tokens import load_keys
-from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.db import Database, run
-from graph.errors import BadInput
-from graph.identifier_ids import IdentifierIds, is_current
-from graph.migrations import Migrator
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.core.errors import BadInput
+from graph.core.migrations import Migrator
+from graph.identifiers.keyed_ids import IdentifierIds, is_current
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.helpers import IDS, make_settings, production_api, production_token
 from tests.world import build_world
@@ -319,8 +319,8 @@ async def test_an_agency_through_entities_answers_as_its_root_field(
 
 async def test_a_suggested_priority_is_shown_only_to_readers_who_see_every_report(
         db: Database, api: Api, tokens: Tokens) -> None:
-    from graph.enrichment import EnrichmentWorker
-    from graph.geo import geo_provider
+    from graph.triage.enrichment import EnrichmentWorker
+    from graph.triage.geo import geo_provider
 
     world = await build_world(db)
     while await EnrichmentWorker(db, geo_provider(None), common_threshold=50).run_due():
@@ -446,8 +446,8 @@ def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path
 
     from api.settings import SettingsError
     from authz.tokens import _dev_key_paths
-    from graph.content import load_content_key
-    from graph.packages.signing import DEV_KEY_NAME, Signer
+    from graph.referrals.packages.signing import DEV_KEY_NAME, Signer
+    from graph.reports.blobs import load_content_key
     from tests.helpers import CONTENT_KEY, write_key_pair, write_package_key
 
     # given the development keys a development run left in the state folder
@@ -481,7 +481,7 @@ def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path
 # -- 5. expensive queries run under a time budget -----------------------------------------------
 
 async def test_a_statement_past_its_budget_is_stopped_by_neo4j(session_db: Database) -> None:
-    from graph.errors import TooExpensive
+    from graph.core.errors import TooExpensive
 
     bounded = Database(session_db.driver, session_db.database, timeout=30)
 

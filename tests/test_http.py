@@ -13,7 +13,7 @@ import pytest
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, SettingsError
 from authz.roles import Role
-from graph.server import free_port
+from graph.core.server import free_port
 from tests.conftest import Api, Tokens
 from tests.helpers import CONTENT_KEY, make_settings, write_key_pair, write_package_key
 

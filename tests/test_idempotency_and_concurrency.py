@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from graph.db import Database, run
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.documents import OPEN_REPORT, SUBMIT_REPORT, example_input
 

@@ -6,9 +6,8 @@ import hashlib
 
 import pytest
 
-from graph.errors import BadInput
-from graph.identifier_ids import IdentifierIds
-from graph.identifiers import (
+from graph.core.errors import BadInput
+from graph.identifiers.identity import (
     IdentifierKind,
     normalise,
     normalise_device_id,
@@ -20,6 +19,7 @@ from graph.identifiers import (
     normalise_screen_name,
     normalise_url,
 )
+from graph.identifiers.keyed_ids import IdentifierIds
 from tests.helpers import IDS
 
 

@@ -26,12 +26,12 @@ from api.app import create_app
 from api.settings import Settings
 from authz.basic import issue_credentials
 from authz.roles import Role
-from graph.content import ContentStore, load_content_key
-from graph.db import Database, run
-from graph.intake.validation import graphql_input
-from graph.intake.xml import file_details_xml, report_xml
-from graph.reporters import register_reporter
-from graph.vocabulary import XSD_PATH, BatchReason, FileAnnotation, IncidentType
+from graph.core.db import Database, run
+from graph.core.vocabulary import XSD_PATH, BatchReason, FileAnnotation, IncidentType
+from graph.reports.blobs import ContentStore, load_content_key
+from graph.reports.intake.validation import graphql_input
+from graph.reports.intake.xml import file_details_xml, report_xml
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.cybertipline import (
     DECLARATION,

@@ -16,8 +16,8 @@ import httpx
 from api.settings import Settings
 from authz.basic import issue_credentials
 from bench.harness import rss_mib, served_api
-from graph.db import Database
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api
 from tests.helpers import IDENTIFIER_KEY
 

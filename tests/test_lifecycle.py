@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graph.db import Database, run
+from graph.core.db import Database, run
 from tests.conftest import Api, Tokens
 from tests.documents import (
     ADD_FILE,
@@ -154,7 +154,7 @@ async def test_a_change_extends_the_deadline_to_one_hour_after_it(
 
 async def test_another_esps_report_does_not_exist_for_it(api: Api, esp: str, tokens: Tokens,
                                                          db: Database) -> None:
-    from graph.reporters import register_reporter
+    from graph.reports.reporters import register_reporter
 
     # given a report of example-esp and a second registered ESP
     report_id = await open_report(api, esp)

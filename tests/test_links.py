@@ -21,9 +21,9 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from authz.roles import Role
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database, run
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT
 from tests.helpers import make_settings

@@ -20,10 +20,10 @@ import websockets
 
 from authz.roles import Role
 from bench.harness import live_subscriptions
-from graph import events
-from graph.agencies import refer_report
-from graph.db import Database, run
-from graph.revocations import revoke
+from graph.core.db import Database, run
+from graph.core.revocations import revoke
+from graph.events import log as events
+from graph.referrals.agencies import refer_report
 from tests.conftest import Tokens
 from tests.world import ANALYST_SCOPE, World, build_world
 from tests.ws import PROTOCOL, connect, open_socket, ready, subscribe

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from api.settings import PROJECT_ROOT, Settings
-from graph.db import Database, run
-from graph.migrations import MigrationError, Migrator, discover, split_statements
+from graph.core.db import Database, run
+from graph.core.migrations import MigrationError, Migrator, discover, split_statements
 
 
 async def test_every_migration_is_recorded_with_its_checksum(db: Database,

@@ -31,11 +31,11 @@ import pytest
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys
-from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.db import Database, run
-from graph.enrichment import EnrichmentWorker
-from graph.geo import geo_provider
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import geo_provider
 from resolvers.schema import build_schema
 from tests.conftest import Tokens
 from tests.corpus import Pools, documents

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from authz.roles import Role
-from graph.agencies import refer_report
-from graph.db import Database
-from graph.outcomes import record_outcome
+from graph.core.db import Database
+from graph.referrals.agencies import refer_report
+from graph.referrals.outcomes import record_outcome
 from tests.conftest import Api, Tokens
 from tests.helpers import intake as make_intake
 from tests.world import ANALYST_SCOPE, build_world, document

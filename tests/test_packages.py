@@ -20,13 +20,13 @@ from strawberry.permission import PermissionExtension
 from api.settings import Settings
 from authz.fields import HasScope
 from authz.roles import Role, Scope
-from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.db import Database, run
-from graph.enrichment import EnrichmentWorker
-from graph.geo import geo_provider
-from graph.packages.signing import public_pem
-from graph.personal import PERSONAL_KEYS
-from graph.reporters import register_reporter
+from graph.core.db import Database, run
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.referrals.packages.signing import public_pem
+from graph.reports.personal import PERSONAL_KEYS
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import geo_provider
 from resolvers.reports import parts
 from tests.conftest import Api, Tokens
 from tests.documents import FULL_INPUT, SUBMIT_REPORT

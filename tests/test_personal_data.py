@@ -1,4 +1,4 @@
-"""Personal data is declared once (graph.personal); everything else follows from it.
+"""Personal data is declared once (graph.reports.personal); everything else follows from it.
 
 - each declared element is one of the reference XSD's elements;
 - every field of a report's parts, generated from the schema, is denied to a token without
@@ -17,10 +17,10 @@ from lxml import etree
 
 from api.settings import PROJECT_ROOT
 from authz.roles import Role
-from graph.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.db import Database
-from graph.personal import PERSONAL_DATA, PERSONAL_KEYS
-from graph.reporters import register_reporter
+from graph.core.db import Database
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports.personal import PERSONAL_DATA, PERSONAL_KEYS
+from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.corpus import Generator, Pools

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from authz.roles import Role
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.triage import set_disposition, set_priority
-from graph.vocabulary import IncidentType, ReportAnnotation
+from graph.core.db import Database
+from graph.core.vocabulary import IncidentType, ReportAnnotation
+from graph.reports.reporters import register_reporter
+from graph.triage.service import set_disposition, set_priority
 from tests.conftest import Api, Tokens
 from tests.helpers import intake as make_intake
 from tests.world import ANALYST_SCOPE

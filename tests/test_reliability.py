@@ -27,10 +27,10 @@ from api.app import create_app
 from api.settings import PROJECT_ROOT, identifier_ids
 from authz.basic import issue_credentials
 from authz.roles import Role
-from graph.db import Database, open_driver, run
-from graph.migrations import Migrator
-from graph.reporters import register_reporter
-from graph.server import LocalNeo4j, free_port
+from graph.core.db import Database, open_driver, run
+from graph.core.migrations import Migrator
+from graph.core.server import LocalNeo4j, free_port
+from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input

@@ -8,8 +8,8 @@ from typing import Any
 
 from api.settings import Settings
 from authz.roles import Role
-from graph.content import ContentStore, load_content_key
-from graph.db import Database, run
+from graph.core.db import Database, run
+from graph.reports.blobs import ContentStore, load_content_key
 from tests.conftest import Api, Tokens
 from tests.cybertipline import synthetic_bytes
 from tests.documents import SUBMIT_REPORT, example_input

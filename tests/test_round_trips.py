@@ -11,11 +11,11 @@ import httpx
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from graph.db import Database
-from graph.enrichment import EnrichmentWorker
-from graph.geo import CidrTable
-from graph.reporters import register_reporter
-from graph.synthetic import SyntheticTips
+from graph.core.db import Database
+from graph.demo.synthetic import SyntheticTips
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import CidrTable
 from tests.helpers import intake as make_intake
 from tests.helpers import make_settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.settings import Settings, identifier_ids, intake_limits
-from graph.db import Database, run
-from graph.seed import seed_demo
+from graph.core.db import Database, run
+from graph.demo.seed import seed_demo
 
 
 async def test_the_demo_seeds_once_with_shared_identifiers(db: Database,

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.statistics import Cell, suppress
-from graph.triage import set_disposition
-from graph.vocabulary import IncidentType
+from graph.core.db import Database
+from graph.core.vocabulary import IncidentType
+from graph.reports.reporters import register_reporter
+from graph.statistics.cells import Cell, suppress
+from graph.triage.service import set_disposition
 from tests.conftest import Api
 from tests.helpers import intake as make_intake
 from tests.test_cli import tipgraph

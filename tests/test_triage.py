@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from authz.roles import Role
-from graph.db import Database
-from graph.provenance import label_summary
+from graph.core.db import Database
+from graph.triage.provenance import label_summary
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input
 from tests.world import build_world

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
-from graph.db import Database
-from graph.reporters import register_reporter
-from graph.vocabulary import IncidentType
+from graph.core.db import Database
+from graph.core.vocabulary import IncidentType
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.reporters import register_reporter
 from tests.helpers import intake as make_intake
 
 ANALYST_SCOPE = {"all": True, "reporterId": None, "agencyId": None}

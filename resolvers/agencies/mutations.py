@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
-from graph import agencies as service
-from graph.errors import NotFound
+from graph.core.errors import NotFound
+from graph.referrals import agencies as service
 from resolvers.agencies.types import Agency, CreateAgencyInput
 from resolvers.context import Context
 from resolvers.reports.resolvers import parse_report_id, require_report

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from graph.agencies import AgencyKind
+from graph.referrals.agencies import AgencyKind
 from resolvers.build import required
 from resolvers.context import Context
 from resolvers.enums import ReferralOutcome

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
-from graph.audit import events_page
-from graph.errors import BadInput
+from graph.audit.trail import events_page
+from graph.core.errors import BadInput
 from resolvers.audit.types import AuditEvent, AuditEventConnection, AuditEventEdge, AuditEventFilter
 from resolvers.context import Context
 from resolvers.reports.resolvers import parse_report_id

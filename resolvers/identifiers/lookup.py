@@ -7,8 +7,8 @@ from strawberry.types import Info
 
 from authz.fields import deny
 from authz.roles import Scope
-from graph.errors import Forbidden
-from graph.identifiers import PERSONAL_KINDS, NormalisedIdentifier, normalise
+from graph.core.errors import Forbidden
+from graph.identifiers.identity import PERSONAL_KINDS, NormalisedIdentifier, normalise
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 

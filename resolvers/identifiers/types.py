@@ -9,9 +9,9 @@ from strawberry.types import Info
 
 from authz.fields import deny
 from authz.roles import Scope
-from graph import readers
-from graph.errors import Forbidden
-from graph.identifiers import PERSONAL_KINDS
+from graph.core import loaders as readers
+from graph.core.errors import Forbidden
+from graph.identifiers.identity import PERSONAL_KINDS
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.reports.resolvers import decode_cursor, page_size, to_connection

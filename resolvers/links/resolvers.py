@@ -1,6 +1,6 @@
 """Link-analysis queries: neighborhood, degreePreview, paths, cluster (scope links:explore).
 
-The traversals are in graph.links and carry the row rule; here the caller's scope is checked,
+The traversals are in graph.links.walks and carry the row rule; here the caller's scope is checked,
 the expensive-query rate limit applied, and every report in an answer is recorded for the audit
 trail (the AuditTrail extension writes one event per operation, with those report ids).
 """
@@ -15,8 +15,8 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Scope
-from graph import links
-from graph.links import Subgraph
+from graph.links import walks as links
+from graph.links.walks import Subgraph
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.links.types import DegreePreview, GraphSubgraph, TypeCount

@@ -4,7 +4,7 @@ Every node and edge says where it comes from: a report node names its ESP (``rep
 when it was submitted; an identifier node when it was first seen and how many reports (that the
 reader may see) mention it; an edge names who said so (the ESP), when, and on what basis (the
 role the identifier plays in the report, and the capture event). Identifier values are personal
-data: without ``pii:read`` a node shows only its kind. The views come from graph.export, which
+data: without ``pii:read`` a node shows only its kind. The views come from graph.links.export, which
 ``tipgraph export`` and the ``graphml`` field share.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.export import subgraph_view, to_graphml
-from graph.links import Subgraph
+from graph.links.export import subgraph_view, to_graphml
+from graph.links.walks import Subgraph
 
 
 @strawberry.type(description="A report or an identifier in a subgraph.")

@@ -1,6 +1,6 @@
 """Live updates over graphql-transport-ws: reportEvents for analysts, referralEvents for agencies.
 
-Both read the durable event log (graph/events.py) through the process's EventHub. Each event a
+Both read the durable event log (graph/events/log.py) through the process's EventHub. Each event a
 subscriber receives has a ``cursor``; subscribing again with ``after: <cursor>`` replays what
 was missed, then carries on live. Row rules hold on every event, and every delivery to a
 person is in the audit trail. A subscription ends with UNAUTHENTICATED when its token expires
@@ -22,8 +22,8 @@ from strawberry.types import Info
 
 from authz.principal import Principal
 from authz.roles import Role, Scope
-from graph.audit import AuditRecord
-from graph.events import parse_cursor
+from graph.audit.trail import AuditRecord
+from graph.events.log import parse_cursor
 from resolvers.agencies.types import Agency
 from resolvers.context import Context
 from resolvers.enums import IncidentType, Priority, ReferralOutcome

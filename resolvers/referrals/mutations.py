@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
-from graph import outcomes
-from graph.errors import Forbidden, NotFound
+from graph.core.errors import Forbidden, NotFound
+from graph.referrals import outcomes
 from resolvers.agencies.types import Referral
 from resolvers.context import Context
 from resolvers.enums import ReferralOutcome

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from authz.package_links import mint_link, package_recipient
-from graph.packages.service import Package, make_package
-from graph.packages.signing import public_pem
+from graph.referrals.packages.service import Package, make_package
+from graph.referrals.packages.signing import public_pem
 from resolvers.context import Context
 
 

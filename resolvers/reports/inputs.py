@@ -2,7 +2,7 @@
 
 Field names follow the XSD (camelCased); lists that the XSD repeats are plural here
 (``emails``, ``ipCaptureEvents``). ``strawberry.asdict`` turns an input into the report document
-that :mod:`graph.intake` validates, the same document the XML door builds.
+that :mod:`graph.reports.intake` validates, the same document the XML door builds.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ESP intake mutations: thin wrappers over graph.intake.IntakeService (shared with /ispws)."""
+"""ESP intake mutations: thin wrappers over the intake service (shared with /ispws)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from strawberry.permission import PermissionExtension
 
 from authz.fields import HasScope
 from authz.roles import Scope
-from graph.personal import PERSONAL_KEYS
+from graph.reports.personal import PERSONAL_KEYS
 from resolvers.enums import (
     AddressType,
     AssociatedAccountType,
@@ -277,7 +277,7 @@ class FileDetailsGroup:
 
 
 def _guard_personal_data() -> None:
-    """Every field graph.personal declares personal needs pii:read (null and FORBIDDEN
+    """Every field graph.reports.personal declares personal needs pii:read (null and FORBIDDEN
     without it), in every type of this module: a new part type is covered as it is added."""
     for cls in list(globals().values()):
         definition = getattr(cls, "__strawberry_definition__", None)

@@ -13,8 +13,8 @@ from typing import Any, Final
 import strawberry
 from strawberry.types import Info
 
-from graph import queue
-from graph.errors import BadInput, NotFound
+from graph.core.errors import BadInput, NotFound
+from graph.triage import queue
 from resolvers.context import Context
 from resolvers.identifiers.lookup import identity
 from resolvers.reports.types import (

@@ -9,8 +9,10 @@ from strawberry.types import Info
 
 from authz.principal import Principal
 from authz.roles import Role, Scope
-from graph import enrichment, notes, retention, triage
-from graph.errors import BadInput
+from graph.core.errors import BadInput
+from graph.reports import retention
+from graph.triage import enrichment, notes
+from graph.triage import service as triage
 from resolvers.context import Context
 from resolvers.enums import Disposition, Priority
 from resolvers.reports.resolvers import parse_report_id, require_report

@@ -13,10 +13,10 @@ from strawberry.types import Info
 
 from authz.fields import HasScope, IsAnalyst, SeesEveryReport
 from authz.roles import Role, Scope
-from graph.crossrefs import cross_references
-from graph.errors import BadInput
-from graph.provenance import label_summary
-from graph.triage import history_for
+from graph.core.errors import BadInput
+from graph.identifiers.crossrefs import cross_references
+from graph.triage.provenance import label_summary
+from graph.triage.service import history_for
 from resolvers.build import build, native, required
 from resolvers.context import Context
 from resolvers.enums import (

@@ -1,4 +1,4 @@
-"""statistics: public, counted in the graph, suppressed in graph.statistics."""
+"""statistics: public, counted in the graph, suppressed in graph.statistics.cells."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from strawberry.types import Info
 
-from graph import statistics as service
-from graph.errors import BadInput
+from graph.core.errors import BadInput
+from graph.statistics import cells as service
 from resolvers.context import Context
 from resolvers.statistics.types import (
     StatisticCell,

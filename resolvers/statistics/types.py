@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from graph import statistics as service
+from graph.statistics import cells as service
 from resolvers.context import Context
 
 

@@ -1,0 +1,171 @@
+"""Driver helpers: one async driver per process, reads and writes through managed transactions.
+
+Transaction functions are named ``*_tx``, consume their results through :func:`run`, and are
+idempotent because the driver may retry them. :func:`run` also counts Cypher round trips per
+request, which ``/metrics`` and the benchmarks report.
+
+Example::
+
+    async def report_tx(tx: AsyncManagedTransaction, report_id: int) -> Record | None:
+        records = await run(tx, REPORT_BY_ID, id=report_id)
+        return records[0] if records else None
+
+    record = await db.read(report_tx, 42)
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, Final, LiteralString, ParamSpec, TypeVar
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record
+from neo4j import exceptions as neo4j_errors
+
+from graph.core.errors import ServiceUnavailable, TooExpensive
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TxFunction = Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]
+
+# Errors that mean "the database is not there right now", as opposed to "the query is wrong".
+UNAVAILABLE_ERRORS: Final = (
+    neo4j_errors.ServiceUnavailable,
+    neo4j_errors.SessionExpired,
+    neo4j_errors.TransientError,
+    ConnectionError,
+    OSError,
+)
+
+
+@dataclass
+class RoundTrips:
+    """Cypher statements sent for one request; kept in a context variable."""
+
+    count: int = 0
+    queries: list[str] = field(default_factory=list)
+    statements: list[tuple[str, dict[str, Any]]] | None = None  # benches: what was sent
+
+
+_round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
+    "tipgraph_round_trips", default=None
+)
+
+
+def start_counting() -> RoundTrips:
+    counter = RoundTrips()
+    _round_trips.set(counter)
+    return counter
+
+
+async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> list[Record]:
+    """Run one statement inside ``tx`` and return all its records (the result is consumed)."""
+    counter = _round_trips.get()
+    if counter is not None:
+        counter.count += 1
+        if counter.statements is not None:
+            counter.statements.append((query, params))
+    result = await tx.run(query, params)
+    return [record async for record in result]
+
+
+def native_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's or map's properties with Neo4j temporal values as Python ones."""
+    return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in values.items()}
+
+
+def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.0) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(
+        uri,
+        auth=(user, password),
+        connection_timeout=3.0,
+        connection_acquisition_timeout=5.0,
+        max_transaction_retry_time=retry_seconds,
+        liveness_check_timeout=30.0,
+        # Server notifications (unknown property keys on an empty graph, ...) are noise at
+        # run time; the tests exercise every query against the real schema instead.
+        notifications_min_severity="OFF",
+    )
+
+
+TIMED_OUT: Final = "Neo.ClientError.Transaction.TransactionTimedOut"
+
+
+def _bounded(work: TxFunction[P, T], seconds: float | None) -> TxFunction[P, T]:
+    """``work`` under a Neo4j transaction timeout of ``seconds``."""
+    if seconds is None:
+        return work
+
+    @neo4j.unit_of_work(timeout=seconds)
+    async def bounded(tx: AsyncManagedTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await work(tx, *args, **kwargs)
+
+    return bounded
+
+
+class Database:
+    """The process's driver and database name, with read and write helpers.
+
+    Neo4j outages surface as :class:`graph.core.errors.ServiceUnavailable`, never as driver errors.
+    """
+
+    def __init__(self, driver: AsyncDriver, database: str, *,
+                 timeout: float | None = None) -> None:
+        self.driver = driver
+        self.database = database
+        # Every transaction's budget in seconds (TIPGRAPH_QUERY_TIMEOUT_SECONDS): Neo4j stops
+        # a statement past it, so no request holds the database for long.
+        self.timeout = timeout
+
+    async def read(
+        self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await self._run(True, _bounded(work, self.timeout), *args, **kwargs)
+
+    async def read_within(
+        self, seconds: float, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """A read under a budget of its own (never above the database's); ``TooExpensive``
+        when Neo4j stops it there."""
+        budget = min(seconds, self.timeout) if self.timeout else seconds
+        if budget <= 0:
+            raise TooExpensive("the query's time budget was spent before it could run; ask "
+                               "for less (a smaller page, fewer hops or a narrower window)")
+        return await self._run(True, _bounded(work, budget), *args, **kwargs)
+
+    async def write(
+        self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await self._run(False, _bounded(work, self.timeout), *args, **kwargs)
+
+    async def _run(self, read: bool, work: TxFunction[P, T], *args: P.args,
+                   **kwargs: P.kwargs) -> T:
+        try:
+            async with self.driver.session(
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
+            ) as session:
+                if read:
+                    return await session.execute_read(work, *args, **kwargs)
+                return await session.execute_write(work, *args, **kwargs)
+        except UNAVAILABLE_ERRORS as error:
+            raise ServiceUnavailable("the graph database is unavailable") from error
+        except neo4j_errors.ClientError as error:
+            if (error.code or "").startswith(TIMED_OUT):
+                raise TooExpensive("the query ran past its time budget and was stopped; ask "
+                                   "for less (a smaller page, fewer hops or a narrower "
+                                   "window)") from None
+            raise
+
+    async def ping(self) -> bool:
+        try:
+            await self.driver.verify_connectivity()
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.driver.close()

@@ -1,0 +1,1 @@
+"""Synthetic data: report documents shaped like real tips, and the demo seed."""

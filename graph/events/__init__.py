@@ -1,0 +1,1 @@
+"""The event log behind live subscriptions."""

@@ -1,0 +1,1 @@
+"""Identifiers: normalised identity, keyed public ids, and cross-references between reports."""

@@ -1,0 +1,455 @@
+"""Link analysis: neighbourhoods, shortest paths and clusters over reports and identifiers.
+
+The graph walked is the bipartite one of ``(:Report)-[:MENTIONS]->(:Identifier)``. Every
+traversal goes level by level through two statements only (:data:`FROM_REPORTS`,
+:data:`FROM_IDENTIFIERS`), and both carry the row rule: a report the reader may not see is never
+returned, never counted and never used as a step, and an identifier is reached only through a
+report the reader may see. Degrees, "common" and first-seen times are counted over the
+submitted reports the reader may see too, so no number reveals a hidden one.
+
+An identifier mentioned by more than ``threshold`` visible reports is *common* (a carrier-grade
+NAT address, a viral image): it is not expanded unless asked for, and it is reported in
+``omitted_common`` so that the reader knows what was left out.
+
+Caps always hold: depth at most :data:`MAX_DEPTH`, hops at most :data:`MAX_HOPS`, nodes at most
+``first`` (most relevant first: degree, then recency), and at most :data:`FRONTIER_CAP` nodes
+expanded per level; whatever a cap cuts sets ``truncated``. A walk also has a time budget
+(``Walk.deadline``, TIPGRAPH_LINKS_BUDGET_SECONDS): Neo4j stops a statement past it, a
+neighbourhood or cluster answers what it found with ``truncated``, and a path search that
+could not finish says so (``TooExpensive``, BAD_USER_INPUT) rather than run on.
+
+Example::
+
+    graph = await neighborhood(db, "42", scope=scope, depth=2, threshold=50)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+
+from graph.core.db import Database, run
+from graph.core.errors import BadInput, NotFound, TooExpensive
+from graph.core.visibility import VISIBLE_REPORT, is_common, seen
+
+MAX_DEPTH: Final = 3
+MAX_HOPS: Final = 6
+MAX_NODES: Final = 1000
+FRONTIER_CAP: Final = 2000
+
+REPORT_NODE: Final = ("r {.id, .status, .incidentType, .priority, .disposition, .reporterId,"
+                      " .finishedAt, .openedAt}")
+# An identifier as the reader sees it: ``degree`` and ``firstSeenAt`` come from the reports it
+# may see (graph.core.visibility.seen), never from the node's global facts.
+IDENTIFIER_NODE: Final = "i {.id, .kind, .value, .scope, firstSeenAt: firstSeenAt}"
+
+# From reports to the identifiers they mention (the reports are visible: they were reached
+# through this module or checked by START).
+FROM_REPORTS: Final = (
+    "UNWIND $ids AS rid"
+    " MATCH (r:Report {id: rid})-[m:MENTIONS]->(i:Identifier)"
+    " WHERE ($kinds IS NULL OR i.kind IN $kinds)"
+    " WITH i, r, collect(m {.role, .at, .event, .party}) AS mentions"
+    " WITH i, collect({report: r.id, by: r.reporterId, reported: r.finishedAt,"
+    " mentions: mentions}) AS links " + seen("i")
+    + " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
+)
+
+# From identifiers to the visible reports that mention them, in the time window.
+FROM_IDENTIFIERS: Final = (
+    "UNWIND $ids AS iid"
+    " MATCH (i:Identifier {id: iid})<-[m:MENTIONS]-(r:Report)"
+    " WHERE " + VISIBLE_REPORT
+    + " AND ($since IS NULL OR coalesce(r.finishedAt, r.openedAt) >= $since)"
+    " AND ($until IS NULL OR coalesce(r.finishedAt, r.openedAt) < $until)"
+    " WITH r, i, collect(m {.role, .at, .event, .party}) AS mentions"
+    " WITH r, collect({identifier: i.id, mentions: mentions}) AS links"
+    " WITH r, links, COUNT { (r)-[:MENTIONS]->() } AS degree"
+    " ORDER BY degree DESC, coalesce(r.finishedAt, r.openedAt) DESC, r.id"
+    " LIMIT $cap"
+    " RETURN " + REPORT_NODE + " AS node, degree, links"
+)
+
+START_REPORT: Final = (
+    "MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
+    + " RETURN " + REPORT_NODE + " AS node, COUNT { (r)-[:MENTIONS]->() } AS degree"
+)
+
+START_IDENTIFIER: Final = (
+    "MATCH (i:Identifier {id: $id})"
+    " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
+    + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
+)
+
+# For readers who see every report, Neo4j's own bidirectional shortest-path search is exact
+# under the row rule (every report is visible); only "common" needs checking, on the steps.
+# Readers with a narrower row scope get the level-by-level search, which walks visible reports
+# only. One statement per (start label, end label, hop cap): bounds must be literals.
+NATIVE_PATHS: Final = {
+    (start, end, hops): (
+        f"MATCH (a:{start} {{id: $from}}), (b:{end} {{id: $to}})"
+        f" MATCH p = allShortestPaths((a)-[:MENTIONS*..{hops}]-(b))"
+        # "common" on the steps is checked during the search (submitted reports, counting
+        # stops past the threshold); every report is visible to these readers.
+        " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report OR NOT "
+        + is_common("n") + ")"
+        " WITH p LIMIT $first"
+        " RETURN [n IN nodes(p) | CASE WHEN n:Report"
+        " THEN {type: 'Report', node: n {.id, .status, .incidentType, .priority,"
+        " .disposition, .reporterId, .finishedAt, .openedAt},"
+        " degree: COUNT { (n)-[:MENTIONS]->() }}"
+        " ELSE {type: 'Identifier', node: n {.id, .kind, .value, .scope,"
+        " firstSeenAt: COLLECT { MATCH (n)<-[:MENTIONS]-(r:Report)"
+        " WITH coalesce(r.finishedAt, r.openedAt) AS seen ORDER BY seen LIMIT 1"
+        " RETURN seen }[0]},"
+        " degree: COUNT { MATCH (n)<-[:MENTIONS]-(r:Report {status: 'SUBMITTED'})"
+        " RETURN DISTINCT r }} END] AS steps,"
+        " [rel IN relationships(p) | {report: startNode(rel).id, identifier: endNode(rel).id,"
+        " mention: rel {.role, .at, .event, .party}}] AS links")
+    for start in ("Report", "Identifier") for end in ("Report", "Identifier")
+    for hops in range(1, 7)
+}
+
+REPORT_DEGREES: Final = """
+MATCH (r:Report {id: $id})-[:MENTIONS]->(i:Identifier)
+RETURN i.kind AS kind, count(DISTINCT i) AS count ORDER BY kind
+"""
+
+
+@dataclass
+class Node:
+    id: str
+    type: str  # "Report" or "Identifier"
+    props: dict[str, Any]
+    degree: int
+    common: bool = False
+
+
+@dataclass
+class Edge:
+    report: int
+    identifier: str
+    by: str | None
+    reported: Any
+    mentions: list[dict[str, Any]]
+
+    @property
+    def id(self) -> str:
+        return f"{self.report}->{self.identifier}"
+
+
+@dataclass
+class Subgraph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[str, Edge] = field(default_factory=dict)
+    truncated: bool = False
+    omitted_common: dict[str, Node] = field(default_factory=dict)
+
+    def report_ids(self) -> list[int]:
+        return [int(n.props["id"]) for n in self.nodes.values() if n.type == "Report"]
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """What every traversal needs: the reader's row scope and the walk's filters."""
+
+    scope: dict[str, Any]
+    threshold: int
+    include_common: bool = False
+    kinds: Sequence[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    deadline: float | None = None  # time.monotonic() past which the walk stops (its budget)
+
+    def remaining(self) -> float:
+        """Seconds left of the walk's budget (a large number without one)."""
+        return 3600.0 if self.deadline is None else self.deadline - time.monotonic()
+
+    def params(self) -> dict[str, Any]:
+        return {"scope": self.scope, "threshold": self.threshold,
+                "kinds": list(self.kinds) if self.kinds else None, "since": self.since,
+                "until": self.until}
+
+
+def is_report_id(node_id: str) -> bool:
+    return node_id.isascii() and node_id.isdigit()
+
+
+def _check_id(node_id: str) -> str:
+    if not (is_report_id(node_id) and len(node_id) <= 18) and not (
+            node_id.startswith("idf_") and len(node_id) == 28):
+        raise BadInput(f"{node_id[:40]!r} is neither a report id nor an identifier id",
+                       field="id")
+    return node_id
+
+
+async def _start_tx(tx: AsyncManagedTransaction, node_id: str, walk: Walk) -> Node | None:
+    if is_report_id(node_id):
+        records = await run(tx, START_REPORT, id=int(node_id), scope=walk.scope)
+        kind = "Report"
+    else:
+        records = await run(tx, START_IDENTIFIER, id=node_id, scope=walk.scope)
+        kind = "Identifier"
+    if not records:
+        return None
+    node = records[0]["node"]
+    degree = int(records[0]["degree"])
+    return Node(id=str(node["id"]), type=kind, props=node, degree=degree,
+                common=kind == "Identifier" and degree > walk.threshold)
+
+
+async def _from_reports_tx(tx: AsyncManagedTransaction, ids: list[int],
+                           walk: Walk) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, FROM_REPORTS, ids=ids, **walk.params())]
+
+
+async def _from_identifiers_tx(tx: AsyncManagedTransaction, ids: list[str], walk: Walk,
+                               cap: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, FROM_IDENTIFIERS, ids=ids, cap=cap,
+                                       **walk.params())]
+
+
+async def start_node(db: Database, node_id: str, walk: Walk) -> Node:
+    node = await db.read_within(walk.remaining(), _start_tx, _check_id(node_id), walk)
+    if node is None:
+        raise NotFound(f"{node_id} does not exist")
+    return node
+
+
+async def expand(db: Database, frontier: Sequence[Node], walk: Walk,
+                 cap: int) -> tuple[list[Node], list[Edge], list[Node], bool]:
+    """One level: (new neighbours, edges to them, common identifiers left out, truncated)."""
+    reports = [int(n.props["id"]) for n in frontier if n.type == "Report"]
+    identifiers = [n.id for n in frontier if n.type == "Identifier"]
+    found: list[Node] = []
+    edges: list[Edge] = []
+    omitted: list[Node] = []
+    truncated = False
+    if reports:
+        for row in await db.read_within(walk.remaining(), _from_reports_tx, reports, walk):
+            degree = int(row["degree"])
+            node = Node(id=str(row["node"]["id"]), type="Identifier", props=row["node"],
+                        degree=degree, common=degree > walk.threshold)
+            if node.common and not walk.include_common:
+                omitted.append(node)
+                continue
+            found.append(node)
+            edges.extend(Edge(report=link["report"], identifier=node.id, by=link["by"],
+                              reported=link["reported"], mentions=link["mentions"])
+                         for link in row["links"])
+    if identifiers:
+        rows = await db.read_within(walk.remaining(), _from_identifiers_tx, identifiers, walk,
+                                    cap + 1)
+        truncated = len(rows) > cap
+        for row in rows[:cap]:
+            node = Node(id=str(row["node"]["id"]), type="Report", props=row["node"],
+                        degree=int(row["degree"]))
+            found.append(node)
+            edges.extend(Edge(report=int(node.id), identifier=link["identifier"],
+                              by=node.props.get("reporterId"),
+                              reported=node.props.get("finishedAt"), mentions=link["mentions"])
+                         for link in row["links"])
+    return found, edges, omitted, truncated
+
+
+def _relevance(node: Node) -> tuple[Any, ...]:
+    stamp = node.props.get("finishedAt") or node.props.get("openedAt") or node.props.get(
+        "firstSeenAt")
+    return (-node.degree, -(stamp.to_native().timestamp() if stamp is not None else 0), node.id)
+
+
+async def neighborhood(db: Database, node_id: str, walk: Walk, *, depth: int = 1,
+                       first: int = 200) -> Subgraph:
+    """The nodes within ``depth`` hops of ``node_id`` the reader may see, most relevant first."""
+    if not 1 <= depth <= MAX_DEPTH:
+        raise BadInput(f"depth is 1 to {MAX_DEPTH}", field="depth")
+    if not 1 <= first <= MAX_NODES:
+        raise BadInput(f"first is 1 to {MAX_NODES}", field="first")
+    start = await start_node(db, node_id, walk)
+    graph = Subgraph(nodes={start.id: start})
+    frontier = [start]
+    for _ in range(depth):
+        if not frontier:
+            break
+        if start.common and start in frontier and not walk.include_common:
+            graph.omitted_common[start.id] = start
+            break
+        room = first - len(graph.nodes)
+        try:
+            found, edges, omitted, truncated = await expand(db, frontier, walk,
+                                                            min(FRONTIER_CAP, max(room, 0)))
+        except TooExpensive:
+            graph.truncated = True  # past its budget: what was found so far
+            break
+        graph.truncated |= truncated
+        for node in omitted:
+            graph.omitted_common.setdefault(node.id, node)
+        new = sorted((n for n in dict((n.id, n) for n in found).values()
+                      if n.id not in graph.nodes), key=_relevance)
+        if len(new) > room:
+            graph.truncated = True
+            new = new[:max(room, 0)]
+        for node in new:
+            graph.nodes[node.id] = node
+        for edge in edges:
+            if str(edge.report) in graph.nodes and edge.identifier in graph.nodes:
+                graph.edges.setdefault(edge.id, edge)
+        frontier = new
+    return graph
+
+
+async def degree_preview(db: Database, node_id: str, walk: Walk) -> tuple[Node, dict[str, int]]:
+    """Neighbour counts by type, before expanding (visible reports only)."""
+    start = await start_node(db, node_id, walk)
+    if start.type == "Identifier":
+        return start, {"Report": start.degree}
+
+    async def tx(tx: AsyncManagedTransaction) -> dict[str, int]:
+        return {row["kind"]: int(row["count"])
+                for row in await run(tx, REPORT_DEGREES, id=int(start.props["id"]))}
+
+    return start, await db.read(tx)
+
+
+async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops: int = 4,
+                first: int = 3) -> list[Subgraph]:
+    """Up to ``first`` shortest paths (at most ``max_hops`` edges) through what the reader may
+    see; common identifiers are not steps unless ``include_common``."""
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise BadInput(f"maxHops is 1 to {MAX_HOPS}", field="maxHops")
+    if not 1 <= first <= 10:
+        raise BadInput("first is 1 to 10", field="first")
+    source = await start_node(db, from_id, walk)
+    target = await start_node(db, to_id, walk)
+    if source.id == target.id:
+        return [Subgraph(nodes={source.id: source})]
+    if walk.scope.get("all"):
+        return await _native_paths(db, source, target, walk, max_hops, first)
+    # Breadth-first from the source; parents[n] lists every predecessor at the shortest depth.
+    parents: dict[str, list[tuple[str, Edge]]] = {source.id: []}
+    nodes: dict[str, Node] = {source.id: source}
+    frontier = [source]
+    for _ in range(max_hops):
+        if not frontier or target.id in parents:
+            break
+        steps = [n for n in frontier if not n.common or walk.include_common or n is source]
+        found, edges, _, _ = await expand(db, steps, walk, FRONTIER_CAP)
+        by_id = {n.id: n for n in found}
+        level: dict[str, Node] = {}
+        for edge in edges:
+            for near, far in ((str(edge.report), edge.identifier),
+                              (edge.identifier, str(edge.report))):
+                if near in nodes and far in by_id and far not in nodes:
+                    parents.setdefault(far, []).append((near, edge))
+                    level[far] = by_id[far]
+        nodes.update(level)
+        frontier = list(level.values())
+    if target.id not in parents:
+        return []
+    results: list[Subgraph] = []
+
+    def walk_back(node: str, trail: list[tuple[str, Edge]]) -> None:
+        if len(results) >= first:
+            return
+        if node == source.id:
+            graph = Subgraph(nodes={source.id: source})
+            for step, edge in trail:
+                graph.nodes[step] = nodes[step]
+                graph.edges[edge.id] = edge
+            results.append(graph)
+            return
+        for parent, edge in parents[node]:
+            walk_back(parent, [*trail, (node, edge)])
+
+    walk_back(target.id, [])
+    return results
+
+
+async def _native_tx(tx: AsyncManagedTransaction, query: str,
+                     params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, query, **params)]
+
+
+async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, max_hops: int,
+                        first: int) -> list[Subgraph]:
+    query = NATIVE_PATHS[(source.type, target.type, max_hops)]
+    rows = await db.read_within(walk.remaining(), _native_tx, query, {
+        "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
+        "includeCommon": walk.include_common, "first": first, "scope": walk.scope})
+    found = []
+    for row in rows:
+        graph = Subgraph()
+        reporters = {}
+        for step in row["steps"]:
+            node = Node(id=str(step["node"]["id"]), type=step["type"], props=step["node"],
+                        degree=int(step["degree"]),
+                        common=step["type"] == "Identifier" and step["degree"] > walk.threshold)
+            graph.nodes[node.id] = node
+            if node.type == "Report":
+                reporters[node.props["id"]] = node.props
+        for link in row["links"]:
+            report = reporters[link["report"]]
+            edge = Edge(report=int(link["report"]), identifier=str(link["identifier"]),
+                        by=report.get("reporterId"), reported=report.get("finishedAt"),
+                        mentions=[link["mention"]])
+            graph.edges[edge.id] = edge
+        found.append(graph)
+    return found
+
+
+async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int = 1,
+                  first: int = 500) -> Subgraph:
+    """The reports linked to ``report_id``, directly or through each other, by at least
+    ``min_shared`` identifiers that are not common; with the identifiers that link them."""
+    if not 1 <= min_shared <= 10:
+        raise BadInput("minShared is 1 to 10", field="minShared")
+    if not 1 <= first <= MAX_NODES:
+        raise BadInput(f"first is 1 to {MAX_NODES}", field="first")
+    if not is_report_id(report_id):
+        raise BadInput("cluster starts from a report id", field="reportId")
+    walk = dataclasses.replace(walk, include_common=False)
+    start = await start_node(db, report_id, walk)
+    graph = Subgraph(nodes={start.id: start})
+    frontier = [start]
+    while frontier:
+        try:
+            identifiers, id_edges, omitted, _ = await expand(db, frontier, walk, FRONTIER_CAP)
+        except TooExpensive:
+            graph.truncated = True  # past its budget: what was found so far
+            break
+        for node in omitted:
+            graph.omitted_common.setdefault(node.id, node)
+        identifiers = [n for n in identifiers if n.id not in graph.nodes]
+        if not identifiers:
+            break
+        try:
+            reports, report_edges, _, truncated = await expand(db, identifiers, walk,
+                                                               FRONTIER_CAP)
+        except TooExpensive:
+            graph.truncated = True
+            break
+        graph.truncated |= truncated
+        known = {n.id for n in frontier} | set(graph.nodes)
+        shared: dict[str, set[str]] = {}
+        for edge in report_edges:
+            shared.setdefault(str(edge.report), set()).add(edge.identifier)
+        joined = [n for n in sorted(reports, key=_relevance)
+                  if n.id not in known and len(shared.get(n.id, ())) >= min_shared]
+        if len(graph.nodes) + len(joined) > first:
+            graph.truncated = True
+            joined = joined[:max(first - len(graph.nodes), 0)]
+        linking = {i for n in joined for i in shared[n.id]}
+        for node in itertools.chain(joined, (n for n in identifiers if n.id in linking)):
+            graph.nodes[node.id] = node
+        for edge in itertools.chain(id_edges, report_edges):
+            if str(edge.report) in graph.nodes and edge.identifier in graph.nodes:
+                graph.edges.setdefault(edge.id, edge)
+        frontier = joined
+    return graph

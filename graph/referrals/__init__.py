@@ -1,0 +1,1 @@
+"""Referrals: agencies and their jurisdictions, referrals, outcomes, and referral packages."""

@@ -1,0 +1,195 @@
+"""Uploaded file content: streamed to disk encrypted (AES-256-GCM), addressed by its SHA-256.
+
+Bytes never sit whole in memory and never touch the disk in the clear: each chunk is hashed
+(MD5, SHA-1, SHA-256) and encrypted as it arrives, into a temporary file beside the store. When
+the upload is complete the file is renamed to its address (``ab/cd/<sha256>``); content that is
+already stored is not stored twice. A blob is deleted only when no ``:File`` refers to it any
+more (``release``), so two reports of the same image share one blob safely.
+
+Blob layout: ``TGC1`` | 12-byte nonce | ciphertext | 16-byte GCM tag.
+
+Example::
+
+    store = ContentStore(settings.content_dir, load_content_key(None, settings.state_dir))
+    blob = store.open_blob(limit=settings.max_upload_bytes)
+    blob.write(chunk)          # as often as chunks arrive
+    store.keep(blob)           # or blob.abort()
+    blob.address, blob.md5, blob.size
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from neo4j import AsyncManagedTransaction
+
+from graph.core.db import Database, run
+from graph.core.errors import BadInput
+from graph.core.keyfiles import load_key
+
+CONTENT_ADDRESS: Final = re.compile(r"[0-9a-f]{64}\Z")
+log = logging.getLogger("tipgraph.content")
+MAGIC: Final = b"TGC1"
+NONCE_BYTES: Final = 12
+TAG_BYTES: Final = 16
+
+STILL_REFERENCED: Final = """
+UNWIND $refs AS ref
+OPTIONAL MATCH (f:File {contentRef: ref})
+WITH ref, count(f) AS files
+WHERE files = 0
+RETURN ref
+"""
+
+
+class TooLarge(BadInput):
+    """The upload passed the configured size limit (nothing of it is kept)."""
+
+
+def load_content_key(encoded: str | None, state_dir: Path, *, production: bool = False) -> bytes:
+    """The key from config (base64 of 32 bytes), or the development key under ``state_dir``."""
+    return load_key(encoded, state_dir / "keys" / "content.key", "TIPGRAPH_CONTENT_KEY",
+                    production=production)
+
+
+class BlobWriter:
+    """One upload in progress: hashes and encrypts each chunk into a temporary file."""
+
+    def __init__(self, temporary: Path, key: bytes, limit: int) -> None:
+        self.temporary = temporary
+        self.limit = limit
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        self._encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+        self._file = temporary.open("wb")
+        self._file.write(MAGIC + nonce)
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise TooLarge(f"the file is larger than the limit of {self.limit} bytes",
+                           field="file", details={"limit": self.limit})
+        self._md5.update(chunk)
+        self._sha1.update(chunk)
+        self._sha256.update(chunk)
+        self._file.write(self._encryptor.update(chunk))
+
+    def close(self) -> None:
+        self._file.write(self._encryptor.finalize() + self._encryptor.tag)
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
+        self.temporary.unlink(missing_ok=True)
+
+    @property
+    def md5(self) -> str:
+        return self._md5.hexdigest()
+
+    @property
+    def sha1(self) -> str:
+        return self._sha1.hexdigest()
+
+    @property
+    def address(self) -> str:
+        """The SHA-256 of the plaintext: where the blob lives, and ``File.contentRef``."""
+        return self._sha256.hexdigest()
+
+
+class ContentStore:
+    def __init__(self, root: Path, key: bytes) -> None:
+        self.root = root
+        self.key = key
+
+    def path(self, address: str) -> Path:
+        if not CONTENT_ADDRESS.match(address):
+            raise ValueError(f"not a content address: {address!r}")
+        return self.root / address[:2] / address[2:4] / address
+
+    def open_blob(self, limit: int) -> BlobWriter:
+        """A blob to write; then :meth:`keep` it, or ``abort()`` it."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        return BlobWriter(incoming / uuid.uuid4().hex, self.key, limit)
+
+    def keep(self, blob: BlobWriter) -> None:
+        """Finish a blob and put it in place under ``blob.address``."""
+        blob.close()
+        target = self.path(blob.address)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            blob.temporary.unlink()  # the same bytes are stored already
+        else:
+            blob.temporary.replace(target)
+
+    def read(self, address: str) -> bytes:
+        """The plaintext of a blob (for small reads: tests, packages); raises if tampered."""
+        data = self.path(address).read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError(f"{address} is not a tipgraph content blob")
+        nonce = data[len(MAGIC):len(MAGIC) + NONCE_BYTES]
+        body, tag = data[len(MAGIC) + NONCE_BYTES:-TAG_BYTES], data[-TAG_BYTES:]
+        decryptor = Cipher(algorithms.AES(self.key), modes.GCM(nonce, tag)).decryptor()
+        return decryptor.update(body) + decryptor.finalize()
+
+    def exists(self, address: str) -> bool:
+        return self.path(address).exists()
+
+    async def release(self, db: Database, refs: Iterable[str]) -> int:
+        """Delete the blobs no ``:File`` refers to any more; returns how many were deleted."""
+        unique = sorted(set(refs))
+        if not unique:
+            return 0
+        orphans = await db.read(_orphans_tx, unique)
+        deleted = 0
+        for address in orphans:
+            try:
+                path = self.path(address)
+            except ValueError:
+                log.warning("not a content address, nothing deleted: %r", address[:80])
+                continue
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            deleted += 1
+        return deleted
+
+
+    async def sweep_orphans(self, db: Database, *, older_than: float) -> dict[str, int]:
+        """Delete what no ``:File`` refers to once it is ``older_than`` seconds old: blobs left
+        by a crash between storing and committing, and partial uploads in ``incoming/``
+        (a crash mid-upload). Younger ones may belong to an upload still under way."""
+        partial, candidates = await asyncio.to_thread(self._old_files, time.time() - older_than)
+        blobs = 0
+        for start in range(0, len(candidates), 1000):
+            blobs += await self.release(db, candidates[start:start + 1000])
+        return {"orphanBlobs": blobs, "partialUploads": partial}
+
+
+    def _old_files(self, cutoff: float) -> tuple[int, list[str]]:
+        """(partial uploads deleted, addresses of blobs) older than ``cutoff``; walks the
+        folder, so it runs in a thread."""
+        partial = 0
+        incoming = self.root / "incoming"
+        for path in incoming.iterdir() if incoming.is_dir() else ():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                partial += 1
+        return partial, [path.name for path in self.root.glob("??/??/*")
+                         if path.is_file() and path.stat().st_mtime < cutoff
+                         and CONTENT_ADDRESS.match(path.name)]
+
+
+async def _orphans_tx(tx: AsyncManagedTransaction, refs: list[str]) -> list[str]:
+    return [record["ref"] for record in await run(tx, STILL_REFERENCED, refs=refs)]

@@ -1,0 +1,413 @@
+"""The intake service: the one place reports are opened, filled, finished and cancelled.
+
+Both ESP doors (GraphQL and the CyberTipline XML protocol) call it; the protocol differs, the
+rules do not. Every change is one transaction: a refused change writes nothing.
+
+Lifecycle (CyberTipline Reporting API): ``OPEN`` -> ``SUBMITTED`` (finished, immutable) or
+``CANCELLED`` (retracted while open) or ``EXPIRED`` (not finished 24 h after opening or 1 h
+after its last change, whichever is later). A finished report is preserved for one year.
+
+Example::
+
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
+    report_id = await intake.submit_report("example-esp", document, idempotency_key="k-1")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from graph.core.db import Database, run
+from graph.core.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
+from graph.core.ids import IdAllocator
+from graph.core.vocabulary import BatchReason, ReportStatus
+from graph.events.log import emit, event
+from graph.identifiers.keyed_ids import IdentifierIds
+from graph.reports import queries as q
+from graph.reports.blobs import ContentStore
+from graph.reports.intake.validation import (
+    FilePlan,
+    Limits,
+    ReportPlan,
+    check_batched_file,
+    plan_file,
+    plan_report,
+    to_json,
+)
+from graph.triage.queue import UNTRIAGED_RANK
+
+OPEN_FOR: Final = timedelta(hours=24)
+IDLE_FOR: Final = timedelta(hours=1)
+MAX_IDEMPOTENCY_KEY: Final = 255
+
+Node = dict[str, Any]  # a report's or file's properties, as the graph returns them
+
+
+def expires_at(opened_at: datetime, modified_at: datetime) -> datetime:
+    """24 h after opening or 1 h after the last change, whichever is later."""
+    return max(opened_at + OPEN_FOR, modified_at + IDLE_FOR)
+
+
+def one_year_after(moment: datetime) -> datetime:
+    """The preservation deadline: the same instant a year later (29 February -> 28 February)."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+def _classification_basis(props: Mapping[str, Any]) -> str:
+    def fact(value: object) -> str:
+        return "unknown" if value is None else ("yes" if value else "no")
+
+    return (
+        "ESP industry classification; "
+        f"file viewed by ESP: {fact(props.get('viewedByEsp'))}; "
+        f"EXIF viewed by ESP: {fact(props.get('exifViewedByEsp'))}; "
+        f"publicly available: {fact(props.get('publiclyAvailable'))}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedContent:
+    """Bytes an ESP uploaded, as the server received them (see graph.reports.blobs)."""
+
+    address: str  # SHA-256, the blob's address
+    size: int
+    md5: str
+    sha1: str
+    file_name: str | None = None
+
+    def hashes(self) -> list[dict[str, str]]:
+        return [{"algorithm": "MD5", "value": self.md5},
+                {"algorithm": "SHA1", "value": self.sha1},
+                {"algorithm": "SHA256", "value": self.address}]
+
+
+def _file_params(plan: FilePlan, file_id: int, ids: IdentifierIds, *,
+                 hash_source: str | None = None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    label = plan.props.get("industryClassification")
+    labels = [{"id": str(uuid.uuid4()), "label": label,
+               "basis": _classification_basis(plan.props)}] if label else []
+    return {
+        "props": {**plan.props, **(extra or {}), "id": file_id},
+        "hashes": [{"key": h.key, "id": ids.of(h.key), "kind": h.kind.value, "value": h.value,
+                    "scope": h.scope, "source": hash_source} for h in plan.hashes],
+        "labels": labels,
+    }
+
+
+def _mention_params(report: ReportPlan, files: Sequence[FilePlan], file_ids: Sequence[int],
+                    ids: IdentifierIds) -> list[dict[str, Any]]:
+    params = [m.as_param(ids) for m in report.mentions]
+    for plan, file_id in zip(files, file_ids, strict=True):
+        params.extend(m.as_param(ids, file_id) for m in plan.mentions)
+    # One lock order for every transaction: MERGEs on shared identifiers cannot deadlock.
+    return sorted(params, key=lambda p: p["key"])
+
+
+def create_params(reporter_id: str, report: ReportPlan, files: Sequence[FilePlan],
+                  report_id: int, file_ids: Sequence[int], now: datetime, *,
+                  finish: bool, ids: IdentifierIds) -> dict[str, Any]:
+    """The parameters of :data:`graph.reports.queries.CREATE_REPORT` for one planned report."""
+    props: dict[str, Any] = {
+        **report.props,
+        "id": report_id,
+        "reporterId": reporter_id,
+        "status": ReportStatus.SUBMITTED.name if finish else ReportStatus.OPEN.name,
+        "openedAt": now,
+        "modifiedAt": now,
+        "queuedAt": now,  # the queue's sort keys (graph/triage/queue.py)
+        "priorityRank": UNTRIAGED_RANK,
+        "version": 1,
+    }
+    if finish:
+        props["finishedAt"] = now
+        props["preserveUntil"] = one_year_after(now)
+    else:
+        props["expiresAt"] = expires_at(now, now)
+    return {
+        "reporterId": reporter_id,
+        "props": props,
+        "now": now,
+        "mentions": _mention_params(report, files, file_ids, ids),
+        "files": [_file_params(p, i, ids) for p, i in zip(files, file_ids, strict=True)],
+    }
+
+
+class IntakeService:
+    def __init__(self, db: Database, report_ids: IdAllocator, file_ids: IdAllocator,
+                 limits: Limits, *, identifier_ids: IdentifierIds,
+                 on_finished: Callable[[], None] | None = None,
+                 content: ContentStore | None = None) -> None:
+        self.db = db
+        self.identifier_ids = identifier_ids  # keyed public ids (graph.identifiers.keyed_ids)
+        self.report_ids = report_ids
+        self.file_ids = file_ids
+        self.limits = limits
+        self.on_finished = on_finished  # e.g. wakes the enrichment worker
+        self.content = content  # where uploaded bytes live (the XML door's /upload)
+
+    # -- open / submit -----------------------------------------------------------------------
+
+    async def open_report(self, reporter_id: str, document: Mapping[str, Any],
+                          idempotency_key: str | None = None) -> Node:
+        """Open a report (status ``OPEN``); files come later through :meth:`add_file`."""
+        return await self._create(reporter_id, document, (), idempotency_key, finish=False)
+
+    async def submit_report(self, reporter_id: str, document: Mapping[str, Any],
+                            idempotency_key: str | None = None) -> Node:
+        """Open, add ``document['files']`` and finish, in one transaction."""
+        files = list(document.get("files") or ())
+        return await self._create(reporter_id, document, files, idempotency_key, finish=True)
+
+    async def _create(self, reporter_id: str, document: Mapping[str, Any],
+                      files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
+                      *, finish: bool) -> Node:
+        now = datetime.now(UTC)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                           field="idempotencyKey")
+        report = plan_report(document, self.limits, now)
+        file_plans = [plan_file(f, self.limits, i, now) for i, f in enumerate(files)]
+        if finish and report.batch_reason is BatchReason.VIRAL_POTENTIAL_MEME:
+            self._check_batched_files([p.props for p in file_plans])
+        key = f"{reporter_id}:{idempotency_key}" if idempotency_key is not None else None
+        request_hash = hashlib.sha256(
+            (("submit" if finish else "open") + (to_json(dict(document)) or "")).encode()
+        ).hexdigest()
+        if key is not None:
+            replay = await self.db.read(_idempotent_tx, key, request_hash)
+            if replay is not None:
+                return replay
+        report_id = await self.report_ids.next()
+        file_ids = await self.file_ids.take(len(file_plans)) if file_plans else []
+        params = create_params(reporter_id, report, file_plans, report_id, file_ids, now,
+                               finish=finish, ids=self.identifier_ids)
+        check_identifier_cap(len(params["mentions"]), self.limits.max_identifiers)
+        if key is not None:
+            params["props"]["idempotencyKey"] = key
+            params["props"]["idempotencyHash"] = request_hash
+        try:
+            created = await self.db.write(_create_tx, params)
+        except neo4j_errors.ConstraintError:
+            if key is None:
+                raise
+            # A concurrent request with the same key won the race: answer as a replay.
+            replay = await self.db.read(_idempotent_tx, key, request_hash)
+            if replay is None:
+                raise
+            return replay
+        if created is None:
+            raise Forbidden(f"ESP {reporter_id!r} is not registered")
+        if finish and self.on_finished is not None:
+            self.on_finished()
+        return created
+
+    @staticmethod
+    def _check_batched_files(files: Sequence[Mapping[str, Any]]) -> None:
+        if len(files) > 1:
+            raise BadInput("Appendix E.1 (VIRAL_POTENTIAL_MEME batched report): only one "
+                           f"file is allowed, found {len(files)}", field="files")
+        for index, props in enumerate(files):
+            check_batched_file(props, index)
+
+    # -- changes to an open report ---------------------------------------------------------
+
+    async def add_file(self, reporter_id: str, report_id: int, file: Mapping[str, Any],
+                       content: UploadedContent | None = None) -> Node:
+        """Add one file to an open report; returns the new file.
+
+        ``content``: bytes received by upload. Their hashes are the server's own (source
+        ``TIPGRAPH``) and the file refers to the stored blob. Should the write fail, a blob
+        nothing refers to is released.
+        """
+        now = datetime.now(UTC)
+        if content is not None:
+            file = {**file, "file_name": file.get("file_name") or content.file_name,
+                    "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
+        try:
+            plan = plan_file(file, self.limits, 0, now)
+            file_id = await self.file_ids.next()
+            extra = None if content is None else {
+                "contentRef": content.address, "sizeBytes": content.size, "uploadedAt": now}
+            params = {
+                "id": report_id, "now": now, "reporterId": reporter_id,
+                "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan],
+                                            [file_id], self.identifier_ids),
+                "files": [_file_params(plan, file_id, self.identifier_ids, extra=extra,
+                                       hash_source=None if content is None else "TIPGRAPH")],
+                "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
+            }
+            return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
+        except BaseException:
+            # every failure path: a blob nothing refers to is not kept
+            if content is not None:
+                await self.release([content.address])
+            raise
+
+    def check_upload(self, file_name: str | None) -> None:
+        """What an upload's own fields must be, checked before its bytes are kept."""
+        plan_file({"file_name": file_name}, self.limits, 0, datetime.now(UTC))
+
+    async def set_file_details(self, reporter_id: str, report_id: int, file_id: int,
+                               file: Mapping[str, Any]) -> Node:
+        """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once."""
+        now = datetime.now(UTC)
+        plan = plan_file(file, self.limits, 0, now)
+        params = {
+            "id": report_id, "fileId": file_id, "now": now, "reporterId": reporter_id,
+            "mentions": _mention_params(ReportPlan(props={}, mentions=()), [plan], [file_id],
+                                        self.identifier_ids),
+            "file": _file_params(plan, file_id, self.identifier_ids),
+            "maxIdentifiers": self.limits.max_identifiers,
+        }
+        return await self.db.write(_file_details_tx, reporter_id, report_id, now, params)
+
+    async def release(self, refs: Sequence[str]) -> None:
+        """Delete uploaded blobs nothing refers to any more."""
+        if self.content is not None and refs:
+            await self.content.release(self.db, refs)
+
+    async def finish_report(self, reporter_id: str, report_id: int) -> Node:
+        report = await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
+        if self.on_finished is not None:
+            self.on_finished()
+        return report
+
+    async def cancel_report(self, reporter_id: str, report_id: int) -> Node:
+        report, refs = await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))
+        await self.release(refs)
+        return report
+
+    async def sweep(self, batch: int = 1000) -> int:
+        """Mark open reports past their deadline ``EXPIRED`` (their uploads go); how many."""
+        total = 0
+        while True:
+            done, refs = await self.db.write(_sweep_tx, datetime.now(UTC), batch)
+            await self.release(refs)
+            total += done
+            if done < batch:
+                return total
+
+
+# -- transaction functions -----------------------------------------------------------------------
+
+async def _idempotent_tx(tx: AsyncManagedTransaction, key: str,
+                         request_hash: str) -> Node | None:
+    records = await run(tx, q.REPORT_BY_IDEMPOTENCY_KEY, key=key)
+    if not records:
+        return None
+    if records[0]["hash"] != request_hash:
+        raise Conflict("this idempotencyKey was already used for a different request",
+                       field="idempotencyKey")
+    report: Node = records[0]["report"]
+    return report
+
+
+async def _submitted(tx: AsyncManagedTransaction, report: Node, now: datetime) -> None:
+    """Tell subscribers: a new submission, and an escalation when the ESP asked for one."""
+    events = [event("SUBMITTED", report, at=now, source="ESP", by=report["reporterId"])]
+    if report.get("escalated"):
+        events.append(event("ESCALATED", report, at=now, source="ESP", by=report["reporterId"],
+                            reason=report.get("escalation"), priority="P1"))
+    await emit(tx, events)
+
+
+async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> Node | None:
+    records = await run(tx, q.CREATE_REPORT, **params)
+    report: Node | None = records[0]["report"] if records else None
+    if report is not None and report["status"] == "SUBMITTED":
+        await _submitted(tx, report, report["finishedAt"])
+    return report
+
+
+async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                            now: datetime, action: str) -> dict[str, Any]:
+    """The report's state, write-locked; raises unless it is open and not expired."""
+    records = await run(tx, q.LOCK_OWN_REPORT, id=report_id, reporterId=reporter_id)
+    if not records:
+        raise NotFound(f"report {report_id} does not exist", details={"entity": "report"})
+    state = dict(records[0])
+    status = state["status"]
+    if status == ReportStatus.SUBMITTED.name:
+        raise Conflict(f"report {report_id} is already finished; it cannot be {action}",
+                       details={"reason": "ALREADY_FINISHED"})
+    if status == ReportStatus.CANCELLED.name:
+        raise Conflict(f"report {report_id} was cancelled; it cannot be {action}",
+                       details={"reason": "ALREADY_CANCELLED"})
+    if status == ReportStatus.EXPIRED.name or (
+            state["expiresAt"] is not None and state["expiresAt"].to_native() < now):
+        raise ReportExpired(f"report {report_id} expired before it was finished")
+    return state
+
+
+def check_identifier_cap(count: int, limit: int) -> None:
+    """A report links to at most ``limit`` identifiers (``TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT``):
+    past it, a BAD_USER_INPUT and nothing written."""
+    if count > limit:
+        raise BadInput(f"a report may name at most {limit} identifiers (with its files); this "
+                       f"one would name {count}", details={"limit": limit})
+
+
+async def _add_file_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                       now: datetime, params: dict[str, Any]) -> Node:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    check_identifier_cap(state["mentions"] + len(params["mentions"]), params["maxIdentifiers"])
+    opened = state["openedAt"].to_native()
+    records = await run(tx, q.ADD_FILES, **params, expiresAt=expires_at(opened, now))
+    file: Node = records[0]["file"]
+    return file
+
+
+async def _file_details_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                           now: datetime, params: dict[str, Any]) -> Node:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "changed")
+    check_identifier_cap(state["mentions"] + len(params["mentions"]), params["maxIdentifiers"])
+    found = await run(tx, q.FILE_OF_REPORT, id=report_id, fileId=params["fileId"])
+    if not found:
+        raise NotFound(f"file {params['fileId']} does not exist in report {report_id}",
+                       field="fileId", details={"entity": "file"})
+    if found[0]["detailed"]:
+        raise Conflict(f"details for file {params['fileId']} were already submitted; they "
+                       "may be submitted once per file", field="fileId",
+                       details={"reason": "DETAILS_ALREADY_SUBMITTED"})
+    opened = state["openedAt"].to_native()
+    records = await run(tx, q.FILE_DETAILS, **params, expiresAt=expires_at(opened, now))
+    file: Node = records[0]["file"]
+    return file
+
+
+async def _finish_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                     now: datetime) -> Node:
+    state = await _lock_open_report(tx, reporter_id, report_id, now, "finished")
+    if state["batchReason"] == BatchReason.VIRAL_POTENTIAL_MEME.name:
+        IntakeService._check_batched_files(state["files"])
+    records = await run(tx, q.FINISH_REPORT, id=report_id, now=now,
+                        preserveUntil=one_year_after(now))
+    report: Node = records[0]["report"]
+    await _submitted(tx, report, now)
+    return report
+
+
+async def _cancel_tx(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
+                     now: datetime) -> tuple[Node, list[str]]:
+    await _lock_open_report(tx, reporter_id, report_id, now, "cancelled")
+    records = await run(tx, q.CANCEL_REPORT, id=report_id, now=now)
+    return records[0]["report"], list(records[0]["refs"])
+
+
+async def _sweep_tx(tx: AsyncManagedTransaction, now: datetime,
+                    batch: int) -> tuple[int, list[str]]:
+    records = await run(tx, q.SWEEP_EXPIRED, now=now, batch=batch)
+    expired: int = records[0]["expired"]
+    return expired, [ref for refs in records[0]["refs"] for ref in refs]

@@ -1,0 +1,1 @@
+"""Published statistics, with small cells suppressed."""
