@@ -34,6 +34,7 @@ from graph.core.db import Database, open_driver
 from graph.core.errors import TipgraphError
 from graph.core.migrations import MigrationError, Migrator
 from graph.core.server import LocalNeo4j, Neo4jServerError
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.packages.signing import SigningKeyError
 
 if TYPE_CHECKING:
@@ -259,7 +260,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from graph.links.walks import Subgraph, Walk, neighborhood
 
     async def work(db: Database) -> Subgraph:
-        walk = Walk(scope={"all": True, "reporterId": None, "agencyId": None},
+        walk = Walk(rows=EVERY_REPORT,
                     threshold=settings.common_identifier_reports,
                     include_common=args.include_common)
         graph = await neighborhood(db, str(args.report), walk, depth=args.depth,

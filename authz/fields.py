@@ -68,7 +68,7 @@ class SeesEveryReport(BasePermission):
 
     def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         principal = info.context.principal
-        allowed = principal is not None and bool(principal.row_scope()["all"])
+        allowed = principal is not None and bool(principal.row_scope().sees_all)
         if not allowed:
             deny(info)
         return allowed

@@ -10,10 +10,10 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from authz.roles import Role, Scope
 from graph.core.errors import Forbidden
+from graph.core.visibility import EVERY_REPORT, NO_REPORT, RowScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,14 @@ class Principal:
         """Analysts (routing referrals) and admins read every agency; an agency itself."""
         return self.role in (Role.ANALYST, Role.ADMIN) or self.agency_id == agency_id
 
-    def row_scope(self) -> dict[str, Any]:
-        """The parameters of the one row rule (graph/core/visibility.py) for this principal."""
-        reads = Scope.REPORT_READ in self.scopes
-        return {
-            "all": reads and self.role is Role.ANALYST,
-            "reporterId": self.esp_id if reads and self.role is Role.ESP else None,
-            "agencyId": self.agency_id if reads and self.role is Role.LE else None,
-        }
-
-
-ANONYMOUS_SCOPE: dict[str, Any] = {"all": False, "reporterId": None, "agencyId": None}
+    def row_scope(self) -> RowScope:
+        """Which reports this principal may see (the one row rule, graph/core/visibility.py)."""
+        if Scope.REPORT_READ not in self.scopes:
+            return NO_REPORT
+        if self.role is Role.ANALYST:
+            return EVERY_REPORT
+        if self.role is Role.ESP and self.esp_id:
+            return RowScope(reporter_id=self.esp_id)
+        if self.role is Role.LE and self.agency_id:
+            return RowScope(agency_id=self.agency_id)
+        return NO_REPORT

@@ -31,6 +31,7 @@ from authz.tokens import load_keys, mint_token
 from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server, percentiles
 from bench.reads import triage_floor
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.demo.synthetic import ESPS, SyntheticTips
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
@@ -54,7 +55,7 @@ query Tip($id: ID!) { report(id: $id) {
 } }
 """
 
-ALL = {"all": True, "reporterId": None, "agencyId": None}
+ALL = EVERY_REPORT
 
 
 async def load(db: Database, reports: int) -> list[int]:
@@ -68,7 +69,7 @@ async def load(db: Database, reports: int) -> list[int]:
         node = await intake.submit_report(tips.esp(index)[0], tips.report_document(index))
         if index % 10 == 0:
             await refer_report(db, node["id"], "agency-1", by="bench", reason="bench",
-                               scope=ALL)
+                               rows=EVERY_REPORT)
             referred.append(node["id"])
     return referred
 

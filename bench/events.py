@@ -42,12 +42,13 @@ from bench.harness import (
     rss_mib,
 )
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.events import log as events
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 
 AGENCY = "bench-events"
-ALL = {"all": True, "reporterId": None, "agencyId": None}
+ALL = EVERY_REPORT
 WARM_UP = 3
 SUBSCRIBE = "subscription { referralEvents { cursor reportId } }"
 REFER = """mutation($id: ID!) { referReport(reportId: $id, agencyId: "bench-events",
@@ -136,7 +137,7 @@ async def raw_floor(db: Database, ids: list[int]) -> dict[str, float]:
     times = []
     for index, report_id in enumerate(ids):
         started = time.perf_counter()
-        await refer_report(db, report_id, AGENCY, by="bench", reason="floor", scope=ALL)
+        await refer_report(db, report_id, AGENCY, by="bench", reason="floor", rows=EVERY_REPORT)
         await events.number(db)
         head = await events.head(db)
         assert (await events.events_after(db, head - 1, 1))[0]["reportId"] == report_id

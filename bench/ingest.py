@@ -36,7 +36,7 @@ from graph.core.db import Database, run
 from graph.core.ids import IdAllocator
 from graph.core.vocabulary import CaptureEventName
 from graph.demo.synthetic import SyntheticTips
-from graph.reports import queries as q
+from graph.reports.intake import writes as q
 from graph.reports.intake.service import create_params
 from graph.reports.intake.validation import Limits, graphql_input, plan_file, plan_report
 from graph.reports.reporters import register_reporter

@@ -39,6 +39,7 @@ from bench.harness import (
     rss_mib,
 )
 from graph.core.db import Database, start_counting
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.referrals.packages.content import build_content
 from graph.referrals.packages.pdf import render
@@ -49,7 +50,7 @@ from graph.triage.enrichment import EnrichmentWorker
 from graph.triage.geo import geo_provider
 from graph.triage.service import classify_file
 
-ALL = {"all": True, "reporterId": None, "agencyId": None}
+ALL = EVERY_REPORT
 AGENCY = "bench-agency"
 FILES, PEOPLE, PER_KIND = 50, 5, 10  # 50 hashes + 5 people x (10 e-mails, phones, IPs) = 200
 
@@ -95,9 +96,9 @@ async def prepare(db: Database) -> int:
     [files] = await files_by_report_ids(db, [report["id"]])
     for file in files[:10]:
         await classify_file(db, file["id"], "CSAM-confirmed", basis="analyst viewed the file",
-                            by="bench-analyst", scope=ALL)
+                            by="bench-analyst", rows=EVERY_REPORT)
     await refer_report(db, report["id"], AGENCY, by="bench-analyst", reason="benchmark",
-                       scope=ALL)
+                       rows=EVERY_REPORT)
     return int(report["id"])
 
 

@@ -57,13 +57,14 @@ from bench.harness import (
     rss_mib,
 )
 from graph.core.db import Database, run
+from graph.core.visibility import EVERY_REPORT, RowScope
 from graph.identifiers import crossrefs
 from graph.links import walks as links
 from graph.reports import queries as q
 from graph.triage import queue
 from graph.triage.enrichment import JURISDICTIONS_BY_REPORT_IDS
 
-ALL = {"all": True, "reporterId": None, "agencyId": None}
+ALL = EVERY_REPORT
 SHORTEST_PATH = """
 MATCH p = shortestPath((a:Report {id: $a})-[:MENTIONS*..6]-(b:Report {id: $b}))
 WHERE all(n IN nodes(p) WHERE NOT n:Identifier OR COUNT { (n)<-[:MENTIONS]-() } <= $threshold)
@@ -134,33 +135,34 @@ async def nested_floor(driver: AsyncDriver, report_ids: list[int]) -> None:
 async def triage_floor(driver: AsyncDriver, _: int) -> None:
     [page] = await statement(driver, queue.build_query(queue.DEFAULT_ORDER, with_cursor=False,
                                                        count_every_report=True),
-                             **queue.QueueFilter().params(), scope=ALL, limit=51, after=None)
+                             **queue.QueueFilter().params(), rows=EVERY_REPORT, limit=51,
+                             after=None)
     await nested_floor(driver, [node["id"] for _, node in page["page"][:50]])
 
 
 async def cross_references_floor(driver: AsyncDriver, report_id: int, first: int = 20) -> None:
-    await statement(driver, q.REPORTS_BY_IDS, ids=[report_id], scope=ALL)
+    await statement(driver, q.REPORTS_BY_IDS, ids=[report_id], rows=EVERY_REPORT)
     await statement(driver, crossrefs.CROSS_REFERENCES, **crossrefs.params(
-        report_id, scope=ALL, threshold=50, include_common=False, first=first))
+        report_id, rows=EVERY_REPORT, threshold=50, include_common=False, first=first))
 
 
 async def detail_floor(driver: AsyncDriver, report_id: int) -> None:
     await cross_references_floor(driver, report_id, first=10)
     mentions = await statement(driver, q.MENTIONS_BY_REPORT_IDS, ids=[report_id])
     await nested_floor(driver, [report_id])
-    await statement(driver, crossrefs.COMMON_BY_IDS, threshold=50, scope=ALL, ids=[
+    await statement(driver, crossrefs.COMMON_BY_IDS, threshold=50, rows=EVERY_REPORT, ids=[
         m["identifier"]["id"] for m in mentions[0]["mentions"]])
     await statement(driver, JURISDICTIONS_BY_REPORT_IDS, ids=[report_id])
 
 
 async def entities_floor(driver: AsyncDriver, _: int, ids: tuple[int, ...] = ()) -> None:
-    await statement(driver, q.REPORTS_BY_IDS, ids=list(ids), scope=ALL)
+    await statement(driver, q.REPORTS_BY_IDS, ids=list(ids), rows=EVERY_REPORT)
 
 
 async def neighborhood_floor(driver: AsyncDriver, report_id: int) -> None:
     """The traversal's own statements: the start, its identifiers, their reports."""
-    walk = links.Walk(scope=ALL, threshold=50).params()
-    await statement(driver, links.START_REPORT, id=report_id, scope=ALL)
+    walk = links.Walk(rows=EVERY_REPORT, threshold=50).params()
+    await statement(driver, links.START_REPORT, id=report_id, rows=EVERY_REPORT)
     rows = await statement(driver, links.FROM_REPORTS, ids=[report_id], **walk)
     kept = [row["node"]["id"] for row in rows if row["degree"] <= 50]
     await statement(driver, links.FROM_IDENTIFIERS, ids=kept, cap=199, **walk)
@@ -173,7 +175,7 @@ async def paths_floor(driver: AsyncDriver, report_id: int, pairs: dict[int, int]
 
 async def le_floor(driver: AsyncDriver, report_id: int) -> None:
     await statement(driver, q.REPORTS_BY_IDS, ids=[report_id],
-                    scope={"all": False, "reporterId": None, "agencyId": "bench-icac-ca"})
+                    scope=RowScope(agency_id="bench-icac-ca"))
     await nested_floor(driver, [report_id])
 
 

@@ -20,13 +20,14 @@ from strawberry.dataloader import DataLoader
 from api.settings import Settings
 from authz.audit import AuditWriter
 from authz.basic import EspCredentials
-from authz.principal import ANONYMOUS_SCOPE, Principal
+from authz.principal import Principal
 from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
 from authz.tokens import TokenVerifier
 from graph.core import loaders as readers
 from graph.core.db import Database
 from graph.core.errors import Forbidden, TipgraphError, Unauthenticated
+from graph.core.visibility import NO_REPORT, RowScope
 from graph.events.log import EventHub
 from graph.identifiers import crossrefs
 from graph.referrals import agencies
@@ -86,11 +87,11 @@ class Loaders:
     bundles_by_id: DataLoader[str, Node | None]
 
     @classmethod
-    def for_request(cls, db: Database, scope: dict[str, Any], touched: set[int],
+    def for_request(cls, db: Database, rows: RowScope, touched: set[int],
                     common_threshold: int, asked: set[int]) -> Loaders:
         async def visible_reports(ids: Sequence[int]) -> list[Node | None]:
             asked.update(ids)
-            found = await readers.reports_by_ids(db, ids, scope=scope)
+            found = await readers.reports_by_ids(db, ids, rows=rows)
             touched.update(node["id"] for node in found if node)
             return found
 
@@ -100,9 +101,9 @@ class Loaders:
             hashes_by_file_id=_loader(partial(readers.hashes_by_file_ids, db)),
             classifications_by_file_id=_loader(partial(readers.classifications_by_file_ids, db)),
             mentions_by_report_id=_loader(partial(readers.mentions_by_report_ids, db)),
-            identifiers_by_id=_loader(partial(readers.identifiers_by_ids, db, scope=scope)),
+            identifiers_by_id=_loader(partial(readers.identifiers_by_ids, db, rows=rows)),
             report_counts_by_identifier_id=_loader(
-                partial(readers.report_counts_by_identifier_ids, db, scope=scope)),
+                partial(readers.report_counts_by_identifier_ids, db, rows=rows)),
             reporters_by_id=_loader(partial(reporters_by_ids, db)),
             agencies_by_id=_loader(partial(readers.keyed, db, agencies.AGENCIES_BY_IDS,
                                            "agency")),
@@ -110,12 +111,12 @@ class Loaders:
                                                   agencies.JURISDICTIONS_BY_CODES,
                                                   "jurisdiction")),
             referrals_by_report_id=_loader(partial(readers.referrals_by_report_ids, db,
-                                                   scope=scope)),
+                                                   rows=rows)),
             notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
             events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
             common_by_identifier_id=_loader(partial(readers.keyed, db, crossrefs.COMMON_BY_IDS,
                                                     "common", threshold=common_threshold,
-                                                    scope=scope)),
+                                                    rows=rows)),
             enrichment_by_report_id=_loader(partial(readers.keyed, db,
                                                     enrichment.JOBS_BY_REPORT_IDS, "job")),
             jurisdictions_by_report_id=_loader(partial(
@@ -127,7 +128,7 @@ class Loaders:
                 readers.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
                 "agencies")),
             bundles_by_id=_loader(partial(readers.keyed, db, enrichment.BUNDLES_BY_IDS,
-                                          "bundle", scope=scope)),
+                                          "bundle", rows=rows)),
         )
 
 
@@ -152,8 +153,8 @@ class Context:
     def fresh_loaders(self) -> None:
         """New DataLoaders (empty caches) for the principal: each request, and each event a
         long-lived subscription delivers, reads the graph as it is now."""
-        scope = self.principal.row_scope() if self.principal else ANONYMOUS_SCOPE
-        self.loaders = Loaders.for_request(self.services.db, scope, self.touched_reports,
+        rows = self.principal.row_scope() if self.principal else NO_REPORT
+        self.loaders = Loaders.for_request(self.services.db, rows, self.touched_reports,
                                            self.services.settings.common_identifier_reports,
                                            self.asked_reports)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Final
@@ -119,3 +122,13 @@ def intake(db: Database, limits: Limits | None = None) -> IntakeService:
     """The intake service, keyed as the tests' app is."""
     return IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
                          limits or Limits(), identifier_ids=IDS)
+
+
+def tipgraph(settings: Settings, *args: str,
+             state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `tipgraph` command as a user would, against the test Neo4j."""
+    env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir),
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY}
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)

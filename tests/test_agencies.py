@@ -8,7 +8,7 @@ from api.settings import Settings
 from authz.roles import Role
 from graph.core.db import Database
 from tests.conftest import Api, Tokens
-from tests.test_cli import tipgraph
+from tests.helpers import tipgraph
 
 CREATE = """
 mutation($input: CreateAgencyInput!) {

@@ -9,7 +9,7 @@ from authz.roles import Role
 from graph.audit.trail import verify
 from graph.core.db import Database, run
 from tests.conftest import Api, Tokens
-from tests.test_cli import tipgraph
+from tests.helpers import tipgraph
 from tests.world import build_world
 
 AUDIT_EVENTS = """

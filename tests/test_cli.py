@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,18 +13,9 @@ from api.settings import PROJECT_ROOT, Settings
 from authz.basic import EspCredentials
 from authz.tokens import TokenVerifier, load_keys
 from graph.core.db import Database
-from tests.helpers import IDENTIFIER_KEY
+from tests.helpers import tipgraph
 
 SERVER_STATE = PROJECT_ROOT / ".tipgraph"
-
-
-def tipgraph(settings: Settings, *args: str,
-             state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
-           "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir),
-           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
-                          text=True, env=env, check=False, timeout=120)
 
 
 async def test_token_mint_prints_only_a_valid_token(settings: Settings) -> None:

@@ -14,12 +14,12 @@ from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import IncidentType
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 from tests.helpers import intake as make_intake
 from tests.helpers import make_settings
-from tests.world import ANALYST_SCOPE
 
 CROSS = """
 query($id: ID!, $common: Boolean!) { report(id: $id) {
@@ -110,7 +110,7 @@ async def test_cross_references_stay_inside_what_the_reader_may_see(
     ids = await world(db)
     await upsert_agency(db, AgencySpec("agency-1", "One", AgencyKind.STATE, ("US-CA",)))
     for name in ("origin", "email"):
-        await refer_report(db, ids[name], "agency-1", by="a", reason="r", scope=ANALYST_SCOPE)
+        await refer_report(db, ids[name], "agency-1", by="a", reason="r", rows=EVERY_REPORT)
     async with client(neo4j_uri, tmp_path) as (http, settings):
         officer = mint_token(load_keys(settings), settings, role=Role.LE,
                              agency_id="agency-1")

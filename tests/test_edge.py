@@ -129,7 +129,7 @@ async def test_mutations_are_rate_limited_per_principal(neo4j_uri: str, tmp_path
 
 
 async def test_a_revoked_token_is_refused(api: Api, esp: str, settings: Settings) -> None:
-    from tests.test_cli import tipgraph
+    from tests.helpers import tipgraph
 
     claims = jwt.decode(esp, options={"verify_signature": False})
     assert "errors" not in await api.gql("{ reports { totalCount } }", token=esp)

@@ -20,6 +20,7 @@ from authz.roles import Role
 from bench.harness import running
 from graph.core.db import Database
 from graph.core.server import free_port
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens, wait_for
@@ -62,7 +63,7 @@ async def test_a_gateway_query_joins_both_subgraphs_under_the_row_rules(
         "data"]["submitReport"]["id"]
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
     await refer_report(db, int(referred), "agency-1", by="analyst", reason="test",
-                       scope={"all": True, "reporterId": None, "agencyId": None})
+                       rows=EVERY_REPORT)
     port = free_port()
     log = tmp_path / "gateway.log"
     assert NODE is not None

@@ -14,12 +14,12 @@ from strawberry.permission import PermissionExtension
 from authz.fields import HasScope, IsAnalyst, SeesEveryReport
 from authz.roles import Role
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.documents import FULL_INPUT, SUBMIT_REPORT
-from tests.world import ANALYST_SCOPE
 
 # How a query reaches each type that has guarded fields, from a Report.
 REACH: dict[str, str] = {
@@ -82,7 +82,7 @@ async def submitted_full_report(api: Api, db: Database, tokens: Tokens) -> str:
     report_id: str = body["data"]["submitReport"]["id"]
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
     await refer_report(db, int(report_id), "agency-1", by="analyst-1", reason="r",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     return report_id
 
 

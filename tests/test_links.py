@@ -22,14 +22,14 @@ from api.app import create_app
 from api.settings import Settings
 from authz.roles import Role
 from graph.core.db import Database, run
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT
-from tests.helpers import make_settings
-from tests.test_cli import tipgraph
+from tests.helpers import make_settings, tipgraph
 
-ALL = {"all": True, "reporterId": None, "agencyId": None}
+ALL = EVERY_REPORT
 SUBGRAPH = """nodes { id type label common properties }
   edges { id type source target properties } truncated
   omittedCommon { id kind value reportCount }"""
@@ -77,7 +77,7 @@ async def world(links_api: Api, db: Database, tokens: Tokens) -> dict[str, str]:
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
     for name in ("A", "C", "D"):
         await refer_report(db, int(ids[name]), "agency-1", by="analyst", reason="test",
-                           scope=ALL)
+                           rows=EVERY_REPORT)
 
     async def identifier_ids(tx: Any) -> dict[str, str]:
         rows = await run(tx, "MATCH (i:Identifier) RETURN i.value AS value, i.id AS id")

@@ -22,10 +22,11 @@ from authz.roles import Role
 from bench.harness import live_subscriptions
 from graph.core.db import Database, run
 from graph.core.revocations import revoke
+from graph.core.visibility import EVERY_REPORT
 from graph.events import log as events
 from graph.referrals.agencies import refer_report
 from tests.conftest import Tokens
-from tests.world import ANALYST_SCOPE, World, build_world
+from tests.world import World, build_world
 from tests.ws import PROTOCOL, connect, open_socket, ready, subscribe
 
 REFERRALS = """
@@ -117,15 +118,15 @@ async def test_a_reconnecting_subscriber_resumes_from_its_cursor(
     async with subscribe(served, officer, REFERRALS) as first:
         await ready(served)
         await refer_report(db, world.reports["A2"], "agency-2", by="analyst-1", reason="one",
-                           scope=ANALYST_SCOPE)
+                           rows=EVERY_REPORT)
         cursor = (await first.data())["referralEvents"]["cursor"]
     # when two more referrals (and one to another agency) happen while it is away
     await refer_report(db, world.reports["B2"], "agency-2", by="analyst-1", reason="two",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     await refer_report(db, world.reports["B2"], "agency-1", by="analyst-1", reason="other",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     await refer_report(db, world.reports["B1"], "agency-all", by="analyst-1", reason="x",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     # then reconnecting after its cursor replays exactly what it missed, in order, once
     async with subscribe(served, officer, REFERRALS, {"after": cursor}) as again:
         missed = (await again.data())["referralEvents"]
@@ -134,7 +135,7 @@ async def test_a_reconnecting_subscriber_resumes_from_its_cursor(
         # ... and carries on live
         await ready(served)
         await refer_report(db, world.reports["A2"], "agency-all", by="analyst-1",
-                           reason="unrelated", scope=ANALYST_SCOPE)
+                           reason="unrelated", rows=EVERY_REPORT)
         await again.nothing(seconds=0.8)
 
 
@@ -178,7 +179,7 @@ async def test_deliveries_are_in_the_audit_trail(served: str, db: Database, worl
     async with subscribe(served, officer, REFERRALS) as subscription:
         await ready(served)
         await refer_report(db, world.reports["A2"], "agency-2", by="analyst-1", reason="r",
-                           scope=ANALYST_SCOPE)
+                           rows=EVERY_REPORT)
         event = (await subscription.data())["referralEvents"]
     [record] = await db.read(lambda tx: run(tx, """
         MATCH (e:AuditEvent {subject: 'det-audit', operation: 'referralEvents'})
@@ -253,7 +254,7 @@ async def test_a_cursor_from_before_pruned_events_is_refused(served: str, db: Da
     old = await events.head(db)
     await db.write(lambda tx: run(tx, "MATCH (e:Event) SET e.at = datetime() - duration('P1Y')"))
     await refer_report(db, world.reports["B2"], "agency-1", by="analyst-1", reason="kept",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     assert await events.prune(db, datetime.now(UTC) - timedelta(days=90)) == old
     officer = tokens.mint(Role.LE, agency_id="agency-1")
     # then a cursor before them is refused, and one at the edge still replays what is kept

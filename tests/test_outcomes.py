@@ -8,11 +8,12 @@ from typing import Any
 
 from authz.roles import Role
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT, RowScope
 from graph.referrals.agencies import refer_report
 from graph.referrals.outcomes import record_outcome
 from tests.conftest import Api, Tokens
 from tests.helpers import intake as make_intake
-from tests.world import ANALYST_SCOPE, build_world, document
+from tests.world import build_world, document
 
 RECORD = """
 mutation Outcome($id: ID!, $outcome: ReferralOutcome!, $note: String) {
@@ -110,9 +111,9 @@ async def test_an_agency_sees_only_its_own_referral_and_outcomes(
     world = await build_world(db)
     report = world.reports["B1"]  # referred to agency-2; also refer it to agency-1
     await refer_report(db, report, "agency-1", by="analyst-1", reason="also CA",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     await record_outcome(db, report, "agency-2", "ARREST", note="n2", by="det-2",
-                         scope={"all": False, "reporterId": None, "agencyId": "agency-2"})
+                         rows=RowScope(agency_id="agency-2"))
     body = await api.gql(REFERRALS, {"id": report},
                          token=tokens.mint(Role.LE, agency_id="agency-1"))
     [own] = body["data"]["report"]["referrals"]
@@ -125,7 +126,7 @@ async def test_an_agency_sees_only_its_own_referral_and_outcomes(
 async def test_the_queue_filters_by_outcome(api: Api, db: Database, tokens: Tokens) -> None:
     world = await build_world(db)
     await record_outcome(db, world.reports["A2"], "agency-1", "ARREST", note=None, by="det-1",
-                         scope={"all": False, "reporterId": None, "agencyId": "agency-1"})
+                         rows=RowScope(agency_id="agency-1"))
     analyst = tokens.mint(Role.ANALYST)
 
     async def ids(filter_: dict[str, Any], token: str = analyst) -> set[int]:
@@ -148,14 +149,14 @@ async def test_statistics_count_outcomes_and_suppress_small_cells(
     # referrals with no outcome yet (AWAITING)
     await build_world(db)
     intake = make_intake(db)
-    agency = {"all": False, "reporterId": None, "agencyId": "agency-1"}
+    agency = RowScope(agency_id="agency-1")
     outcomes = ["ARREST"] * 11 + ["RECEIVED"] * 10 + ["DUPLICATE"]
     for index, outcome in enumerate(outcomes):
         report = (await intake.submit_report("esp-a", document(f"S{index}")))["id"]
         await refer_report(db, report, "agency-1", by="analyst-1", reason="r",
-                           scope=ANALYST_SCOPE)
+                           rows=EVERY_REPORT)
         await record_outcome(db, report, "agency-1", outcome, note=None, by="det-1",
-                             scope=agency)
+                             rows=agency)
     # when anyone reads the published counts
     body = await api.gql("""query($year: Int!) { statistics(year: $year, by: [DISPOSITION]) {
         referralOutcomes { total cells { outcome count suppressed } } } }""",

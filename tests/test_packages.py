@@ -30,7 +30,7 @@ from graph.triage.geo import geo_provider
 from resolvers.reports import parts
 from tests.conftest import Api, Tokens
 from tests.documents import FULL_INPUT, SUBMIT_REPORT
-from tests.test_cli import tipgraph
+from tests.helpers import tipgraph
 
 PACKAGE = """
 query Package($id: ID!, $agency: ID) {

@@ -10,12 +10,12 @@ import pytest
 
 from authz.roles import Role
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import IncidentType, ReportAnnotation
 from graph.reports.reporters import register_reporter
 from graph.triage.service import set_disposition, set_priority
 from tests.conftest import Api, Tokens
 from tests.helpers import intake as make_intake
-from tests.world import ANALYST_SCOPE
 
 QUEUE = """
 query($filter: ReportFilter, $order: [ReportOrder!], $first: Int, $after: String) {
@@ -47,11 +47,11 @@ async def queue_world(db: Database) -> dict[str, int]:
         ids[f"r{i}"] = (await intake.submit_report(esp, doc(i, **extra)))["id"]
         await asyncio.sleep(0.01)  # distinct submission times
     ids["open"] = (await intake.open_report("esp-a", doc(9)))["id"]
-    await set_priority(db, ids["r3"], "P1", reason="x", by="a", scope=ANALYST_SCOPE)
-    await set_priority(db, ids["r1"], "P2", reason="x", by="a", scope=ANALYST_SCOPE)
-    await set_priority(db, ids["r5"], "P1", reason="x", by="a", scope=ANALYST_SCOPE)
+    await set_priority(db, ids["r3"], "P1", reason="x", by="a", rows=EVERY_REPORT)
+    await set_priority(db, ids["r1"], "P2", reason="x", by="a", rows=EVERY_REPORT)
+    await set_priority(db, ids["r5"], "P1", reason="x", by="a", rows=EVERY_REPORT)
     await set_disposition(db, ids["r0"], "INFORMATIONAL", reason="x", by="a",
-                          scope=ANALYST_SCOPE)
+                          rows=EVERY_REPORT)
     return ids
 
 

@@ -13,7 +13,7 @@ from graph.reports.blobs import ContentStore, load_content_key
 from tests.conftest import Api, Tokens
 from tests.cybertipline import synthetic_bytes
 from tests.documents import SUBMIT_REPORT, example_input
-from tests.test_cli import tipgraph
+from tests.helpers import tipgraph
 
 HOLD = ('mutation($id: ID!) { placeLegalHold(reportId: $id, reason: "warrant pending") '
         "{ legalHold } }")

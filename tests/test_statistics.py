@@ -14,14 +14,14 @@ import pytest
 
 from api.settings import Settings
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import IncidentType
 from graph.reports.reporters import register_reporter
 from graph.statistics.cells import Cell, suppress
 from graph.triage.service import set_disposition
 from tests.conftest import Api
 from tests.helpers import intake as make_intake
-from tests.test_cli import tipgraph
-from tests.world import ANALYST_SCOPE
+from tests.helpers import tipgraph
 
 
 def cells(table: dict[tuple[str, ...], int]) -> list[Cell]:
@@ -98,7 +98,7 @@ async def load(db: Database) -> None:
         node = await intake.submit_report("esp-a", document)
         if i < 12:
             await set_disposition(db, node["id"], "REFERRAL", reason="r", by="a",
-                                  scope=ANALYST_SCOPE)
+                                  rows=EVERY_REPORT)
     for _ in range(3):
         await intake.submit_report("esp-a", {**document,
                                              "incident_type": IncidentType.ONLINE_ENTICEMENT})

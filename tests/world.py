@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import IncidentType
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.reports.reporters import register_reporter
 from tests.helpers import intake as make_intake
 
-ANALYST_SCOPE = {"all": True, "reporterId": None, "agencyId": None}
+ANALYST_SCOPE = EVERY_REPORT
 
 
 def document(name: str) -> dict[str, Any]:
@@ -71,7 +72,7 @@ async def build_world(db: Database) -> World:
     }
     await intake.cancel_report("esp-a", reports["A3"])
     await refer_report(db, reports["A2"], "agency-1", by="analyst-1", reason="in CA",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     await refer_report(db, reports["B1"], "agency-2", by="analyst-1", reason="in NY",
-                       scope=ANALYST_SCOPE)
+                       rows=EVERY_REPORT)
     return World(reports=reports)

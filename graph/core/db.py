@@ -25,6 +25,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Reco
 from neo4j import exceptions as neo4j_errors
 
 from graph.core.errors import ServiceUnavailable, TooExpensive
+from graph.core.visibility import RowScope
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -68,7 +69,8 @@ async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) 
         counter.count += 1
         if counter.statements is not None:
             counter.statements.append((query, params))
-    result = await tx.run(query, params)
+    result = await tx.run(query, {key: value.cypher() if isinstance(value, RowScope) else value
+                                  for key, value in params.items()})
     return [record async for record in result]
 
 

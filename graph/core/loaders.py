@@ -1,6 +1,6 @@
 """Batched reads for the API's DataLoaders: one round trip per call, results in key order.
 
-Report-level reads apply the row rule (``scope``); reads below a report (files, hashes,
+Report-level reads apply the row rule (``rows``); reads below a report (files, hashes,
 mentions) are only reachable from a report the caller could already see.
 """
 
@@ -12,6 +12,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
+from graph.core.visibility import RowScope
 from graph.referrals import agencies
 from graph.reports import queries as q
 from graph.triage import notes
@@ -39,8 +40,8 @@ async def keyed_lists(db: Database, query: LiteralString, column: str, ids: Sequ
 
 
 async def reports_by_ids(db: Database, ids: Sequence[int],
-                         scope: dict[str, Any]) -> list[dict[str, Any] | None]:
-    return await keyed(db, q.REPORTS_BY_IDS, "report", ids, scope=scope)
+                         rows: RowScope) -> list[dict[str, Any] | None]:
+    return await keyed(db, q.REPORTS_BY_IDS, "report", ids, rows=rows)
 
 
 async def files_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
@@ -62,26 +63,26 @@ async def mentions_by_report_ids(db: Database,
 
 
 async def identifiers_by_ids(db: Database, ids: Sequence[str],
-                             scope: dict[str, Any]) -> list[dict[str, Any] | None]:
-    return await keyed(db, q.IDENTIFIERS_BY_IDS, "identifier", ids, scope=scope)
+                             rows: RowScope) -> list[dict[str, Any] | None]:
+    return await keyed(db, q.IDENTIFIERS_BY_IDS, "identifier", ids, rows=rows)
 
 
 async def report_counts_by_identifier_ids(db: Database, ids: Sequence[str],
-                                          scope: dict[str, Any]) -> list[int]:
+                                          rows: RowScope) -> list[int]:
     return [v or 0 for v in await keyed(db, q.REPORT_COUNTS_BY_IDENTIFIER_IDS, "n", ids,
-                                        scope=scope)]
+                                        rows=rows)]
 
 
 async def _identifier_by_key_tx(tx: AsyncManagedTransaction, key: str,
-                                scope: dict[str, Any]) -> dict[str, Any] | None:
-    records = await run(tx, q.IDENTIFIER_BY_KEY, key=key, scope=scope)
+                                rows: RowScope) -> dict[str, Any] | None:
+    records = await run(tx, q.IDENTIFIER_BY_KEY, key=key, rows=rows)
     identifier: dict[str, Any] | None = records[0]["identifier"] if records else None
     return identifier
 
 
 async def identifier_by_key(db: Database, key: str,
-                            scope: dict[str, Any]) -> dict[str, Any] | None:
-    return await db.read(_identifier_by_key_tx, key, scope)
+                            rows: RowScope) -> dict[str, Any] | None:
+    return await db.read(_identifier_by_key_tx, key, rows)
 
 
 async def _report_page_tx(tx: AsyncManagedTransaction, query: LiteralString,
@@ -92,18 +93,18 @@ async def _report_page_tx(tx: AsyncManagedTransaction, query: LiteralString,
     return records[0]["total"], records[0]["page"]
 
 
-async def identifier_report_page(db: Database, identifier_id: str, *, scope: dict[str, Any],
+async def identifier_report_page(db: Database, identifier_id: str, *, rows: RowScope,
                                  limit: int,
                                  before: int | None) -> tuple[int, list[dict[str, Any]]]:
     """One page of the visible reports that mention an identifier, newest first."""
     return await db.read(_report_page_tx, q.IDENTIFIER_REPORT_PAGE, {
-        "identifierId": identifier_id, "scope": scope, "limit": limit, "before": before})
+        "identifierId": identifier_id, "rows": rows, "limit": limit, "before": before})
 
 
 async def referrals_by_report_ids(db: Database, ids: Sequence[int],
-                                  scope: dict[str, Any]) -> list[list[dict[str, Any]]]:
+                                  rows: RowScope) -> list[list[dict[str, Any]]]:
     return await keyed_lists(db, agencies.REFERRALS_BY_REPORT_IDS, "referrals", ids,
-                             scope=scope)
+                             rows=rows)
 
 
 async def notes_by_report_ids(db: Database, ids: Sequence[int]) -> list[list[dict[str, Any]]]:

@@ -15,6 +15,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.ids import IdAllocator
+from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import countries, us_states
 from graph.demo.synthetic import ESPS, SyntheticTips
 from graph.identifiers.keyed_ids import IdentifierIds
@@ -106,7 +107,7 @@ DEMO_AGENCIES: Final = (
     AgencySpec("uk-nca", "UK partner agency", AgencyKind.INTERNATIONAL, ("GB",)),
 )
 DEMO_ANALYST: Final = "demo-analyst"
-ALL: Final = {"all": True, "reporterId": None, "agencyId": None}
+ALL: Final = EVERY_REPORT
 
 SUGGESTED: Final = """
 MATCH (r:Report {status: 'SUBMITTED'})-[:LABELLED]->(c:Classification {kind: 'SUGGESTED_PRIORITY'})
@@ -134,20 +135,20 @@ async def _analyst_story(db: Database) -> dict[str, int]:
     referred = 0
     for row in await db.read(_suggested_tx, 40):
         await set_priority(db, row["id"], row["suggested"], reason=f"suggested: {row['basis']}",
-                           by=DEMO_ANALYST, scope=ALL)
+                           by=DEMO_ANALYST, rows=EVERY_REPORT)
         if row["agency"] and row["suggested"] in ("P1", "P2"):
             await set_disposition(db, row["id"], "REFERRAL", reason="actionable; located",
-                                  by=DEMO_ANALYST, scope=ALL)
+                                  by=DEMO_ANALYST, rows=EVERY_REPORT)
             await refer_report(db, row["id"], row["agency"], by=DEMO_ANALYST,
                                reason="reported person located in the agency's area",
-                               scope=ALL)
+                               rows=EVERY_REPORT)
             referred += 1
         else:
             await set_disposition(db, row["id"], "INFORMATIONAL", reason="no actionable lead",
-                                  by=DEMO_ANALYST, scope=ALL)
+                                  by=DEMO_ANALYST, rows=EVERY_REPORT)
         if row["file"] is not None:
             await classify_file(db, row["file"], "A1", basis="analyst viewed the file",
-                                by=DEMO_ANALYST, scope=ALL)
+                                by=DEMO_ANALYST, rows=EVERY_REPORT)
         await add_note(db, row["id"], "Synthetic demo note: reviewed with cross-references.",
-                       by=DEMO_ANALYST, scope=ALL)
+                       by=DEMO_ANALYST, rows=EVERY_REPORT)
     return {"triaged": 40, "referred": referred, "agencies": len(DEMO_AGENCIES)}

@@ -17,7 +17,7 @@ from typing import Any, Final
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
-from graph.core.visibility import COUNTED_REPORT, is_common
+from graph.core.visibility import COUNTED_REPORT, RowScope, is_common
 from graph.reports.queries import REPORT_FIELDS
 
 WEIGHTS: Final[dict[str, float]] = {
@@ -75,10 +75,10 @@ def explanation(shared: list[dict[str, Any]]) -> str:
     return text + "."
 
 
-def params(report_id: int, *, scope: dict[str, Any], threshold: int, include_common: bool,
+def params(report_id: int, *, rows: RowScope, threshold: int, include_common: bool,
            first: int) -> dict[str, Any]:
     """The parameters of :data:`CROSS_REFERENCES`."""
-    return {"id": report_id, "scope": scope, "threshold": threshold,
+    return {"id": report_id, "rows": rows, "threshold": threshold,
             "includeCommon": include_common, "first": first, "weights": WEIGHTS,
             "commonFactor": COMMON_FACTOR}
 
@@ -91,9 +91,9 @@ async def _tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[dict[
     return rows
 
 
-async def cross_references(db: Database, report_id: int, *, scope: dict[str, Any],
+async def cross_references(db: Database, report_id: int, *, rows: RowScope,
                            threshold: int, include_common: bool,
                            first: int) -> list[dict[str, Any]]:
     """The ``first`` best-scoring visible reports sharing identifiers with ``report_id``."""
-    return await db.read(_tx, params(report_id, scope=scope, threshold=threshold,
+    return await db.read(_tx, params(report_id, rows=rows, threshold=threshold,
                                      include_common=include_common, first=first))

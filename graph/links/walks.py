@@ -20,7 +20,7 @@ could not finish says so (``TooExpensive``, BAD_USER_INPUT) rather than run on.
 
 Example::
 
-    graph = await neighborhood(db, "42", scope=scope, depth=2, threshold=50)
+    graph = await neighborhood(db, "42", rows=rows, depth=2, threshold=50)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound, TooExpensive
-from graph.core.visibility import VISIBLE_REPORT, is_common, seen
+from graph.core.visibility import VISIBLE_REPORT, RowScope, is_common, seen
 
 MAX_DEPTH: Final = 3
 MAX_HOPS: Final = 6
@@ -160,7 +160,7 @@ class Subgraph:
 class Walk:
     """What every traversal needs: the reader's row scope and the walk's filters."""
 
-    scope: dict[str, Any]
+    rows: RowScope
     threshold: int
     include_common: bool = False
     kinds: Sequence[str] | None = None
@@ -173,7 +173,7 @@ class Walk:
         return 3600.0 if self.deadline is None else self.deadline - time.monotonic()
 
     def params(self) -> dict[str, Any]:
-        return {"scope": self.scope, "threshold": self.threshold,
+        return {"rows": self.rows, "threshold": self.threshold,
                 "kinds": list(self.kinds) if self.kinds else None, "since": self.since,
                 "until": self.until}
 
@@ -192,10 +192,10 @@ def _check_id(node_id: str) -> str:
 
 async def _start_tx(tx: AsyncManagedTransaction, node_id: str, walk: Walk) -> Node | None:
     if is_report_id(node_id):
-        records = await run(tx, START_REPORT, id=int(node_id), scope=walk.scope)
+        records = await run(tx, START_REPORT, id=int(node_id), rows=walk.rows)
         kind = "Report"
     else:
-        records = await run(tx, START_IDENTIFIER, id=node_id, scope=walk.scope)
+        records = await run(tx, START_IDENTIFIER, id=node_id, rows=walk.rows)
         kind = "Identifier"
     if not records:
         return None
@@ -330,7 +330,7 @@ async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops:
     target = await start_node(db, to_id, walk)
     if source.id == target.id:
         return [Subgraph(nodes={source.id: source})]
-    if walk.scope.get("all"):
+    if walk.rows.sees_all:
         return await _native_paths(db, source, target, walk, max_hops, first)
     # Breadth-first from the source; parents[n] lists every predecessor at the shortest depth.
     parents: dict[str, list[tuple[str, Edge]]] = {source.id: []}
@@ -382,7 +382,7 @@ async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, ma
     query = NATIVE_PATHS[(source.type, target.type, max_hops)]
     rows = await db.read_within(walk.remaining(), _native_tx, query, {
         "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
-        "includeCommon": walk.include_common, "first": first, "scope": walk.scope})
+        "includeCommon": walk.include_common, "first": first, "scope": walk.rows})
     found = []
     for row in rows:
         graph = Subgraph()

@@ -22,7 +22,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
-from graph.core.visibility import VISIBLE_REPORT
+from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.core.vocabulary import countries, us_states
 from graph.events.log import emit, event
 from graph.reports.reporters import ID_PATTERN
@@ -113,7 +113,7 @@ SET r.modifiedAt = $at
 REFERRALS_BY_REPORT_IDS: Final = """
 UNWIND $ids AS id
 OPTIONAL MATCH (r:Report {id: id})-[ref:REFERRED_TO]->(a:Agency)
-  WHERE $scope.all OR a.id = $scope.agencyId
+  WHERE $rows.all OR a.id = $rows.agencyId
 WITH id, r, ref, a ORDER BY ref.at
 RETURN id, collect(CASE WHEN a IS NULL THEN null ELSE
   {agencyId: a.id, at: ref.at, by: ref.by, reason: ref.reason,
@@ -168,8 +168,8 @@ async def set_jurisdictions(db: Database, agency_id: str, codes: Sequence[str]) 
 
 
 async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str, by: str,
-                    reason: str, scope: dict[str, Any]) -> None:
-    records = await run(tx, REFER_REPORT, reportId=report_id, agencyId=agency_id, scope=scope)
+                    reason: str, rows: RowScope) -> None:
+    records = await run(tx, REFER_REPORT, reportId=report_id, agencyId=agency_id, rows=rows)
     if not records:
         raise NotFound(f"report {report_id} does not exist")
     state = records[0]
@@ -188,8 +188,8 @@ async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str,
 
 
 async def refer_report(db: Database, report_id: int, agency_id: str, *, by: str, reason: str,
-                       scope: dict[str, Any]) -> None:
+                       rows: RowScope) -> None:
     """Refer a submitted report to an agency, recording who, when and why."""
     if not reason.strip() or len(reason) > 3000:
         raise BadInput("a referral needs a reason of 1 to 3000 characters", field="reason")
-    await db.write(_refer_tx, report_id, agency_id, by, reason.strip(), scope)
+    await db.write(_refer_tx, report_id, agency_id, by, reason.strip(), rows)

@@ -8,7 +8,7 @@ no-op, so an investigator's client can retry safely.
 Example::
 
     await record_outcome(db, 42, "icac-ca", "ARREST", note="charged 2026-11-20",
-                         by="det-7", scope=principal.row_scope())
+                         by="det-7", rows=principal.row_scope())
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Final
+from typing import Final
 
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Forbidden, NotFound
-from graph.core.visibility import VISIBLE_REPORT
+from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.events.log import emit, event
 
 
@@ -72,8 +72,8 @@ def check_outcome(outcome: str, note: str | None) -> str | None:
 
 
 async def _record_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str, outcome: str,
-                     note: str | None, by: str, scope: dict[str, Any]) -> bool:
-    records = await run(tx, LOCK_REFERRAL, reportId=report_id, agencyId=agency_id, scope=scope)
+                     note: str | None, by: str, rows: RowScope) -> bool:
+    records = await run(tx, LOCK_REFERRAL, reportId=report_id, agencyId=agency_id, rows=rows)
     if not records:
         raise NotFound(f"report {report_id} does not exist")
     state = records[0]
@@ -92,11 +92,11 @@ async def _record_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str
 
 
 async def record_outcome(db: Database, report_id: int, agency_id: str, outcome: str, *,
-                         note: str | None, by: str, scope: dict[str, Any]) -> bool:
+                         note: str | None, by: str, rows: RowScope) -> bool:
     """Record an outcome of the referral of ``report_id`` to ``agency_id``.
 
     ``NOT_FOUND`` when the caller cannot see the report, ``FORBIDDEN`` when it can but the
     report was not referred to ``agency_id``. Returns whether anything new was written.
     """
     return await db.write(_record_tx, report_id, agency_id, outcome,
-                          check_outcome(outcome, note), by, scope)
+                          check_outcome(outcome, note), by, rows)

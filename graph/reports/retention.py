@@ -23,7 +23,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
-from graph.core.visibility import VISIBLE_REPORT
+from graph.core.visibility import VISIBLE_REPORT, RowScope
 
 DUE: Final = """
 MATCH (r:Report {status: 'SUBMITTED'})
@@ -99,8 +99,8 @@ async def run_retention(db: Database, *, now: datetime,
 
 
 async def _hold_tx(tx: AsyncManagedTransaction, report_id: int, place: bool, reason: str,
-                   by: str, now: datetime, scope: dict[str, Any]) -> None:
-    records = await run(tx, HOLD, id=report_id, scope=scope)
+                   by: str, now: datetime, rows: RowScope) -> None:
+    records = await run(tx, HOLD, id=report_id, rows=rows)
     if not records:
         raise NotFound(f"report {report_id} does not exist")
     state = records[0]
@@ -113,7 +113,7 @@ async def _hold_tx(tx: AsyncManagedTransaction, report_id: int, place: bool, rea
 
 
 async def legal_hold(db: Database, report_id: int, *, place: bool, reason: str, by: str,
-                     now: datetime, scope: dict[str, Any]) -> None:
+                     now: datetime, rows: RowScope) -> None:
     if not reason.strip() or len(reason) > 3000:
         raise BadInput("a legal hold needs a reason of 1 to 3000 characters", field="reason")
-    await db.write(_hold_tx, report_id, place, reason.strip(), by, now, scope)
+    await db.write(_hold_tx, report_id, place, reason.strip(), by, now, rows)

@@ -27,24 +27,19 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, TipgraphError
-from graph.core.visibility import COUNTED_REPORT, is_common
+from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
 from graph.referrals.agencies import jurisdiction_row
 from graph.triage.geo import GeoProvider
 
 log = logging.getLogger("tipgraph.enrichment")
 WORKER: Final = "tipgraph-enrichment"
-WORKER_SCOPE: Final = {"all": True, "reporterId": None, "agencyId": None}
+WORKER_SCOPE: Final = EVERY_REPORT
 CLAIM_FOR: Final = timedelta(minutes=5)
 MAX_BACKOFF: Final = timedelta(minutes=10)
 
-# Written with the finish, in the same transaction (see graph.reports.queries).
-ENQUEUE: Final = """
-MERGE (job:EnrichmentJob {reportId: r.id})
-  ON CREATE SET job.status = 'PENDING', job.attempts = 0, job.createdAt = $now,
-                job.runAfter = $now
-"""
-
+# Jobs are written by the intake's finish, in the same transaction (ENQUEUE in
+# graph.reports.intake.writes), and claimed here.
 CLAIM_DUE: Final = """
 MATCH (job:EnrichmentJob)
 WHERE (job.status IN ['PENDING', 'RETRY'] AND job.runAfter <= $now)
@@ -185,7 +180,7 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
 
 async def _facts_tx(tx: AsyncManagedTransaction, report_id: int,
                     threshold: int) -> dict[str, Any] | None:
-    records = await run(tx, FACTS, id=report_id, threshold=threshold, scope=WORKER_SCOPE)
+    records = await run(tx, FACTS, id=report_id, threshold=threshold, rows=EVERY_REPORT)
     return dict(records[0]) if records else None
 
 

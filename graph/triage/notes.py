@@ -10,7 +10,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound
-from graph.core.visibility import VISIBLE_REPORT
+from graph.core.visibility import VISIBLE_REPORT, RowScope
 
 ADD_NOTE: Final = (
     "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
@@ -37,10 +37,10 @@ async def _add_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> dict[s
 
 
 async def add_note(db: Database, report_id: int, text: str, *, by: str,
-                   scope: dict[str, Any]) -> dict[str, Any]:
+                   rows: RowScope) -> dict[str, Any]:
     if not text.strip() or len(text) > 20_000:
         raise BadInput("a note has 1 to 20000 characters", field="text")
     return await db.write(_add_tx, {"reportId": report_id, "id": str(uuid.uuid4()),
                                     "eventId": str(uuid.uuid4()),
                                     "text": text.strip(), "by": by, "at": datetime.now(UTC),
-                                    "scope": scope})
+                                    "rows": rows})

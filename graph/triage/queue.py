@@ -7,7 +7,7 @@ below; clients choose among them, they never supply Cypher.
 
 Example::
 
-    page = await queue_page(db, scope=scope, filters=QueueFilter(priorities=["P1"]),
+    page = await queue_page(db, rows=rows, filters=QueueFilter(priorities=["P1"]),
                             order=DEFAULT_ORDER, limit=51, after=None)
 """
 
@@ -21,7 +21,7 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
-from graph.core.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, counted_report
+from graph.core.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, RowScope, counted_report
 from graph.reports.queries import REPORT_FIELDS
 
 # Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
@@ -65,10 +65,10 @@ FILTER: Final = (
     " AND ($bundled IS NULL OR (r.bundleId IS NOT NULL) = $bundled)"
     # outcomes: the latest outcome of a referral the reader may see (an agency: its own)
     " AND ($outcomes IS NULL OR EXISTS { MATCH (r)-[ref:REFERRED_TO]->(a:Agency)"
-    " WHERE ($scope.all OR a.id = $scope.agencyId) AND ref.lastOutcome IN $outcomes })"
+    " WHERE ($rows.all OR a.id = $rows.agencyId) AND ref.lastOutcome IN $outcomes })"
     " AND ($awaitingOutcome IS NULL OR (EXISTS { MATCH (r)-[:REFERRED_TO]->(a:Agency)"
-    " WHERE $scope.all OR a.id = $scope.agencyId } AND EXISTS {"
-    " MATCH (r)-[ref:REFERRED_TO]->(a:Agency) WHERE ($scope.all OR a.id = $scope.agencyId)"
+    " WHERE $rows.all OR a.id = $rows.agencyId } AND EXISTS {"
+    " MATCH (r)-[ref:REFERRED_TO]->(a:Agency) WHERE ($rows.all OR a.id = $rows.agencyId)"
     " AND ref.lastOutcome IS NULL } = $awaitingOutcome))"
     # collapsed: one report per bundle stands for it (the first submitted the reader may see)
     " AND (NOT $collapse OR r.bundleId IS NULL OR NOT EXISTS {"
@@ -174,11 +174,11 @@ async def _page_tx(tx: AsyncManagedTransaction, query: LiteralString,
                      rows=[(row[0], row[1]) for row in records[0]["page"]])
 
 
-async def queue_page(db: Database, *, scope: dict[str, Any], filters: QueueFilter,
+async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
                      order: Sequence[tuple[str, str]], limit: int,
                      after: list[Any] | None) -> QueuePage:
     """Up to ``limit`` rows of (sort values, report), after the cursor's sort values."""
     query = build_query(order, with_cursor=after is not None,
-                        count_every_report=bool(scope.get("all")) and not filters.narrows())
-    return await db.read(_page_tx, query, {**filters.params(), "scope": scope, "limit": limit,
+                        count_every_report=rows.sees_all and not filters.narrows())
+    return await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
                                            "after": after})

@@ -3,7 +3,7 @@ recorded with its provenance (source ANALYST, who, when, why) and kept in the re
 
 Example::
 
-    await set_priority(db, 42, "P1", reason="imminent meeting", by="analyst-1", scope=scope)
+    await set_priority(db, 42, "P1", reason="imminent meeting", by="analyst-1", rows=rows)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
-from graph.core.visibility import VISIBLE_REPORT
+from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.events.log import emit, event
 from graph.triage.queue import PRIORITY_RANK
 
@@ -83,8 +83,8 @@ def _reason(reason: str) -> str:
 
 
 async def _lock_submitted(tx: AsyncManagedTransaction, report_id: int,
-                          scope: dict[str, Any]) -> dict[str, Any]:
-    records = await run(tx, LOCK_VISIBLE_REPORT, reportId=report_id, scope=scope)
+                          rows: RowScope) -> dict[str, Any]:
+    records = await run(tx, LOCK_VISIBLE_REPORT, reportId=report_id, rows=rows)
     if not records:
         raise NotFound(f"report {report_id} does not exist")
     state = dict(records[0])
@@ -96,8 +96,8 @@ async def _lock_submitted(tx: AsyncManagedTransaction, report_id: int,
 
 async def _decide_tx(tx: AsyncManagedTransaction, statement: LiteralString, field: str,
                      unset: str, report_id: int, value: str | None, reason: str, by: str,
-                     scope: dict[str, Any]) -> None:
-    state = await _lock_submitted(tx, report_id, scope)
+                     rows: RowScope) -> None:
+    state = await _lock_submitted(tx, report_id, rows)
     at = datetime.now(UTC)
     await run(tx, statement, reportId=report_id, value=value, at=at, by=by,
               reason=reason, before=state[field] or unset, after=value or unset,
@@ -108,21 +108,21 @@ async def _decide_tx(tx: AsyncManagedTransaction, statement: LiteralString, fiel
 
 
 async def set_priority(db: Database, report_id: int, priority: str, *, reason: str, by: str,
-                       scope: dict[str, Any]) -> None:
+                       rows: RowScope) -> None:
     """``priority`` is P1, P2, P3 or UNSET (removes it)."""
     if priority not in (*PRIORITIES, "UNSET"):
         raise BadInput("priority is P1, P2, P3 or UNSET", field="priority")
     value = None if priority == "UNSET" else priority
     await db.write(_decide_tx, SET_PRIORITY, "priority", "UNSET", report_id, value,
-                   _reason(reason), by, scope)
+                   _reason(reason), by, rows)
 
 
 async def set_disposition(db: Database, report_id: int, disposition: str, *, reason: str,
-                          by: str, scope: dict[str, Any]) -> None:
+                          by: str, rows: RowScope) -> None:
     if disposition not in DISPOSITIONS:
         raise BadInput("disposition is REFERRAL or INFORMATIONAL", field="disposition")
     await db.write(_decide_tx, SET_DISPOSITION, "disposition", "PENDING", report_id,
-                   disposition, _reason(reason), by, scope)
+                   disposition, _reason(reason), by, rows)
 
 
 async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int:
@@ -134,7 +134,7 @@ async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> i
 
 
 async def classify_file(db: Database, file_id: int, label: str, *, basis: str, by: str,
-                        scope: dict[str, Any]) -> int:
+                        rows: RowScope) -> int:
     """Add an analyst's label beside (never instead of) the ESP's; returns the report id."""
     label = label.strip()
     if not label or len(label) > 64:
@@ -142,4 +142,4 @@ async def classify_file(db: Database, file_id: int, label: str, *, basis: str, b
     return await db.write(_classify_tx, {
         "fileId": file_id, "label": label, "basis": _reason(basis), "by": by,
         "at": datetime.now(UTC), "id": str(uuid.uuid4()), "eventId": str(uuid.uuid4()),
-        "scope": scope})
+        "rows": rows})

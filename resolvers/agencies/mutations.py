@@ -50,6 +50,6 @@ class AgencyMutations:
         key = parse_report_id(report_id, "reportId")
         await service.refer_report(info.context.services.db, key, str(agency_id),
                                    by=principal.subject, reason=reason,
-                                   scope=principal.row_scope())
+                                   rows=principal.row_scope())
         info.context.services.events.poke()
         return await require_report(info, key)

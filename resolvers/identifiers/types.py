@@ -81,6 +81,6 @@ class Identifier:
         principal = info.context.authenticated()
         size = page_size(info, first)
         total, page = await readers.identifier_report_page(
-            info.context.services.db, self.node["id"], scope=principal.row_scope(),
+            info.context.services.db, self.node["id"], rows=principal.row_scope(),
             limit=size + 1, before=decode_cursor(after) if after else None)
         return to_connection(info, total, page, size)

@@ -27,7 +27,7 @@ def _walk(info: Info[Context, None], *, include_common: bool = False,
           until: datetime | None = None) -> links.Walk:
     principal = info.context.require(Scope.LINKS_EXPLORE)
     settings = info.context.services.settings
-    return links.Walk(scope=principal.row_scope(),
+    return links.Walk(rows=principal.row_scope(),
                       threshold=settings.common_identifier_reports,
                       include_common=include_common,
                       kinds=[k.value for k in kinds] if kinds else None, since=since,

@@ -128,7 +128,7 @@ def analyst_rule(principal: Principal,
     reporters = {str(r) for r in given.reporter_ids} if given and given.reporter_ids else None
     incidents = ({i.name for i in given.incident_types}
                  if given and given.incident_types else None)
-    sees_all = principal.row_scope()["all"]
+    sees_all = principal.row_scope().sees_all
 
     def accepts(item: Mapping[str, Any]) -> bool:
         return (sees_all and item["type"] in types
@@ -140,7 +140,7 @@ def analyst_rule(principal: Principal,
 
 def agency_rule(principal: Principal) -> Callable[[Mapping[str, Any]], bool]:
     """An agency hears of referrals to it, and of nothing else."""
-    agency_id = principal.row_scope()["agencyId"]
+    agency_id = principal.row_scope().agency_id
 
     def accepts(item: Mapping[str, Any]) -> bool:
         return (agency_id is not None and item["type"] == "REFERRED"

@@ -33,7 +33,7 @@ class ReferralMutations:
         services = info.context.services
         await outcomes.record_outcome(services.db, key, principal.agency_id, outcome.value,
                                       note=note, by=principal.subject,
-                                      scope=principal.row_scope())
+                                      rows=principal.row_scope())
         services.events.poke()
         info.context.touched_reports.add(key)
         rows = await info.context.loaders.referrals_by_report_id.load(key)

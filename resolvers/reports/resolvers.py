@@ -117,7 +117,7 @@ async def reports(
     if len(order) > 3 or len({name for name, _ in order}) != len(order):
         raise BadInput("orderBy takes up to 3 different fields", field="orderBy")
     page = await queue.queue_page(
-        info.context.services.db, scope=principal.row_scope(),
+        info.context.services.db, rows=principal.row_scope(),
         filters=queue_filter(info, filter or ReportFilter()), order=order, limit=size + 1,
         after=decode_queue_cursor(after, order) if after else None)
     rows = page.rows[:size]

@@ -26,7 +26,7 @@ class TriageMutations:
                        text: str) -> Note:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         row = await notes.add_note(info.context.services.db, key, text, by=principal.subject,
-                                   scope=principal.row_scope())
+                                   rows=principal.row_scope())
         info.context.touched_reports.add(key)
         return Note(id=strawberry.ID(row["id"]), text=row["text"], by=row["by"],
                     at=row["at"].to_native())
@@ -41,7 +41,7 @@ class DispositionMutations:
                            priority: Priority, reason: str) -> Report:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
         await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
-                                  by=principal.subject, scope=principal.row_scope())
+                                  by=principal.subject, rows=principal.row_scope())
         info.context.services.events.poke()
         return await require_report(info, key)
 
@@ -55,7 +55,7 @@ class DispositionMutations:
             raise BadInput("a disposition is REFERRAL or INFORMATIONAL", field="disposition")
         await triage.set_disposition(info.context.services.db, key, disposition.value,
                                      reason=reason, by=principal.subject,
-                                     scope=principal.row_scope())
+                                     rows=principal.row_scope())
         return await require_report(info, key)
 
     @strawberry.mutation(description=(
@@ -66,7 +66,7 @@ class DispositionMutations:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, file_id, "fileId")
         report_id = await triage.classify_file(info.context.services.db, key, label,
                                                basis=basis, by=principal.subject,
-                                               scope=principal.row_scope())
+                                               rows=principal.row_scope())
         return await require_report(info, report_id)
 
 
@@ -100,7 +100,7 @@ async def _hold(info: Info[Context, None], report_id: strawberry.ID, reason: str
     principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
     await retention.legal_hold(info.context.services.db, key, place=place, reason=reason,
                                by=principal.subject, now=datetime.now(UTC),
-                               scope=principal.row_scope())
+                               rows=principal.row_scope())
     return await require_report(info, key, changed=True)
 
 

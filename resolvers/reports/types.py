@@ -421,7 +421,7 @@ class Report:
             raise BadInput("first must be between 0 and the page cap", field="first")
         info.context.services.limiter.check("expensive", principal.subject)
         rows = await cross_references(
-            info.context.services.db, self.node["id"], scope=principal.row_scope(),
+            info.context.services.db, self.node["id"], rows=principal.row_scope(),
             threshold=info.context.services.settings.common_identifier_reports,
             include_common=include_common, first=first)
         return [CrossReference(report=Report(node=info.context.touched(row["report"])),

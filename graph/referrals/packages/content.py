@@ -16,6 +16,7 @@ from typing import Any, Final
 from graph.core import loaders as readers
 from graph.core.db import Database
 from graph.core.errors import NotFound
+from graph.core.visibility import RowScope
 from graph.identifiers import crossrefs
 from graph.identifiers.identity import PERSONAL_KINDS
 from graph.links.export import plain
@@ -77,10 +78,10 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
                         common_threshold: int) -> dict[str, Any]:
     """The package's content for ``agency_id``, or ``NOT_FOUND`` when it may not see the
     report (the same answer as for a report that does not exist)."""
-    scope = {"all": False, "reporterId": None, "agencyId": agency_id}
+    rows = RowScope(agency_id=agency_id)
     pii = "pii:read" in scopes
     with_files = "files:read" in scopes  # files, their hashes and labels
-    [report] = await readers.reports_by_ids(db, [report_id], scope=scope)
+    [report] = await readers.reports_by_ids(db, [report_id], rows=rows)
     [agency] = await readers.keyed(db, AGENCIES_BY_IDS, "agency", [agency_id])
     if report is None or agency is None:
         raise NotFound(f"report {report_id} does not exist")
@@ -96,9 +97,9 @@ async def build_content(db: Database, report_id: int, agency_id: str, *,
         strict=True)) if ip_ids else {}
     [jurisdictions] = await readers.keyed_lists(db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
                                                 "jurisdictions", [report_id])
-    [referrals] = await readers.referrals_by_report_ids(db, [report_id], scope=scope)
+    [referrals] = await readers.referrals_by_report_ids(db, [report_id], rows=rows)
     [history] = await readers.events_by_report_ids(db, [report_id])
-    related = await crossrefs.cross_references(db, report_id, scope=scope,
+    related = await crossrefs.cross_references(db, report_id, rows=rows,
                                                threshold=common_threshold,
                                                include_common=False, first=20)
     [reporter] = await reporters_by_ids(db, [report["reporterId"]])

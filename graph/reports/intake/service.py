@@ -31,8 +31,8 @@ from graph.core.ids import IdAllocator
 from graph.core.vocabulary import BatchReason, ReportStatus
 from graph.events.log import emit, event
 from graph.identifiers.keyed_ids import IdentifierIds
-from graph.reports import queries as q
 from graph.reports.blobs import ContentStore
+from graph.reports.intake import writes as q
 from graph.reports.intake.validation import (
     FilePlan,
     Limits,

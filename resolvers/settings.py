@@ -1,0 +1,21 @@
+"""What the resolvers need to know: page sizes, thresholds and budgets of the read paths.
+
+``api.settings`` reads the ``TIPGRAPH_*`` environment variables and builds this; nothing in
+``resolvers`` reads the environment or imports ``api``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSettings:
+    default_page_size: int = 20
+    max_page_size: int = 100
+    default_phone_region: str = "US"  # phone numbers written without a country code
+    common_identifier_reports: int = 50  # more reports than this make an identifier common
+    statistics_threshold: int = 10  # smaller published cells are suppressed
+    links_budget_seconds: float = 10
+    package_link_seconds: int = 300  # lifetime of a referral package's download link
+    subscription_recheck_seconds: float = 60  # live subscriptions re-check their token
