@@ -72,6 +72,7 @@ run: seed
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: install
@@ -79,6 +80,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Benchmarks print JSON lines; the last is one object with every figure, ratio and target.
 bench-quick: install

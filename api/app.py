@@ -33,7 +33,6 @@ from api.settings import (
     Settings,
     SettingsError,
     identifier_ids,
-    intake_limits,
     load_settings,
 )
 from authz.audit import AuditWriter
@@ -51,7 +50,7 @@ from graph.reports.intake.service import IntakeService
 from graph.reports.reporters import RegisteredReporters
 from graph.triage.enrichment import EnrichmentWorker
 from graph.triage.geo import geo_provider
-from resolvers.context import Services
+from resolvers.services import Services
 
 log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
@@ -65,6 +64,7 @@ ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
 
 @dataclass
 class AppState:
+    settings: Settings  # the API's own; the layers below got their parts (Services.reads)
     services: Services
     metrics: Metrics
     migrator: Migrator
@@ -161,8 +161,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     """
     settings = settings or load_settings()
     configure_logging(production=settings.production)
-    keys = load_keys(settings)
-    check_production_keys(settings, keys)
+    keys = load_keys(settings.tokens)
+    check_production_keys(settings.tokens, keys)
     if settings.production and not settings.content_key:
         raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
                             "at rest; the development key is for development only)")
@@ -191,7 +191,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                   settings.neo4j_password), settings.neo4j_database,
                       timeout=settings.query_timeout_seconds or None)
         worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
-                                  settings.common_identifier_reports)
+                                  settings.reads.common_identifier_reports)
         events = EventHub(db, poll_seconds=settings.event_poll_seconds,
                           idle_numbering_seconds=settings.event_numbering_seconds)
         metrics.subscriptions.set_function(lambda: events.subscribers)
@@ -202,13 +202,14 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             events.poke()
 
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), identifier_ids=ids,
+                               settings.intake, identifier_ids=ids,
                                on_finished=finished, content=content)
         app.state.tipgraph = AppState(
+            settings=settings,
             services=Services(
-                settings=settings, db=db, intake=intake, reporters=RegisteredReporters(db),
-                verifier=TokenVerifier(keys, settings,
-                                       RevocationList(db, settings.revocation_ttl_seconds)),
+                reads=settings.reads, db=db, intake=intake, reporters=RegisteredReporters(db),
+                verifier=TokenVerifier(keys, settings.tokens,
+                                       RevocationList(db, settings.tokens.revocation_ttl_seconds)),
                 limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
                                      "expensive": (settings.expensive_per_minute, 60.0)}),
                 credentials=EspCredentials(db),

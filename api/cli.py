@@ -26,7 +26,6 @@ from api.settings import (
     Settings,
     SettingsError,
     identifier_ids,
-    intake_limits,
     load_settings,
 )
 from authz.roles import Role
@@ -117,7 +116,7 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError("--role esp needs --esp-id")
     if role is Role.LE and not args.agency_id:
         raise SettingsError("--role le needs --agency-id")
-    print(mint_token(load_keys(settings), settings, role=role, subject=args.subject,
+    print(mint_token(load_keys(settings.tokens), settings.tokens, role=role, subject=args.subject,
                      esp_id=args.esp_id, agency_id=args.agency_id, scope=args.scope,
                      ttl=args.ttl))
     return 0
@@ -167,10 +166,10 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     tables.append(("incident_type_by_month", ["INCIDENT_TYPE", "MONTH"]))
 
     async def work(db: Database) -> list[tuple[str, Table]]:
-        made = [(name, await statistics(db, args.year, dims, settings.statistics_threshold))
+        made = [(name, await statistics(db, args.year, dims, settings.reads.statistics_threshold))
                 for name, dims in tables]
         made.append(("referral_outcome", await referral_outcomes(
-            db, args.year, settings.statistics_threshold)))
+            db, args.year, settings.reads.statistics_threshold)))
         return made
 
     out = Path(args.out)
@@ -242,7 +241,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from graph.demo.seed import seed_demo
 
     async def work(db: Database) -> dict[str, Any]:
-        return await seed_demo(db, intake_limits(settings), identifier_ids(settings),
+        return await seed_demo(db, settings.intake, identifier_ids(settings),
                                reports=args.reports)
 
     print(json.dumps(_with_db(settings, work)))
@@ -261,7 +260,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> Subgraph:
         walk = Walk(rows=EVERY_REPORT,
-                    threshold=settings.common_identifier_reports,
+                    threshold=settings.reads.common_identifier_reports,
                     include_common=args.include_common)
         graph = await neighborhood(db, str(args.report), walk, depth=args.depth,
                                    first=args.first)
@@ -312,7 +311,7 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> Package:
         package = await make_package(db, signer, args.report, args.agency, scopes=scopes,
-                                     common_threshold=settings.common_identifier_reports)
+                                     common_threshold=settings.reads.common_identifier_reports)
         await append_event(db, package.audit_record(
             subject=f"cli:{getpass.getuser()}", role="operator", agency_id=None,
             operation="tipgraph package", operation_type="package",
@@ -363,7 +362,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> int:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               intake_limits(settings), identifier_ids=identifier_ids(settings),
+                               settings.intake, identifier_ids=identifier_ids(settings),
                                content=_content_store(settings))
         return await intake.sweep()
 

@@ -68,7 +68,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.production = settings.production
         super().__init__(
             build_schema(production=self.production, limits=settings.edge,
-                         page_cap=settings.max_page_size, audit=audit),
+                         page_cap=settings.reads.max_page_size, audit=audit),
             graphql_ide=None if self.production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

@@ -74,7 +74,7 @@ from graph.reports.intake.xml import (
     report_response,
 )
 from graph.reports.queries import FILES_BY_REPORT_IDS
-from resolvers.context import Services
+from resolvers.services import Services
 
 log = logging.getLogger("tipgraph.ispws")
 
@@ -356,7 +356,7 @@ async def submit(request: Request, services: Services, reporter_id: str) -> Resp
 async def upload(request: Request, services: Services, reporter_id: str) -> Response:
     store = services.intake.content
     assert store is not None  # the app always configures one
-    reader = _UploadReader(store, services.settings.max_upload_bytes)
+    reader = _UploadReader(store, request.app.state.tipgraph.settings.max_upload_bytes)
     try:
         await reader.read(request)
         report_id = request.state.report_id = parse_report_id(

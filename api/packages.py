@@ -29,7 +29,7 @@ from graph.audit.trail import AuditRecord
 from graph.core.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
 from graph.referrals.packages.service import Package, SignedFile, make_package
 from graph.referrals.packages.signing import key_id, public_pem
-from resolvers.context import Services
+from resolvers.services import Services
 
 NAME: Final = re.compile(r"^(?P<id>[0-9]{1,18})\.(?P<form>pdf|json)(?P<sig>\.sig)?\Z")
 STATUS: Final = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
@@ -42,7 +42,7 @@ async def _package(request: Request, services: Services, report_id: int) -> tupl
         Package, str, str, str | None]:
     """The package, and who downloads it (subject, role, agency) for the audit trail."""
     link = request.query_params.get("token")
-    settings = services.settings
+    reads = services.reads
     if link is not None:
         claims = verify_link(services.signer, link)
         revocations = services.verifier.revocations
@@ -53,7 +53,7 @@ async def _package(request: Request, services: Services, report_id: int) -> tupl
             raise NotFound(f"report {report_id} does not exist")
         package = await make_package(services.db, services.signer, report_id, claims.agency_id,
                                      scopes=claims.scopes, generated_at=claims.generated_at,
-                                     common_threshold=settings.common_identifier_reports)
+                                     common_threshold=reads.common_identifier_reports)
         if package.pdf.sha256 != claims.pdf_sha256 or package.json.sha256 != claims.json_sha256:
             raise Conflict("the report changed since this link was made; ask for the package "
                            "again")
@@ -67,7 +67,7 @@ async def _package(request: Request, services: Services, report_id: int) -> tupl
     services.limiter.check("expensive", principal.subject)
     package = await make_package(services.db, services.signer, report_id, agency,
                                  scopes=scopes,
-                                 common_threshold=settings.common_identifier_reports)
+                                 common_threshold=reads.common_identifier_reports)
     return package, principal.subject, principal.role.value, principal.agency_id
 
 

@@ -1,4 +1,9 @@
-"""Settings, read once from ``TIPGRAPH_*`` environment variables.
+"""Settings, read once from ``TIPGRAPH_*`` environment variables, and composed per layer.
+
+Each layer declares what it needs as its own small dataclass (``authz.settings.TokenSettings``,
+``resolvers.settings.ReadSettings``, ``resolvers.limits.EdgeLimits``, the intake's
+``Limits``); this module is the one place that reads the environment, and nothing below
+``api`` imports it.
 
 Example::
 
@@ -13,10 +18,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from authz.settings import TokenSettings
+from graph.core.errors import SettingsError
 from graph.core.keyfiles import load_key
 from graph.identifiers.keyed_ids import IdentifierIds
 from graph.reports.intake.validation import Limits
-from resolvers.limits import EdgeLimits
+from resolvers.settings import EdgeLimits, ReadSettings
+
+__all__ = ["PROJECT_ROOT", "Environment", "Settings", "SettingsError", "identifier_ids",
+           "load_settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NEO4J_PORT = 7687
@@ -28,10 +38,6 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
-class SettingsError(ValueError):
-    """A setting has a value tipgraph cannot run with."""
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
@@ -41,30 +47,17 @@ class Settings:
     neo4j_password: str
     neo4j_database: str
     neo4j_pagecache_mib: int
-    jwt_issuer: str
-    jwt_audience: str
-    jwt_algorithms: tuple[str, ...]
-    jwt_public_key_file: Path | None
-    jwt_jwks_url: str | None
-    jwt_private_key_file: Path | None
     max_body_bytes: int
-    max_string_length: int
     metrics_token: str | None
     orphan_grace_seconds: int
     query_timeout_seconds: float
-    links_budget_seconds: float
-    max_identifiers_per_report: int
-    default_page_size: int
-    max_page_size: int
-    default_phone_region: str
     migrations_dir: Path
-    revocation_ttl_seconds: float
-    jwks_min_refetch_seconds: float
-    edge: EdgeLimits
+    tokens: TokenSettings  # authz: bearer tokens
+    reads: ReadSettings  # resolvers: pages, thresholds, budgets
+    intake: Limits  # graph: the intake's validation limits
+    edge: EdgeLimits  # resolvers: what a request may ask before any work
     mutations_per_minute: int
     expensive_per_minute: int
-    common_identifier_reports: int
-    statistics_threshold: int
     geoip_db: Path | None
     enrichment_worker: bool
     content_dir: Path
@@ -76,8 +69,6 @@ class Settings:
     event_numbering_seconds: float
     max_subscriptions: int
     package_key_file: Path | None
-    package_link_seconds: int
-    subscription_recheck_seconds: float
     event_retention_days: int
 
     @property
@@ -113,6 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not algorithms or any(a.lower() == "none" for a in algorithms):
         raise SettingsError("TIPGRAPH_JWT_ALGORITHMS must list real signing algorithms")
     state_dir = _path(env, "TIPGRAPH_STATE_DIR") or PROJECT_ROOT / ".tipgraph"
+    phone_region = env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US")
     return Settings(
         env=environment,
         state_dir=state_dir,
@@ -121,25 +113,38 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         neo4j_password=env.get("TIPGRAPH_NEO4J_PASSWORD", "neo4j"),
         neo4j_database=env.get("TIPGRAPH_NEO4J_DATABASE", "neo4j"),
         neo4j_pagecache_mib=_int(env, "TIPGRAPH_NEO4J_PAGECACHE_MIB", 512),
-        jwt_issuer=env.get("TIPGRAPH_JWT_ISSUER", "tipgraph-dev"),
-        jwt_audience=env.get("TIPGRAPH_JWT_AUDIENCE", "tipgraph"),
-        jwt_algorithms=algorithms,
-        jwt_public_key_file=_path(env, "TIPGRAPH_JWT_PUBLIC_KEY_FILE"),
-        jwt_jwks_url=env.get("TIPGRAPH_JWT_JWKS_URL") or None,
-        jwt_private_key_file=_path(env, "TIPGRAPH_JWT_PRIVATE_KEY_FILE"),
         max_body_bytes=_int(env, "TIPGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024),
-        max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
         metrics_token=env.get("TIPGRAPH_METRICS_TOKEN") or None,
         orphan_grace_seconds=_int(env, "TIPGRAPH_ORPHAN_GRACE_SECONDS", 3600),
         query_timeout_seconds=_int(env, "TIPGRAPH_QUERY_TIMEOUT_SECONDS", 30),
-        links_budget_seconds=_int(env, "TIPGRAPH_LINKS_BUDGET_SECONDS", 10),
-        max_identifiers_per_report=_int(env, "TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT", 2_000),
-        default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
-        max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
-        default_phone_region=env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US"),
         migrations_dir=_path(env, "TIPGRAPH_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations",
-        revocation_ttl_seconds=_int(env, "TIPGRAPH_REVOCATION_TTL_SECONDS", 5),
-        jwks_min_refetch_seconds=_int(env, "TIPGRAPH_JWKS_MIN_REFETCH_SECONDS", 30),
+        tokens=TokenSettings(
+            production=environment is Environment.PRODUCTION,
+            keys_dir=state_dir / "keys",
+            issuer=env.get("TIPGRAPH_JWT_ISSUER", "tipgraph-dev"),
+            audience=env.get("TIPGRAPH_JWT_AUDIENCE", "tipgraph"),
+            algorithms=algorithms,
+            public_key_file=_path(env, "TIPGRAPH_JWT_PUBLIC_KEY_FILE"),
+            jwks_url=env.get("TIPGRAPH_JWT_JWKS_URL") or None,
+            private_key_file=_path(env, "TIPGRAPH_JWT_PRIVATE_KEY_FILE"),
+            jwks_min_refetch_seconds=_int(env, "TIPGRAPH_JWKS_MIN_REFETCH_SECONDS", 30),
+            revocation_ttl_seconds=_int(env, "TIPGRAPH_REVOCATION_TTL_SECONDS", 5),
+        ),
+        reads=ReadSettings(
+            default_page_size=_int(env, "TIPGRAPH_DEFAULT_PAGE_SIZE", 20),
+            max_page_size=_int(env, "TIPGRAPH_MAX_PAGE_SIZE", 100),
+            default_phone_region=phone_region,
+            common_identifier_reports=_int(env, "TIPGRAPH_COMMON_IDENTIFIER_REPORTS", 50),
+            statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
+            links_budget_seconds=_int(env, "TIPGRAPH_LINKS_BUDGET_SECONDS", 10),
+            package_link_seconds=_int(env, "TIPGRAPH_PACKAGE_LINK_SECONDS", 300),
+            subscription_recheck_seconds=_int(env, "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS", 60),
+        ),
+        intake=Limits(
+            max_string_length=_int(env, "TIPGRAPH_MAX_STRING_LENGTH", 100_000),
+            default_phone_region=phone_region,
+            max_identifiers=_int(env, "TIPGRAPH_MAX_IDENTIFIERS_PER_REPORT", 2_000),
+        ),
         edge=EdgeLimits(
             max_depth=_int(env, "TIPGRAPH_MAX_DEPTH", DEFAULT_EDGE.max_depth),
             max_aliases=_int(env, "TIPGRAPH_MAX_ALIASES", DEFAULT_EDGE.max_aliases),
@@ -155,8 +160,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         mutations_per_minute=_int(env, "TIPGRAPH_RATE_MUTATIONS_PER_MINUTE", 600),
         expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
-        common_identifier_reports=_int(env, "TIPGRAPH_COMMON_IDENTIFIER_REPORTS", 50),
-        statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
         geoip_db=_path(env, "TIPGRAPH_GEOIP_DB"),
         enrichment_worker=env.get("TIPGRAPH_ENRICHMENT_WORKER", "true").lower() != "false",
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
@@ -168,8 +171,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_numbering_seconds=_int(env, "TIPGRAPH_EVENT_NUMBERING_SECONDS", 30),
         max_subscriptions=_int(env, "TIPGRAPH_MAX_SUBSCRIPTIONS", 10),
         package_key_file=_path(env, "TIPGRAPH_PACKAGE_KEY_FILE"),
-        package_link_seconds=_int(env, "TIPGRAPH_PACKAGE_LINK_SECONDS", 300),
-        subscription_recheck_seconds=_int(env, "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS", 60),
         event_retention_days=_int(env, "TIPGRAPH_EVENT_RETENTION_DAYS", 90),
     )
 
@@ -183,10 +184,3 @@ def identifier_ids(settings: Settings) -> IdentifierIds:
                                       production=settings.production))
     except ValueError as error:
         raise SettingsError(str(error)) from None
-
-
-def intake_limits(settings: Settings) -> Limits:
-    """The intake's validation limits, from settings."""
-    return Limits(max_string_length=settings.max_string_length,
-                  default_phone_region=settings.default_phone_region,
-                  max_identifiers=settings.max_identifiers_per_report)

@@ -25,12 +25,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from api.settings import Settings, SettingsError
 from authz.jwks import JwksKeys
 from authz.principal import Principal
 from authz.revocations import RevocationList
 from authz.roles import Role, granted_scopes
-from graph.core.errors import Unauthenticated
+from authz.settings import TokenSettings
+from graph.core.errors import SettingsError, Unauthenticated
 from graph.reports.reporters import ID_PATTERN
 
 REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud", "jti")
@@ -49,12 +49,12 @@ class Keys:
     development: bool
 
 
-def _dev_key_paths(settings: Settings) -> tuple[Path, Path]:
-    folder = settings.state_dir / "keys"
+def _dev_key_paths(settings: TokenSettings) -> tuple[Path, Path]:
+    folder = settings.keys_dir
     return folder / "dev-jwt-private.pem", folder / "dev-jwt-public.pem"
 
 
-def _ensure_dev_keys(settings: Settings) -> tuple[Path, Path]:
+def _ensure_dev_keys(settings: TokenSettings) -> tuple[Path, Path]:
     private_path, public_path = _dev_key_paths(settings)
     if private_path.exists() and public_path.exists():
         return private_path, public_path
@@ -85,19 +85,19 @@ def _kid(public_key: Any) -> str:
     return thumb[:16]
 
 
-def load_keys(settings: Settings) -> Keys:
+def load_keys(settings: TokenSettings) -> Keys:
     """Keys from settings; the development pair when none are configured (refused in production)."""
     private_key = None
-    if settings.jwt_private_key_file is not None:
+    if settings.private_key_file is not None:
         private_key = serialization.load_pem_private_key(
-            settings.jwt_private_key_file.read_bytes(), password=None)
-    if settings.jwt_jwks_url:
-        jwks = JwksKeys(settings.jwt_jwks_url,
+            settings.private_key_file.read_bytes(), password=None)
+    if settings.jwks_url:
+        jwks = JwksKeys(settings.jwks_url,
                         min_refetch_seconds=settings.jwks_min_refetch_seconds)
         return Keys(public_key=None, jwks=jwks, private_key=private_key, kid=None,
                     development=False)
-    if settings.jwt_public_key_file is not None:
-        public_key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
+    if settings.public_key_file is not None:
+        public_key = serialization.load_pem_public_key(settings.public_key_file.read_bytes())
         # The development key by content, not by path: a copy of it is still that key.
         dev_public = _dev_key_paths(settings)[1]
         development = dev_public.exists() and _der(
@@ -121,14 +121,14 @@ def load_keys(settings: Settings) -> Keys:
                 kid=_kid(public_key), development=True)
 
 
-def check_production_keys(settings: Settings, keys: Keys) -> None:
+def check_production_keys(settings: TokenSettings, keys: Keys) -> None:
     if settings.production and keys.development:
         raise SettingsError("production mode refuses to start on the development key")
 
 
 def mint_token(
     keys: Keys,
-    settings: Settings,
+    settings: TokenSettings,
     *,
     role: Role,
     subject: str | None = None,
@@ -144,8 +144,8 @@ def mint_token(
     claims: dict[str, Any] = {
         "sub": subject or esp_id or agency_id or f"{role.value}-user",
         "role": role.value,
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+        "iss": settings.issuer,
+        "aud": settings.audience,
         "iat": now,
         "nbf": now,
         "exp": now + ttl,
@@ -158,14 +158,14 @@ def mint_token(
     if agency_id:
         claims["agency_id"] = agency_id
     headers = {"kid": keys.kid} if keys.kid else None
-    return jwt.encode(claims, keys.private_key, algorithm=settings.jwt_algorithms[0],
+    return jwt.encode(claims, keys.private_key, algorithm=settings.algorithms[0],
                       headers=headers)
 
 
 class TokenVerifier:
     """Verifies bearer tokens; ``revocations`` (when given) refuses revoked ``jti``s."""
 
-    def __init__(self, keys: Keys, settings: Settings,
+    def __init__(self, keys: Keys, settings: TokenSettings,
                  revocations: RevocationList | None = None) -> None:
         self.keys = keys
         self.settings = settings
@@ -176,7 +176,7 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise Unauthenticated("the token is malformed") from None
-        if header.get("alg") not in self.settings.jwt_algorithms:
+        if header.get("alg") not in self.settings.algorithms:
             raise Unauthenticated("the token's algorithm is not accepted")
         kid = header.get("kid")
         if self.keys.jwks is not None:
@@ -193,9 +193,9 @@ class TokenVerifier:
         try:
             claims = jwt.decode(
                 token, key,
-                algorithms=list(self.settings.jwt_algorithms),
-                audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer,
+                algorithms=list(self.settings.algorithms),
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
                 leeway=LEEWAY_SECONDS,
                 options={"require": list(REQUIRED_CLAIMS)},
             )

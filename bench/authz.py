@@ -25,7 +25,6 @@ from typing import Any
 import httpx
 
 from api.app import create_app
-from api.settings import intake_limits
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server, percentiles
@@ -59,7 +58,7 @@ ALL = EVERY_REPORT
 
 
 async def load(db: Database, reports: int) -> list[int]:
-    intake = bench_intake(db, intake_limits(bench_settings("bolt://unused", Path("."))))
+    intake = bench_intake(db, bench_settings("bolt://unused", Path(".")).intake)
     for esp_id, name in ESPS:
         await register_reporter(db, esp_id, name)
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
@@ -92,9 +91,9 @@ async def sample(client: httpx.AsyncClient, token: str, body: dict[str, Any],
 async def main(reports: int, samples: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        keys = load_keys(settings)
-        analyst = mint_token(keys, settings, role=Role.ANALYST)
-        officer = mint_token(keys, settings, role=Role.LE, agency_id="agency-1",
+        keys = load_keys(settings.tokens)
+        analyst = mint_token(keys, settings.tokens, role=Role.ANALYST)
+        officer = mint_token(keys, settings.tokens, role=Role.LE, agency_id="agency-1",
                              scope="report:read files:read")
         async with database(settings) as db:
             referred = await load(db, reports)

@@ -149,14 +149,15 @@ async def raw_floor(db: Database, ids: list[int]) -> dict[str, float]:
 async def main(subscribers: int, referrals: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        keys = load_keys(settings)
+        keys = load_keys(settings.tokens)
         async with database(settings) as db:
             ids = await reports(db, referrals * 3)
             floor = await raw_floor(db, ids[:referrals])
             with api_server(settings) as api:
-                officer = mint_token(keys, settings, role=Role.LE, agency_id=AGENCY,
+                officer = mint_token(keys, settings.tokens, role=Role.LE, agency_id=AGENCY,
                                      subject="bench-officer", ttl=3600)
-                analyst = mint_token(keys, settings, role=Role.ANALYST, subject="bench-analyst")
+                analyst = mint_token(keys, settings.tokens,
+                                     role=Role.ANALYST, subject="bench-analyst")
                 one = await delays(api.url, officer, analyst, ids[referrals:2 * referrals], 1,
                                    api.pid)
                 many = await delays(api.url, officer, analyst, ids[2 * referrals:],

@@ -125,7 +125,8 @@ async def main(reports: int, concurrency: int) -> dict[str, Any]:
 
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        token = mint_token(load_keys(settings), settings, role=Role.ESP, esp_id=ESP_ID)
+        token = mint_token(load_keys(settings.tokens), settings.tokens,
+                           role=Role.ESP, esp_id=ESP_ID)
         async with database(settings) as db:
             await register_reporter(db, ESP_ID, "Benchmark ESP")
             tips = SyntheticTips(seed=11)

@@ -145,7 +145,8 @@ async def big_upload(client: httpx.AsyncClient, pid: int, size_mib: int) -> dict
 async def main(reports: int, concurrency: int, upload_mib: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        token = mint_token(load_keys(settings), settings, role=Role.ESP, esp_id=ESP_ID)
+        token = mint_token(load_keys(settings.tokens), settings.tokens,
+                           role=Role.ESP, esp_id=ESP_ID)
         async with database(settings) as db:
             await register_reporter(db, ESP_ID, "Benchmark XML ESP")
             username, password = await issue_credentials(db, ESP_ID)

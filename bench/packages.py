@@ -127,7 +127,7 @@ async def timed_parts(db: Database, signer: Signer, report_id: int,
 async def main(samples: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        keys = load_keys(settings)
+        keys = load_keys(settings.tokens)
         signer = Signer.load(key_file=None, state_dir=Path(state), production=False)
         scopes = frozenset(s.value for s in ROLE_SCOPES[Role.LE])
         async with database(settings) as db:
@@ -150,7 +150,7 @@ async def main(samples: int) -> dict[str, Any]:
                 build.append(time.perf_counter() - started)
                 parts.append(await timed_parts(db, signer, report_id, scopes))
             with api_server(settings) as api:
-                officer = mint_token(keys, settings, role=Role.LE, agency_id=AGENCY,
+                officer = mint_token(keys, settings.tokens, role=Role.LE, agency_id=AGENCY,
                                      subject="bench-officer")
                 through_api = []
                 async with httpx.AsyncClient(base_url=api.url, timeout=60) as client:

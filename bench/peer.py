@@ -148,7 +148,7 @@ async def main(reports: int, samples: int, requests: int, concurrency: int) -> d
 
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+        token = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.ANALYST)
         async with database(settings) as db:
             existing = await report_count(db)
             if existing < reports:

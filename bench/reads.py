@@ -253,9 +253,9 @@ async def sample_ids(db: Database, count: int, seed: int) -> dict[str, Any]:
 async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
-        keys = load_keys(settings)
-        analyst = mint_token(keys, settings, role=Role.ANALYST)
-        officer = mint_token(keys, settings, role=Role.LE, agency_id="bench-icac-ca",
+        keys = load_keys(settings.tokens)
+        analyst = mint_token(keys, settings.tokens, role=Role.ANALYST)
+        officer = mint_token(keys, settings.tokens, role=Role.LE, agency_id="bench-icac-ca",
                              scope="report:read files:read pii:read")
         async with database(settings) as db:
             existing = await report_count(db)

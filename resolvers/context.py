@@ -17,44 +17,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from api.settings import Settings
-from authz.audit import AuditWriter
-from authz.basic import EspCredentials
 from authz.principal import Principal
-from authz.ratelimit import RateLimiter
 from authz.roles import Role, Scope
-from authz.tokens import TokenVerifier
 from graph.core import loaders as readers
 from graph.core.db import Database
 from graph.core.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.core.visibility import NO_REPORT, RowScope
-from graph.events.log import EventHub
 from graph.identifiers import crossrefs
 from graph.referrals import agencies
-from graph.referrals.packages.signing import Signer
-from graph.reports.intake.service import IntakeService
-from graph.reports.reporters import RegisteredReporters, reporters_by_ids
+from graph.reports.reporters import reporters_by_ids
 from graph.triage import enrichment
+from resolvers.services import Services
 
 K = TypeVar("K")
 V = TypeVar("V")
 Node = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """What one API process shares across requests (built in the Starlette lifespan)."""
-
-    settings: Settings
-    db: Database
-    intake: IntakeService
-    reporters: RegisteredReporters
-    verifier: TokenVerifier
-    limiter: RateLimiter
-    credentials: EspCredentials  # the CyberTipline door's HTTP Basic
-    events: EventHub  # live updates: the event log fanned out to this process's subscribers
-    audit: AuditWriter  # group-committed audit events (live deliveries, packages)
-    signer: Signer  # referral packages' Ed25519 key
 
 
 def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -155,7 +132,7 @@ class Context:
         long-lived subscription delivers, reads the graph as it is now."""
         rows = self.principal.row_scope() if self.principal else NO_REPORT
         self.loaders = Loaders.for_request(self.services.db, rows, self.touched_reports,
-                                           self.services.settings.common_identifier_reports,
+                                           self.services.reads.common_identifier_reports,
                                            self.asked_reports)
 
     def authenticated(self) -> Principal:

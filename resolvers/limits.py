@@ -45,21 +45,6 @@ from graphql import (
 from strawberry.extensions import ValidationCache
 
 
-@dataclass(frozen=True)
-class EdgeLimits:
-    """Every limit in one place, with its documented default (configurable by settings)."""
-
-    max_depth: int = 10
-    max_aliases: int = 15
-    max_tokens: int = 2_000
-    max_directives: int = 5
-    max_cost: int = 50_000  # a 50-report triage page with files, hashes, labels costs ~25k
-    default_list_size: int = 10
-    max_batch: int = 5
-    max_expanded_fields: int = 5_000  # a 50-report triage page selects about a hundred
-    max_repeated_fields: int = 25  # one response name in one selection set, fragments merged
-
-
 def _first_argument(field: FieldNode, variable_defaults: dict[str, Any], cap: int) -> int | None:
     for argument in field.arguments or ():
         if argument.name.value != "first":

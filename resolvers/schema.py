@@ -36,7 +36,6 @@ from resolvers.identifiers.lookup import identity
 from resolvers.identifiers.types import Identifier
 from resolvers.limits import (
     BoundedValidation,
-    EdgeLimits,
     cost_limit_rule,
     directive_limit_rule,
 )
@@ -47,6 +46,7 @@ from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
 from resolvers.reports.types import Report, ReportConnection
+from resolvers.settings import EdgeLimits
 from resolvers.statistics.resolvers import statistics
 from resolvers.statistics.types import StatisticsTable
 

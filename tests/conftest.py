@@ -52,7 +52,7 @@ def settings(neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
 
 @pytest.fixture(scope="session")
 def keys(settings: Settings) -> Keys:
-    return load_keys(settings)
+    return load_keys(settings.tokens)
 
 
 @pytest.fixture(scope="session")
@@ -114,10 +114,10 @@ class Tokens:
         return self.keys.private_key
 
     def esp(self, esp_id: str = "example-esp", **kwargs: Any) -> str:
-        return mint_token(self.keys, self.settings, role=Role.ESP, esp_id=esp_id, **kwargs)
+        return mint_token(self.keys, self.settings.tokens, role=Role.ESP, esp_id=esp_id, **kwargs)
 
     def mint(self, role: Role, **kwargs: Any) -> str:
-        return mint_token(self.keys, self.settings, role=role, **kwargs)
+        return mint_token(self.keys, self.settings.tokens, role=role, **kwargs)
 
 
 @pytest.fixture(scope="session")

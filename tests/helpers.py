@@ -74,7 +74,7 @@ async def production_api(neo4j_uri: str, folder: Path,
                              TIPGRAPH_PACKAGE_KEY_FILE=write_package_key(folder),
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(public),
                              TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(private), **overrides)
-    token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+    token = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.ANALYST)
     app = create_app(settings)
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -88,7 +88,7 @@ def production_token(neo4j_uri: str, folder: Path, role: Role, **claims: Any) ->
     settings = make_settings(neo4j_uri, folder, TIPGRAPH_ENV="production",
                              TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(folder / "public.pem"),
                              TIPGRAPH_JWT_PRIVATE_KEY_FILE=str(folder / "private.pem"))
-    return mint_token(load_keys(settings), settings, role=role, **claims)
+    return mint_token(load_keys(settings.tokens), settings.tokens, role=role, **claims)
 
 
 def examples(strategy: st.SearchStrategy[Any], count: int = 60) -> list[Any]:

@@ -29,8 +29,8 @@ def forge(tokens: Tokens, **changes: Any) -> str:
     """A token like a valid esp token, with some claims changed (None removes a claim)."""
     now = int(time.time())
     claims: dict[str, Any] = {"sub": "example-esp", "role": "esp", "esp_id": "example-esp",
-                              "iss": tokens.settings.jwt_issuer,
-                              "aud": tokens.settings.jwt_audience,
+                              "iss": tokens.settings.tokens.issuer,
+                              "aud": tokens.settings.tokens.audience,
                               "iat": now, "exp": now + 600, "jti": f"forged-{now}"}
     claims.update(changes)
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -53,8 +53,8 @@ BAD_TOKENS: dict[str, Callable[[Tokens], str]] = {
                                      "", algorithm="none"),
     "HS256 with the public key": lambda t: _hs256_with_public_key(t),
     "unknown kid": lambda t: jwt.encode(
-        {"sub": "x", "role": "esp", "esp_id": "example-esp", "iss": t.settings.jwt_issuer,
-         "aud": t.settings.jwt_audience, "iat": int(time.time()),
+        {"sub": "x", "role": "esp", "esp_id": "example-esp", "iss": t.settings.tokens.issuer,
+         "aud": t.settings.tokens.audience, "iat": int(time.time()),
          "exp": int(time.time()) + 60}, t.signing_key, algorithm="RS256",
         headers={"kid": "somebody-elses-key"}),
 }
@@ -78,8 +78,8 @@ def _hs256_with_public_key(tokens: Tokens) -> str:
     now = int(time.time())
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     payload = b64(json.dumps({"sub": "x", "role": "esp", "esp_id": "example-esp",
-                              "iss": tokens.settings.jwt_issuer,
-                              "aud": tokens.settings.jwt_audience,
+                              "iss": tokens.settings.tokens.issuer,
+                              "aud": tokens.settings.tokens.audience,
                               "iat": now, "exp": now + 60}).encode())
     signature = hmac.new(public, f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{b64(signature)}"
@@ -122,5 +122,5 @@ async def test_a_token_cannot_widen_its_role(tokens: Tokens) -> None:
     from authz.tokens import TokenVerifier
 
     token = tokens.esp("example-esp", scope="report:submit report:triage admin")
-    principal = await TokenVerifier(tokens.keys, tokens.settings).verify(token)
+    principal = await TokenVerifier(tokens.keys, tokens.settings.tokens).verify(token)
     assert {s.value for s in principal.scopes} == {"report:submit"}

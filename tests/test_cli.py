@@ -23,7 +23,7 @@ async def test_token_mint_prints_only_a_valid_token(settings: Settings) -> None:
                       "--ttl", "600")
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    principal = await TokenVerifier(load_keys(settings), settings).verify(line)
+    principal = await TokenVerifier(load_keys(settings.tokens), settings.tokens).verify(line)
     assert principal.esp_id == "example-esp"
 
 

@@ -88,7 +88,7 @@ async def test_cross_references_rank_by_what_is_shared(neo4j_uri: str, tmp_path:
                                                        db: Database) -> None:
     ids = await world(db)
     async with client(neo4j_uri, tmp_path) as (http, settings):
-        analyst = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+        analyst = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.ANALYST)
         found = await ask(http, analyst, ids["origin"])
         with_common = await ask(http, analyst, ids["origin"], common=True)
     # the account-and-file match outranks the e-mail match; the NAT-only report is left out
@@ -112,7 +112,7 @@ async def test_cross_references_stay_inside_what_the_reader_may_see(
     for name in ("origin", "email"):
         await refer_report(db, ids[name], "agency-1", by="a", reason="r", rows=EVERY_REPORT)
     async with client(neo4j_uri, tmp_path) as (http, settings):
-        officer = mint_token(load_keys(settings), settings, role=Role.LE,
+        officer = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.LE,
                              agency_id="agency-1")
         found = await ask(http, officer, ids["origin"], common=True)
     assert [int(x["report"]["id"]) for x in found] == [ids["email"]]

@@ -107,8 +107,10 @@ async def test_mutations_are_rate_limited_per_principal(neo4j_uri: str, tmp_path
 
     await register_reporter(db, "example-esp", "Example ESP")
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_RATE_MUTATIONS_PER_MINUTE="2")
-    token = mint_token(load_keys(settings), settings, role=Role.ESP, esp_id="example-esp")
-    other = mint_token(load_keys(settings), settings, role=Role.ESP, esp_id="example-esp",
+    token = mint_token(load_keys(settings.tokens), settings.tokens,
+                       role=Role.ESP, esp_id="example-esp")
+    other = mint_token(load_keys(settings.tokens), settings.tokens,
+                       role=Role.ESP, esp_id="example-esp",
                        subject="another-integration")
     mutation = {"query": 'mutation { openReport(input: {incidentType: CHILD_PORNOGRAPHY, '
                          'incidentDateTime: "2026-10-01T00:00:00Z"}) { id } }'}
@@ -134,7 +136,7 @@ async def test_a_revoked_token_is_refused(api: Api, esp: str, settings: Settings
     claims = jwt.decode(esp, options={"verify_signature": False})
     assert "errors" not in await api.gql("{ reports { totalCount } }", token=esp)
     assert tipgraph(settings, "token", "revoke", claims["jti"]).returncode == 0
-    await asyncio.sleep(settings.revocation_ttl_seconds + 0.2)
+    await asyncio.sleep(settings.tokens.revocation_ttl_seconds + 0.2)
     body = await api.gql("{ reports { totalCount } }", token=esp)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -180,8 +182,8 @@ def jwks_server(jwks: _Jwks) -> Iterator[str]:
 
 def _signed(settings: Settings, key: Any, kid: str) -> str:
     now = int(time.time())
-    return jwt.encode({"sub": "analyst-9", "role": "analyst", "iss": settings.jwt_issuer,
-                       "aud": settings.jwt_audience, "iat": now, "exp": now + 60,
+    return jwt.encode({"sub": "analyst-9", "role": "analyst", "iss": settings.tokens.issuer,
+                       "aud": settings.tokens.audience, "iat": now, "exp": now + 60,
                        "jti": f"jti-{kid}-{now}"}, key, algorithm="RS256", headers={"kid": kid})
 
 
@@ -192,7 +194,7 @@ async def test_jwks_keys_are_cached_and_unknown_kids_refetch_at_a_bounded_rate(
     with jwks_server(jwks) as url:
         settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_JWT_JWKS_URL=url,
                                  TIPGRAPH_JWKS_MIN_REFETCH_SECONDS="1")
-        verifier = TokenVerifier(load_keys(settings), settings)
+        verifier = TokenVerifier(load_keys(settings.tokens), settings.tokens)
         # a known kid: fetched once, then cached
         for _ in range(3):
             assert (await verifier.verify(_signed(settings, jwks.keys["k1"], "k1"))).role is (

@@ -176,9 +176,9 @@ async def test_the_api_process_enriches_in_the_background(neo4j_uri: str, tmp_pa
                                                           db: Database) -> None:
     await register_reporter(db, "example-esp", "Example ESP")
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENRICHMENT_WORKER="true")
-    keys = load_keys(settings)
-    esp = mint_token(keys, settings, role=Role.ESP, esp_id="example-esp")
-    analyst = mint_token(keys, settings, role=Role.ANALYST)
+    keys = load_keys(settings.tokens)
+    esp = mint_token(keys, settings.tokens, role=Role.ESP, esp_id="example-esp")
+    analyst = mint_token(keys, settings.tokens, role=Role.ANALYST)
     app = create_app(settings)
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),

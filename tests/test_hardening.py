@@ -125,7 +125,7 @@ async def low_threshold(neo4j_uri: str, folder: Path,
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                   base_url="http://t") as http):
-        yield http, Tokens(load_keys(settings), settings)
+        yield http, Tokens(load_keys(settings.tokens), settings)
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None,
@@ -452,7 +452,7 @@ def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path
 
     # given the development keys a development run left in the state folder
     development = make_settings(neo4j_uri, tmp_path, TIPGRAPH_IDENTIFIER_KEY="")
-    load_keys(development)
+    load_keys(development.tokens)
     Signer.load(key_file=None, state_dir=tmp_path, production=False)
     load_content_key(None, tmp_path)
     identifier_ids(development)
@@ -464,7 +464,7 @@ def test_production_refuses_a_copy_of_a_development_key(neo4j_uri: str, tmp_path
                   "TIPGRAPH_JWT_PRIVATE_KEY_FILE": str(private)}
     copy = tmp_path / "copy.pem"
     if copied == "jwt":
-        shutil.copy(_dev_key_paths(development)[1], copy)
+        shutil.copy(_dev_key_paths(development.tokens)[1], copy)
         production["TIPGRAPH_JWT_PUBLIC_KEY_FILE"] = str(copy)
         del production["TIPGRAPH_JWT_PRIVATE_KEY_FILE"]
     elif copied == "package":

@@ -59,7 +59,7 @@ async def test_without_neo4j_requests_get_service_unavailable(tmp_path: Path) ->
         from authz.roles import Role
         from authz.tokens import load_keys, mint_token
 
-        token = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+        token = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.ANALYST)
         response = await client.post("/graphql", json={"query": "{ report(id: 1) { id } }"},
                                      headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 503
@@ -118,7 +118,7 @@ def test_production_refuses_the_development_key(neo4j_uri: str, tmp_path: Path) 
     dev = make_settings(neo4j_uri, tmp_path)
     from authz.tokens import load_keys
 
-    load_keys(dev)  # generates the development pair in the state folder
+    load_keys(dev.tokens)  # generates the development pair in the state folder
     with pytest.raises(SettingsError, match="development key"):
         create_app(make_settings(neo4j_uri, tmp_path, TIPGRAPH_ENV="production",
                                  TIPGRAPH_JWT_PUBLIC_KEY_FILE=str(

@@ -121,7 +121,7 @@ async def client(neo4j_uri: str, folder: Path, tokens: Tokens) -> AsyncIterator[
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                   base_url="http://tipgraph.test", timeout=120) as http):
-        yield Client(http, Tokens(load_keys(settings), settings))
+        yield Client(http, Tokens(load_keys(settings.tokens), settings))
 
 
 async def enrich(db: Database) -> None:
@@ -277,7 +277,7 @@ async def test_hidden_reports_change_nothing_a_reader_sees(
         token = c.tokens.mint(reader.role, **reader.claims)
         settings = c.tokens.settings
         schema = build_schema(production=False, limits=settings.edge,
-                              page_cap=settings.max_page_size, audit=False)._schema
+                              page_cap=settings.reads.max_page_size, audit=False)._schema
         first = documents(schema, await pools(db, visible, {}))
         pages = [d for d in first if d.name in ("reports#0", "reports#1", "reports#2")]
         cursors = end_cursors(await answers(c, pages, token))

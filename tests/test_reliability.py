@@ -91,7 +91,8 @@ async def crashable_api(tmp_path: Path) -> AsyncIterator[tuple[LocalNeo4j, int, 
         app = create_app(config)
         from authz.tokens import load_keys, mint_token
 
-        token = mint_token(load_keys(config), config, role=Role.ESP, esp_id="example-esp")
+        token = mint_token(load_keys(config.tokens), config.tokens,
+                           role=Role.ESP, esp_id="example-esp")
         async with (app.router.lifespan_context(app),
                     httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                       base_url="http://tipgraph.test", timeout=60) as client):
@@ -165,7 +166,7 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(tmp_path: Path) 
             replay = await submit(client, token, last)
             assert replay.status_code == 200, replay.text
 
-        db = Database(open_driver(app.state.tipgraph.services.settings.neo4j_uri, "neo4j",
+        db = Database(open_driver(app.state.tipgraph.settings.neo4j_uri, "neo4j",
                                   "neo4j"), "neo4j")
         try:
             async def tx(tx: Any) -> list[dict[str, Any]]:

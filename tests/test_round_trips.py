@@ -51,7 +51,7 @@ async def test_round_trips_do_not_grow_with_the_page(neo4j_uri: str, tmp_path: P
     # an app whose revocation list is not re-read during the test (a timed refresh is one
     # more read now and then, whatever the page)
     settings = make_settings(neo4j_uri, tmp_path, TIPGRAPH_REVOCATION_TTL_SECONDS="3600")
-    analyst = mint_token(load_keys(settings), settings, role=Role.ANALYST)
+    analyst = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.ANALYST)
     app = create_app(settings)
     trips = {}
     async with (app.router.lifespan_context(app),

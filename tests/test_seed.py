@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.settings import Settings, identifier_ids, intake_limits
+from api.settings import Settings, identifier_ids
 from graph.core.db import Database, run
 from graph.demo.seed import seed_demo
 
@@ -12,8 +12,8 @@ from graph.demo.seed import seed_demo
 async def test_the_demo_seeds_once_with_shared_identifiers(db: Database,
                                                            settings: Settings) -> None:
     # when the demo is seeded twice
-    first = await seed_demo(db, intake_limits(settings), identifier_ids(settings), reports=60)
-    second = await seed_demo(db, intake_limits(settings), identifier_ids(settings), reports=60)
+    first = await seed_demo(db, settings.intake, identifier_ids(settings), reports=60)
+    second = await seed_demo(db, settings.intake, identifier_ids(settings), reports=60)
     # then the second run does nothing
     assert first["seeded"] is True
     assert second == {"seeded": False, "reason": "demo data is already loaded"}

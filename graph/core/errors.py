@@ -57,3 +57,7 @@ class RateLimited(TipgraphError):
 
 class ServiceUnavailable(TipgraphError):
     code = "SERVICE_UNAVAILABLE"
+
+
+class SettingsError(ValueError):
+    """A setting has a value tipgraph cannot run with (raised at startup, never to a client)."""

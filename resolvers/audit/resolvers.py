@@ -32,7 +32,7 @@ def _event(node: dict[str, Any]) -> AuditEvent:
 async def audit_events(info: Info[Context, None], filter: AuditEventFilter | None = None,
                        first: int | None = None, after: str | None = None) -> AuditEventConnection:
     info.context.require(Scope.AUDIT_READ, Role.AUDITOR)
-    settings = info.context.services.settings
+    settings = info.context.services.reads
     size = settings.default_page_size if first is None else first
     if not 0 <= size <= settings.max_page_size:
         raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")

@@ -17,7 +17,7 @@ def identity(info: Info[Context, None], kind: IdentifierKind, value: str,
              scope: str | None) -> NormalisedIdentifier:
     """The identity to look up; ``FORBIDDEN`` for a personal kind without pii:read."""
     principal = info.context.authenticated()
-    normalised = normalise(kind, value, scope, info.context.services.settings.default_phone_region)
+    normalised = normalise(kind, value, scope, info.context.services.reads.default_phone_region)
     if normalised.kind in PERSONAL_KINDS and not principal.has(Scope.PII_READ):
         deny(info)
         raise Forbidden(f"looking up a {kind.value} by its value requires pii:read")

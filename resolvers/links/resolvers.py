@@ -26,7 +26,7 @@ def _walk(info: Info[Context, None], *, include_common: bool = False,
           kinds: list[IdentifierKind] | None = None, since: datetime | None = None,
           until: datetime | None = None) -> links.Walk:
     principal = info.context.require(Scope.LINKS_EXPLORE)
-    settings = info.context.services.settings
+    settings = info.context.services.reads
     return links.Walk(rows=principal.row_scope(),
                       threshold=settings.common_identifier_reports,
                       include_common=include_common,

@@ -167,7 +167,7 @@ async def live(info: Info[Context, None], principal: Principal, operation: str,
                after: str | None) -> AsyncGenerator[dict[str, Any], None]:
     """The hub's stream for one subscriber, audited, ending when the token stops being good."""
     services = info.context.services
-    recheck = services.settings.subscription_recheck_seconds
+    recheck = services.reads.subscription_recheck_seconds
     stream = services.events.stream(accepts, parse_cursor(after))
     pending: asyncio.Future[dict[str, Any]] | None = None
     checked = time.monotonic()

@@ -67,7 +67,7 @@ async def referral_package(info: Info[Context, None], report_id: int,
     services.limiter.check("expensive", principal.subject)
     package = await make_package(services.db, services.signer, report_id, agency,
                                  scopes=scopes,
-                                 common_threshold=services.settings.common_identifier_reports)
+                                 common_threshold=services.reads.common_identifier_reports)
     client = context.request.client
     await services.audit.append(package.audit_record(
         subject=principal.subject, role=principal.role.value, agency_id=principal.agency_id,
@@ -76,7 +76,7 @@ async def referral_package(info: Info[Context, None], report_id: int,
     link = mint_link(services.signer, principal, report_id=report_id, agency_id=agency,
                      scopes=scopes, generated_at=package.generated_at,
                      pdf_sha256=package.pdf.sha256, json_sha256=package.json.sha256,
-                     seconds=services.settings.package_link_seconds)
+                     seconds=services.reads.package_link_seconds)
     base = str(context.request.base_url).rstrip("/")
     return ReferralPackage(package=package, public_key=public_pem(services.signer.public_key),
                            pdf_url=f"{base}/packages/{report_id}.pdf?token={link}")

@@ -79,7 +79,7 @@ async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
 
 
 def page_size(info: Info[Context, None], first: int | None) -> int:
-    settings = info.context.services.settings
+    settings = info.context.services.reads
     size = settings.default_page_size if first is None else first
     if not 0 <= size <= settings.max_page_size:
         raise BadInput(f"first must be between 0 and {settings.max_page_size}", field="first")

@@ -417,12 +417,12 @@ class Report:
         from resolvers.identifiers.types import Identifier
 
         principal = info.context.authenticated()
-        if not 0 <= first <= info.context.services.settings.max_page_size:
+        if not 0 <= first <= info.context.services.reads.max_page_size:
             raise BadInput("first must be between 0 and the page cap", field="first")
         info.context.services.limiter.check("expensive", principal.subject)
         rows = await cross_references(
             info.context.services.db, self.node["id"], rows=principal.row_scope(),
-            threshold=info.context.services.settings.common_identifier_reports,
+            threshold=info.context.services.reads.common_identifier_reports,
             include_common=include_common, first=first)
         return [CrossReference(report=Report(node=info.context.touched(row["report"])),
                                shared=[Identifier(node=s["identifier"]) for s in row["shared"]],

@@ -28,7 +28,7 @@ async def statistics(info: Info[Context, None], year: int,
         request.client.host if request.client else "anonymous")
     info.context.services.limiter.check("expensive", who)
     table = await service.statistics(info.context.services.db, year, [d.value for d in by],
-                                     info.context.services.settings.statistics_threshold)
+                                     info.context.services.reads.statistics_threshold)
     dimensions = [StatisticDimension(d) for d in table.dimensions]
     return StatisticsTable(
         year=year, dimensions=dimensions, total=table.published_total,

@@ -66,7 +66,7 @@ class StatisticsTable:
     async def referral_outcomes(self, info: Info[Context, None]) -> OutcomeTable:
         services = info.context.services
         table = await service.referral_outcomes(services.db, self.year,
-                                                services.settings.statistics_threshold)
+                                                services.reads.statistics_threshold)
         return OutcomeTable(total=table.published_total, cells=[
             OutcomeCount(outcome=cell.keys[0], count=None if cell.suppressed else cell.count,
                          suppressed=cell.suppressed) for cell in table.cells])
