@@ -1,8 +1,4 @@
 """The Starlette app factory. One Neo4j driver per process, opened in the lifespan.
-
-Example::
-
-    uvicorn --factory api.app:create_app
 """
 
 from __future__ import annotations

@@ -4,10 +4,6 @@ Each layer declares what it needs as its own small dataclass (``authz.settings.T
 ``resolvers.settings.ReadSettings``, ``resolvers.limits.EdgeLimits``, the intake's
 ``Limits``); this module is the one place that reads the environment, and nothing below
 ``api`` imports it.
-
-Example::
-
-    TIPGRAPH_ENV=production TIPGRAPH_NEO4J_URI=neo4j+s://db.example.org tipgraph serve
 """
 
 from __future__ import annotations

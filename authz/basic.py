@@ -11,11 +11,6 @@ deliberately slow and takes memory, so:
   past the limit an attempt is refused at once (429, ``Retry-After``) without hashing;
 - at most ``max_hashing`` checks hash at once, off the event loop; the rest wait their turn,
   so many concurrent wrong passwords cost time, not memory.
-
-Example::
-
-    username, password = await issue_credentials(db, "example-esp")
-    reporter_id = await EspCredentials(db).verify(username, password)   # or None
 """
 
 from __future__ import annotations

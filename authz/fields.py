@@ -3,13 +3,12 @@
 A denied nullable field comes back ``null`` with one ``FORBIDDEN`` error naming its path; the
 rest of the response arrives. Every denial is remembered on the request for the audit trail.
 
-Personal data is declared once (graph.reports.personal) and guarded with :class:`HasScope` by
-``resolvers/reports/parts.py``; other fields name their permission where they are declared.
-
-Example::
-
-    @strawberry.field(extensions=[PermissionExtension(permissions=[IsAnalyst()])])
-    def notes(self) -> list[Note] | None: ...
+Every guarded field is guarded the same way: a ``PermissionExtension`` naming one of the
+permissions below, declared on the field. A field whose denial is no news to the reader (an
+ESP's empty ``referrals``, a non-analyst's ``suggestedAgencies``) uses ``fail_silently``; every
+other denial is ``null`` plus ``FORBIDDEN``. Personal data is declared once
+(graph.reports.personal) and guarded with :class:`HasScope` by ``resolvers/reports/parts.py``;
+an identifier's value by :class:`PersonalValue`, from its kind.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from authz.roles import Role, Scope
+from graph.identifiers.identity import PERSONAL_KINDS
 
 
 def deny(info: Info[Any, Any]) -> None:
@@ -69,6 +69,34 @@ class SeesEveryReport(BasePermission):
     def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         principal = info.context.principal
         allowed = principal is not None and bool(principal.row_scope().sees_all)
+        if not allowed:
+            deny(info)
+        return allowed
+
+
+class ReadsReferrals(BasePermission):
+    """Referrals are for analysts, and for the agencies they went to (rows filter further);
+    never for the ESP that reported."""
+
+    error_extensions = {"code": "FORBIDDEN"}
+    message = "Referrals are not shown to reporters."
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.role is not Role.ESP
+
+
+class PersonalValue(BasePermission):
+    """An identifier's value, when its kind is personal (e-mail, phone), needs pii:read."""
+
+    error_extensions = {"code": "FORBIDDEN"}
+    message = f"Requires {Scope.PII_READ.value}."
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        if source.node["kind"] not in PERSONAL_KINDS:
+            return True
+        principal = info.context.principal
+        allowed = principal is not None and principal.has(Scope.PII_READ)
         if not allowed:
             deny(info)
         return allowed

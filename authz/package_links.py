@@ -4,11 +4,6 @@ A link names the report, the agency, the scopes and the moment the package was m
 SHA-256 of the PDF it was made for, so that a download rebuilds exactly that package (or is
 refused when the report changed since). It is signed with the package key (EdDSA) and carries
 the jti of the token it was made with, which stays revocable.
-
-Example::
-
-    token = mint_link(signer, principal, package, seconds=300)
-    claims = verify_link(signer, token)          # LinkClaims(report_id=42, ...)
 """
 
 from __future__ import annotations

@@ -1,10 +1,4 @@
 """The Principal: a verified token, decoded once at the edge. Resolvers only ask it questions.
-
-Example::
-
-    principal = Principal(subject="esp-bot", role=Role.ESP, scopes=ROLE_SCOPES[Role.ESP],
-                          esp_id="example-esp")
-    principal.require(Scope.REPORT_SUBMIT)
 """
 
 from __future__ import annotations

@@ -3,11 +3,6 @@
 Exceeding one raises ``RATE_LIMITED`` whose message says when to retry. Expensive work is
 :meth:`RateLimiter.metered`: it costs its call and the time it took. Limits are per API
 process; behind several processes the effective limit is their sum.
-
-Example::
-
-    limiter = RateLimiter({"mutation": (120, 60.0)})   # 120 per minute, bursts of 120
-    limiter.check("mutation", principal.subject)
 """
 
 from __future__ import annotations

@@ -3,12 +3,6 @@
 The algorithm allow-list comes from settings, never from the token. ``exp``, ``iat``, ``sub``,
 ``iss`` and ``aud`` are required. Without key settings a development RSA key pair is generated
 on first use under ``<state_dir>/keys``; production mode refuses to start on it.
-
-Example::
-
-    keys = load_keys(settings)
-    token = mint_token(keys, settings, role=Role.ESP, esp_id="example-esp")
-    principal = await TokenVerifier(keys, settings).verify(token)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Two conversions between strawberry types and plain data.
+"""Conversions between strawberry types and plain data.
 
 - :func:`to_document`: a GraphQL input into the plain report document the intake validates
-  (``UNSET`` fields dropped; enums, dates and nested inputs kept).
+  (``UNSET`` fields dropped; enums, dates and nested inputs kept);
 - :func:`build`: a strawberry output type from stored JSON (snake_case keys, enum *names*,
   ISO date strings), so nested report parts need no hand-written resolvers;
 - :func:`native` / :func:`required`: a Neo4j temporal value as a Python ``datetime``.

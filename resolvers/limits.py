@@ -10,10 +10,6 @@
 - cost: every field costs 1, multiplied by the sizes of the lists above it. A list's size is
   its ``first`` argument (a literal, else the variable's default, else the page cap, because
   validation cannot see variable values), or ``default_list_size`` for plain lists.
-
-Example::
-
-    AddValidationRules([cost_limit_rule(max_cost=50_000, default_list_size=10, page_cap=100)])
 """
 
 from __future__ import annotations

@@ -112,3 +112,20 @@ async def test_a_cursor_the_api_did_not_return_is_bad_input(api: Api, db: Databa
         body = await api.gql("query($a: String) { auditEvents(after: $a) { edges { cursor } } }",
                              {"a": cursor}, token=auditor)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", cursor
+
+
+async def test_the_trail_pages_with_page_info_like_every_connection(api: Api, db: Database,
+                                                                   tokens: Tokens) -> None:
+    for _ in range(3):
+        await api.gql("{ agencies { id } }", token=tokens.mint(Role.ADMIN))
+    auditor = tokens.mint(Role.AUDITOR)
+    page = """query($a: String) { auditEvents(first: 2, after: $a) {
+      edges { cursor node { seq } } pageInfo { hasNextPage endCursor } hasNextPage endCursor } }"""
+    first = (await api.gql(page, token=auditor))["data"]["auditEvents"]
+    assert first["pageInfo"] == {"hasNextPage": True, "endCursor": first["edges"][-1]["cursor"]}
+    assert (first["hasNextPage"], first["endCursor"]) == (True, first["pageInfo"]["endCursor"])
+    rest = (await api.gql(page, {"a": first["pageInfo"]["endCursor"]},
+                          token=auditor))["data"]["auditEvents"]
+    seqs = [e["node"]["seq"] for e in first["edges"] + rest["edges"]]
+    assert seqs == sorted(seqs, reverse=True)
+    assert len(set(seqs)) == len(seqs) >= 3

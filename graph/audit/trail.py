@@ -5,11 +5,6 @@ Each event carries ``seq`` (1, 2, ...), ``prevHash`` and ``hash`` = SHA-256 of i
 JSON (which includes ``prevHash``). Appends serialise on one ``:AuditHead`` node, so the chain
 has no forks. Nothing in tipgraph updates or deletes an event; :func:`verify` finds any that
 someone else did, and names the first broken link.
-
-Example::
-
-    await append_event(db, AuditRecord(subject="analyst-1", role="analyst", ...))
-    result = await verify(db)          # {"ok": True, "events": 42}
 """
 
 from __future__ import annotations

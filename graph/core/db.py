@@ -3,14 +3,6 @@
 Transaction functions are named ``*_tx``, consume their results through :func:`run`, and are
 idempotent because the driver may retry them. :func:`run` also counts Cypher round trips per
 request, which ``/metrics`` and the benchmarks report.
-
-Example::
-
-    async def report_tx(tx: AsyncManagedTransaction, report_id: int) -> Record | None:
-        records = await run(tx, REPORT_BY_ID, id=report_id)
-        return records[0] if records else None
-
-    record = await db.read(report_tx, 42)
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
 """Domain errors with stable codes. The GraphQL and XML doors translate them; nothing else does.
-
-Example::
-
-    raise BadInput("incidentDateTime needs a UTC offset", field="incidentDateTime")
 """
 
 from __future__ import annotations

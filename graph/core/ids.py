@@ -2,11 +2,6 @@
 
 A block is reserved in its own short transaction on the ``:IdBlock {name}`` node, then handed
 out from memory. Ids are unique and increasing per process; a restart leaves a gap.
-
-Example::
-
-    report_ids = IdAllocator(db, "report")
-    new_id = await report_ids.next()
 """
 
 from __future__ import annotations

@@ -2,11 +2,6 @@
 
 Production refuses to start without the setting (``api.app``); a development key is made once,
 by whichever process gets there first, and kept with mode 0600.
-
-Example::
-
-    key = load_key(settings.content_key, settings.state_dir / "keys" / "content.key",
-                   "TIPGRAPH_CONTENT_KEY")
 """
 
 from __future__ import annotations

@@ -5,10 +5,6 @@ Like neo4j-migrations: each file is applied in one transaction and recorded as a
 (unique by constraint) keeps two runners from applying at once. Schema statements and data
 writes cannot share a Neo4j transaction, so the record is written right after its file; the
 files use ``IF NOT EXISTS`` so that re-applying one after a crash in between is harmless.
-
-Example::
-
-    applied = await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
 """
 
 from __future__ import annotations

@@ -23,7 +23,10 @@ report (``$rows.all``), and its field says so.
 
 Example::
 
-    REPORT_IDS: Final = "MATCH (r:Report) WHERE " + VISIBLE_REPORT + " RETURN r.id"
+    >>> RowScope(agency_id="icac-ny").cypher()
+    {'all': False, 'reporterId': None, 'agencyId': 'icac-ny'}
+    >>> "$rows.all" in "MATCH (r:Report) WHERE " + VISIBLE_REPORT
+    True
 """
 
 from __future__ import annotations

@@ -5,11 +5,6 @@ the documentation ranges (RFC 5737) plus one carrier-grade NAT address (RFC 6598
 numbers in the fictional 555-01xx block, hashes of random bytes. Identifiers are reused with a
 power law (a few are shared by many reports), repeat offenders appear across ESPs, and one
 "viral" hash and one CGNAT address act as supernodes.
-
-Example::
-
-    generator = SyntheticTips(seed=7)
-    document = generator.report_document(index=0)
 """
 
 from __future__ import annotations

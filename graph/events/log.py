@@ -12,12 +12,6 @@ One :class:`EventHub` per API process numbers and polls the log (poked by this p
 writes, polling for other processes') and fans new events out to the process's subscribers; a
 subscriber that falls behind reads the log itself. Several API processes share nothing but the
 graph; their numbering serialises on the head.
-
-Example::
-
-    await emit(tx, [event("REFERRED", report, agencyId="icac-ca", by="analyst-1")])
-    async for item in hub.stream(accepts=lambda e: e["agencyId"] == "icac-ca", after=None):
-        ...
 """
 
 from __future__ import annotations

@@ -9,12 +9,6 @@ The graph remembers which key its ids were made with (``:IdentifierKeying`` hold
 fingerprint, never the key). :func:`rekey` re-derives every id, and the ids of the bundles
 named after file hashes, when the key is new or changed: ``tipgraph migrate`` runs it, and
 ``/readyz`` reports not ready while the graph's ids are from another key.
-
-Example::
-
-    ids = IdentifierIds(key)
-    ids.of("EMAIL:alice@example.com")      # 'idf_' + 24 hex digits
-    await rekey(db, ids)                   # idempotent; cheap when nothing is to do
 """
 
 from __future__ import annotations

@@ -3,10 +3,6 @@
 One view of nodes and edges serves the GraphQL ``Subgraph`` type, its ``graphml`` field and
 ``tipgraph export``, so the three always agree. Identifier values are personal data: without
 ``pii`` a view carries the kind only.
-
-Example::
-
-    xml = to_graphml(subgraph_view(graph, pii=True))
 """
 
 from __future__ import annotations

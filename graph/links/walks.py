@@ -17,10 +17,6 @@ expanded per level; whatever a cap cuts sets ``truncated``. A walk also has a ti
 (``Walk.deadline``, TIPGRAPH_LINKS_BUDGET_SECONDS): Neo4j stops a statement past it, a
 neighbourhood or cluster answers what it found with ``truncated``, and a path search that
 could not finish says so (``TooExpensive``, BAD_USER_INPUT) rather than run on.
-
-Example::
-
-    graph = await neighborhood(db, "42", rows=rows, depth=2, threshold=50)
 """
 
 from __future__ import annotations

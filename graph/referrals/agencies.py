@@ -2,11 +2,6 @@
 
 Jurisdiction codes are ISO 3166-1 alpha-2 countries (``US``) and US states as ``US-XX``; the
 reference list is the CyberTipline XSD's, so no seed is needed before an agency can be created.
-
-Example::
-
-    await upsert_agency(db, AgencyInput("icac-ca", "California ICAC", "ICAC_TASK_FORCE",
-                                        ("US-CA",), sees_all=False))
 """
 
 from __future__ import annotations

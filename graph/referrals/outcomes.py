@@ -4,11 +4,6 @@ Only the agency a report was referred to may record an outcome on it; each outco
 (with who, when and the note) so analysts see the whole history, and the referral remembers
 its latest for the queue filter. Recording the same outcome with the same note again is a
 no-op, so an investigator's client can retry safely.
-
-Example::
-
-    await record_outcome(db, 42, "icac-ca", "ARREST", note="charged 2026-11-20",
-                         by="det-7", rows=principal.row_scope())
 """
 
 from __future__ import annotations

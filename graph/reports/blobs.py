@@ -7,14 +7,6 @@ already stored is not stored twice. A blob is deleted only when no ``:File`` ref
 more (``release``), so two reports of the same image share one blob safely.
 
 Blob layout: ``TGC1`` | 12-byte nonce | ciphertext | 16-byte GCM tag.
-
-Example::
-
-    store = ContentStore(settings.content_dir, load_content_key(None, settings.state_dir))
-    blob = store.open_blob(limit=settings.max_upload_bytes)
-    blob.write(chunk)          # as often as chunks arrive
-    store.keep(blob)           # or blob.abort()
-    blob.address, blob.md5, blob.size
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
 """Reporters: the ESPs registered to submit reports.
-
-Example::
-
-    await register_reporter(db, "example-esp", "Example Chat, Inc.")
 """
 
 from __future__ import annotations

@@ -5,11 +5,6 @@ every purge is recorded on the report (``:Purge`` and a history entry).
 Uploaded content (files with a ``contentRef``, see graph.reports.blobs) goes too: a purge marks each
 file ``contentPurgedAt``, drops its reference, and then hands the references to ``release``,
 which deletes the blobs no other file still refers to.
-
-Example::
-
-    purged = await run_retention(db, now=datetime.now(UTC),
-                                 release=lambda refs: store.release(db, refs))
 """
 
 from __future__ import annotations

@@ -7,10 +7,6 @@ another query publishes — complementary cells are suppressed too: in every gro
 agree on all dimensions but one, a lone suppressed cell takes the next smallest cell with it,
 and suppressed cells never add up to less than the threshold. Suppression runs until nothing
 changes.
-
-Example::
-
-    table = await statistics(db, 2026, ["INCIDENT_TYPE"], threshold=10)
 """
 
 from __future__ import annotations

@@ -4,11 +4,6 @@ Finishing a report (through either door) writes an ``:EnrichmentJob`` in the sam
 so the ESP's answer does not wait for enrichment and no finished report is forgotten. A worker
 claims due jobs, runs them (each in one idempotent transaction) and retries failures with
 backoff. Everything it writes carries its provenance: ``source``, ``by``, ``at``, confidence.
-
-Example::
-
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
-    done = await worker.run_due()
 """
 
 from __future__ import annotations

@@ -4,11 +4,6 @@ With TIPGRAPH_GEOIP_DB set, a MaxMind-format database is read with ``maxminddb``
 the synthetic CIDR table shipped in ``graph/triage/data/geo-demo.csv`` answers (demo and
 tests). Carrier-grade NAT (100.64.0.0/10) and other shared ranges are never located: they say
 nothing about where a person is.
-
-Example::
-
-    provider = geo_provider(None)
-    provider.locate("192.0.2.7")   # Location(code='US-CA', source='demo-cidr', confidence=0.9)
 """
 
 from __future__ import annotations

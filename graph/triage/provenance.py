@@ -3,13 +3,6 @@
 CyberTipline labels are misread when a reader cannot tell an ESP's hash-match label from an
 analyst's label on a file someone looked at. This sentence puts the two side by side, with the
 viewing facts the ESP reported. An investigator's client shows it as it is.
-
-Example::
-
-    label_summary([{"fileName": "a.jpg", "viewedByEsp": True, "exifViewedByEsp": False,
-                    "classifications": [{"label": "A1", "source": "ESP", "by": "esp-1"}]}])
-    # '1 file — a.jpg: the ESP viewed the whole file but not its EXIF data,
-    #  the ESP (esp-1) labelled it A1.'
 """
 
 from __future__ import annotations

@@ -4,11 +4,6 @@ The default order is priority (P1 first, untriaged last), then submission time (
 waiting first), then id. A cursor holds the sort values of the last row, so pages stay stable
 while reports arrive. ORDER BY and the keyset condition are assembled from the fixed fragments
 below; clients choose among them, they never supply Cypher.
-
-Example::
-
-    page = await queue_page(db, rows=rows, filters=QueueFilter(priorities=["P1"]),
-                            order=DEFAULT_ORDER, limit=51, after=None)
 """
 
 from __future__ import annotations

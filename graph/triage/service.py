@@ -1,9 +1,5 @@
 """Analyst work on submitted reports: priority, disposition and file classifications, each
 recorded with its provenance (source ANALYST, who, when, why) and kept in the report's history.
-
-Example::
-
-    await set_priority(db, 42, "P1", reason="imminent meeting", by="analyst-1", rows=rows)
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from graph.audit.trail import events_page
 from graph.core.errors import BadInput
 from resolvers.audit.types import AuditEvent, AuditEventConnection, AuditEventEdge, AuditEventFilter
 from resolvers.context import Context
+from resolvers.paging import PageInfo
 from resolvers.reports.resolvers import parse_report_id
 
 
@@ -46,5 +47,7 @@ async def audit_events(info: Info[Context, None], filter: AuditEventFilter | Non
         limit=size + 1)
     events = [_event(row) for row in rows[:size]]
     edges = [AuditEventEdge(cursor=str(e.seq), node=e) for e in events]
-    return AuditEventConnection(edges=edges, has_next_page=len(rows) > size,
-                                end_cursor=edges[-1].cursor if edges else None)
+    page = PageInfo(has_next_page=len(rows) > size,
+                    end_cursor=edges[-1].cursor if edges else None)
+    return AuditEventConnection(edges=edges, page_info=page, has_next_page=page.has_next_page,
+                                end_cursor=page.end_cursor)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.paging import PageInfo
+
 
 @strawberry.type(description=(
     "One operation by a person: who, when, what, from where, and the outcome. Events are "
@@ -46,8 +48,9 @@ class AuditEventEdge:
 @strawberry.type
 class AuditEventConnection:
     edges: list[AuditEventEdge]
-    has_next_page: bool
-    end_cursor: str | None
+    page_info: PageInfo
+    has_next_page: bool = strawberry.field(description="The same as pageInfo.hasNextPage.")
+    end_cursor: str | None = strawberry.field(description="The same as pageInfo.endCursor.")
 
 
 @strawberry.input

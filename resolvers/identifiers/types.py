@@ -5,22 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from authz.fields import deny
-from authz.roles import Scope
+from authz.fields import PersonalValue
 from graph.core import loaders as readers
-from graph.core.errors import Forbidden
-from graph.identifiers.identity import PERSONAL_KINDS
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.reports.resolvers import decode_cursor, page_size, to_connection
 from resolvers.reports.types import ReportConnection
-
-
-def _reads_pii(info: Info[Context, None]) -> bool:
-    principal = info.context.principal
-    return principal is not None and principal.has(Scope.PII_READ)
 
 
 @strawberry.federation.type(keys=["id"], description=(
@@ -49,11 +42,9 @@ class Identifier:
 
     @strawberry.field(description=(
         "The normalised value (lower-cased e-mail, E.164 phone, ...). E-mail addresses and "
-        "phone numbers are personal data: null without pii:read."))
-    def value(self, info: Info[Context, None]) -> str | None:
-        if self.node["kind"] in PERSONAL_KINDS and not _reads_pii(info):
-            deny(info)
-            raise Forbidden("Requires pii:read.")
+        "phone numbers are personal data: null without pii:read."),
+        extensions=[PermissionExtension(permissions=[PersonalValue()])])
+    def value(self) -> str | None:
         return str(self.node["value"])
 
     @strawberry.field(description=(

@@ -17,8 +17,8 @@ from graph.core.errors import BadInput, NotFound
 from graph.triage import queue
 from resolvers.context import Context
 from resolvers.identifiers.lookup import identity
+from resolvers.paging import PageInfo
 from resolvers.reports.types import (
-    PageInfo,
     Report,
     ReportConnection,
     ReportEdge,

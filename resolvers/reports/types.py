@@ -11,7 +11,7 @@ import strawberry
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from authz.fields import HasScope, IsAnalyst, SeesEveryReport
+from authz.fields import HasScope, IsAnalyst, ReadsReferrals, SeesEveryReport
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
 from graph.identifiers.crossrefs import cross_references
@@ -33,6 +33,7 @@ from resolvers.enums import (
     ReportAnnotation,
     ReportStatus,
 )
+from resolvers.paging import PageInfo
 from resolvers.reports.parts import (
     DeviceId,
     FileDetailsGroup,
@@ -357,11 +358,10 @@ class Report:
 
     @strawberry.field(description=(
         "Who referred the report to which agency, when and why, and each outcome the agency "
-        "reported back. Analysts see every referral; an agency sees its own."))
+        "reported back. Analysts see every referral; an agency sees its own; the reporting "
+        "ESP none."),
+        extensions=[PermissionExtension(permissions=[ReadsReferrals()], fail_silently=True)])
     async def referrals(self, info: Info[Context, None]) -> list[Referral]:
-        principal = info.context.principal
-        if principal is None or principal.role is Role.ESP:
-            return []
         rows = await info.context.loaders.referrals_by_report_id.load(self.node["id"])
         return [Referral.from_row(row) for row in rows]
 
@@ -478,11 +478,9 @@ class Report:
 
     @strawberry.field(description=(
         "Agencies whose coverage includes the report's jurisdictions (exact first, then the "
-        "state's country). For analysts routing a referral."))
+        "state's country). For analysts routing a referral; null for anyone else."),
+        extensions=[PermissionExtension(permissions=[IsAnalyst()], fail_silently=True)])
     async def suggested_agencies(self, info: Info[Context, None]) -> list[Agency] | None:
-        principal = info.context.principal
-        if principal is None or principal.role is not Role.ANALYST:
-            return None
         ids = await info.context.loaders.suggested_agencies_by_report_id.load(self.node["id"])
         nodes = await info.context.loaders.agencies_by_id.load_many(ids)
         return [Agency(node=node) for node in nodes if node]
@@ -600,18 +598,14 @@ class CrossReference:
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class ReportEdge:
     cursor: str
     node: Report
 
 
-@strawberry.type(description="A page of reports (Relay), newest first.")
+@strawberry.type(description=(
+    "A page of reports (Relay), in the order its field documents: the triage queue by orderBy "
+    "(priority, then oldest submission, by default); an identifier's reports newest first."))
 class ReportConnection:
     edges: list[ReportEdge]
     page_info: PageInfo

@@ -4,12 +4,6 @@
 and starts it in the background with its output in a log file. State lives under
 ``<state_dir>/neo4j/``: ``lib/`` (jars), ``classes/``, ``data/`` and one ``<port>.json`` record
 per running server.
-
-Example::
-
-    server = LocalNeo4j(state_dir)
-    uri = server.start(port=7687)      # no-op when it already runs there
-    server.stop(port=7687)
 """
 
 from __future__ import annotations

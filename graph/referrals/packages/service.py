@@ -3,12 +3,6 @@
 Given the same graph, agency, scopes and ``generated_at``, the bytes are the same (ReportLab's
 invariant mode; Ed25519 is deterministic), so a download link can rebuild exactly the package
 it was made for, and refuse when the report changed in between.
-
-Example::
-
-    package = await make_package(db, signer, 42, "icac-ca", scopes={"report:read"},
-                                 common_threshold=50)
-    package.files()   # {"tipgraph-report-42-icac-ca.json": b"...", "....json.sig": b"...", ...}
 """
 
 from __future__ import annotations

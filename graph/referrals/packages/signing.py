@@ -9,12 +9,6 @@ Each signed file travels with a signature file (``<file>.sig``, JSON):
   apart section by section: "files[2] changed", "page 3 changed".
 
 Ed25519 is deterministic: the same key and bytes always give the same signature.
-
-Example::
-
-    signer = Signer.load(key_file=None, state_dir=Path(".tipgraph"), production=False)
-    envelope = signer.envelope("report-42.json", data, json_sections(data), signed_at)
-    result = verify(data, envelope, trusted=signer.public_key)     # {"ok": True, ...}
 """
 
 from __future__ import annotations

@@ -6,11 +6,6 @@ rules do not. Every change is one transaction: a refused change writes nothing.
 Lifecycle (CyberTipline Reporting API): ``OPEN`` -> ``SUBMITTED`` (finished, immutable) or
 ``CANCELLED`` (retracted while open) or ``EXPIRED`` (not finished 24 h after opening or 1 h
 after its last change, whichever is later). A finished report is preserved for one year.
-
-Example::
-
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), Limits())
-    report_id = await intake.submit_report("example-esp", document, idempotency_key="k-1")
 """
 
 from __future__ import annotations

@@ -4,11 +4,6 @@ A *report document* is the one shape both ESP doors produce: a mapping with snak
 mirroring the CyberTipline model (``incident_type``, ``reported_people``, ...), enum members from
 :mod:`graph.core.vocabulary`, aware ``datetime``/``date`` values. The GraphQL door gets it from
 ``strawberry.asdict``; the XML door builds it from ``<report>``. Nothing here touches the graph.
-
-Example::
-
-    plan = plan_report(document, limits=Limits())
-    plan.mentions[0].identifier.key    # 'EMAIL:alice@example.com'
 """
 
 from __future__ import annotations

@@ -8,11 +8,6 @@ datetimes), and the intake's own validation then applies to both doors alike.
 
 Errors are ``BAD_USER_INPUT`` with ``details["xml"]``: ``MALFORMED`` (not well-formed XML;
 CyberTipline code 4110) or ``INVALID`` (not valid against the XSD; code 4100).
-
-Example::
-
-    document = report_document(read_xml(body, "report"))
-    file_document = file_details_document(read_xml(body, "fileDetails"))
 """
 
 from __future__ import annotations
