@@ -26,7 +26,8 @@ WITH_EXAMPLES = [path for path in SOURCES if "Example::" in path.read_text()]
 def test_every_example_block_is_a_doctest() -> None:
     prose = [f"{path.relative_to(ROOT)}" for path in SOURCES
              for _, block in EXAMPLE.findall(path.read_text()) if ">>>" not in block]
-    assert not prose, f"Example:: blocks that do not run (make them doctests, or drop them): {prose}"
+    assert not prose, ("Example:: blocks that do not run (make them doctests, or drop them): "
+                       f"{prose}")
     assert len(WITH_EXAMPLES) >= 4
 
 
