@@ -18,20 +18,26 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.visibility import COUNTED_REPORT, RowScope, is_common
+from graph.identifiers.identity import FACTS
 from graph.reports.queries import REPORT_FIELDS
 
-WEIGHTS: Final[dict[str, float]] = {
-    "ESP_ACCOUNT": 1.0, "EMAIL": 1.0, "FILE_HASH": 1.0, "PHONE": 0.9, "DEVICE_ID": 0.8,
-    "SCREEN_NAME": 0.7, "URL": 0.4, "IP_ADDRESS": 0.3,
-}
+# The weights are facts of each kind (graph.identifiers.identity.FACTS).
+WEIGHTS: Final[dict[str, float]] = {kind.value: facts.weight for kind, facts in FACTS.items()}
 COMMON_FACTOR: Final = 0.1
 NAMES: Final[dict[str, tuple[str, str]]] = {
-    "ESP_ACCOUNT": ("ESP account", "ESP accounts"), "EMAIL": ("e-mail address", "e-mail addresses"),
-    "FILE_HASH": ("file hash (the same file)", "file hashes (the same files)"),
-    "PHONE": ("phone number", "phone numbers"), "DEVICE_ID": ("device id", "device ids"),
-    "SCREEN_NAME": ("screen name", "screen names"), "URL": ("URL", "URLs"),
-    "IP_ADDRESS": ("IP address", "IP addresses"),
-}
+    kind.value: (facts.singular, facts.plural) for kind, facts in FACTS.items()}
+
+
+def score_description() -> str:
+    """The score's rule in words, from the same facts (the GraphQL field's description)."""
+    by_weight: dict[float, list[str]] = {}
+    for facts in FACTS.values():
+        by_weight.setdefault(facts.weight, []).append(facts.plural)
+    parts = [(", ".join(names[:-1]) + " and " if len(names) > 1 else "")
+             + f"{names[-1]} weigh {weight:g}"
+             for weight, names in sorted(by_weight.items(), reverse=True)]
+    return ("The sum of one weight per shared identifier: " + ", ".join(parts)
+            + f"; common ones times {COMMON_FACTOR:g}.")
 
 # "Common" and the other reports are counted under the reader's row rule, over submitted
 # reports only (graph/core/visibility.py): a report the reader may not see moves no score. Counting

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -40,9 +41,28 @@ class IdentifierKind(StrEnum):
     FILE_HASH = "FILE_HASH"
 
 
-# Kinds whose values are personal data (the reference's e-mail and phone elements): a value is
-# shown, and may be looked up, only with pii:read.
-PERSONAL_KINDS: Final = frozenset({IdentifierKind.EMAIL, IdentifierKind.PHONE})
+@dataclass(frozen=True, slots=True)
+class KindFacts:
+    """What tipgraph knows about a kind of identifier, declared once (on the kind)."""
+
+    weight: float  # how strongly sharing one says two reports are linked (cross-references)
+    personal: bool  # its values are personal data: shown, and looked up, only with pii:read
+    singular: str  # in plain-language explanations
+    plural: str
+
+
+FACTS: Final[Mapping[IdentifierKind, KindFacts]] = {
+    IdentifierKind.ESP_ACCOUNT: KindFacts(1.0, False, "ESP account", "ESP accounts"),
+    IdentifierKind.EMAIL: KindFacts(1.0, True, "e-mail address", "e-mail addresses"),
+    IdentifierKind.FILE_HASH: KindFacts(1.0, False, "file hash (the same file)",
+                                        "file hashes (the same files)"),
+    IdentifierKind.PHONE: KindFacts(0.9, True, "phone number", "phone numbers"),
+    IdentifierKind.DEVICE_ID: KindFacts(0.8, False, "device id", "device ids"),
+    IdentifierKind.SCREEN_NAME: KindFacts(0.7, False, "screen name", "screen names"),
+    IdentifierKind.URL: KindFacts(0.4, False, "URL", "URLs"),
+    IdentifierKind.IP_ADDRESS: KindFacts(0.3, False, "IP address", "IP addresses"),
+}
+PERSONAL_KINDS: Final = frozenset(kind for kind, facts in FACTS.items() if facts.personal)
 
 # Hex digest lengths of the hash algorithms tipgraph recognises; others are refused, because a
 # hash whose length cannot be checked cannot be trusted to link two files.

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from authz.fields import HasScope, IsAnalyst, ReadsReferrals, SeesEveryReport
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
-from graph.identifiers.crossrefs import cross_references
+from graph.identifiers.crossrefs import cross_references, score_description
 from graph.triage.provenance import label_summary
 from graph.triage.service import history_for
 from resolvers.build import build, native, required
@@ -590,10 +590,7 @@ class Note:
 class CrossReference:
     report: Report
     shared: list[Annotated[Identifier, strawberry.lazy("resolvers.identifiers.types")]]
-    score: float = strawberry.field(description=(
-        "The sum of one weight per shared identifier: ESP accounts, e-mails and file hashes "
-        "weigh 1, phones 0.9, devices 0.8, screen names 0.7, URLs 0.4, IPs 0.3; common ones a "
-        "tenth."))
+    score: float = strawberry.field(description=score_description())
     explanation: str
 
 

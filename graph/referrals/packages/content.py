@@ -31,7 +31,6 @@ FORMAT: Final = "tipgraph.referral-package/1"
 
 # What is personal is declared once (graph.reports.personal); the GraphQL field rules derive
 # from it too.
-PERSONAL_IDENTIFIER_KINDS: Final = frozenset(kind.value for kind in PERSONAL_KINDS)
 WITHHELD: Final = "[withheld: needs pii:read]"
 FILES_WITHHELD: Final = ("Files withheld: the agency's token does not hold files:read (their "
                          "names, hashes and labels).")
@@ -68,7 +67,7 @@ def _parts(node: Mapping[str, Any], key: str, pii: bool) -> Any:
 
 
 def _identifier(node: Mapping[str, Any], pii: bool) -> dict[str, Any]:
-    personal = node["kind"] in PERSONAL_IDENTIFIER_KINDS
+    personal = node["kind"] in PERSONAL_KINDS
     return {"kind": node["kind"], "value": node["value"] if pii or not personal else WITHHELD,
             "scope": node.get("scope")}
 
