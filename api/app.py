@@ -9,7 +9,7 @@ import hmac
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,15 +31,17 @@ from api.settings import (
     identifier_ids,
     load_settings,
 )
-from authz.audit import AuditWriter
 from authz.basic import EspCredentials
 from authz.ratelimit import RateLimiter
 from authz.revocations import RevocationList
+from authz.tokens import Keys as TokenKeys
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
+from graph.audit.writer import AuditWriter
 from graph.core.db import Database, open_driver, start_counting
 from graph.core.ids import IdAllocator
 from graph.core.migrations import Migrator
 from graph.events.log import EventHub
+from graph.identifiers.keyed_ids import IdentifierIds
 from graph.referrals.packages.signing import Signer, SigningKeyError
 from graph.reports.blobs import ContentStore, load_content_key
 from graph.reports.intake.service import IntakeService
@@ -150,22 +152,26 @@ async def sweep_forever(intake: IntakeService, every_seconds: float) -> None:
             log.exception("the expiry sweep failed; it runs again shortly")
 
 
-def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starlette:
-    """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it.
+@dataclass(frozen=True)
+class Keys:
+    """Every key the process needs, loaded (and checked for production) before anything runs."""
 
-    ``audit=False`` is for the benchmark that measures the audit trail's cost only.
-    """
-    settings = settings or load_settings()
-    configure_logging(production=settings.production)
-    keys = load_keys(settings.tokens)
-    check_production_keys(settings.tokens, keys)
+    tokens: TokenKeys
+    identifier_ids: IdentifierIds
+    signer: Signer
+    content: ContentStore
+
+
+def load_process_keys(settings: Settings) -> Keys:
+    """The keys from settings; production refuses to start on a development key."""
+    tokens = load_keys(settings.tokens)
+    check_production_keys(settings.tokens, tokens)
     if settings.production and not settings.content_key:
         raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
                             "at rest; the development key is for development only)")
     if settings.production and not settings.identifier_key:
         raise SettingsError("production mode needs TIPGRAPH_IDENTIFIER_KEY (identifier ids are "
                             "keyed so that they reveal no value)")
-    ids = identifier_ids(settings)
     try:
         signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
                              production=settings.production)
@@ -176,88 +182,89 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                        production=settings.production)
     except ValueError as error:
         raise SettingsError(str(error)) from None
-    content = ContentStore(settings.content_dir, content_key)
-    metrics = Metrics()
-    graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
-                         audit=audit)
+    return Keys(tokens=tokens, identifier_ids=identifier_ids(settings), signer=signer,
+                content=ContentStore(settings.content_dir, content_key))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
-                                  settings.neo4j_password), settings.neo4j_database,
-                      timeout=settings.query_timeout_seconds or None)
-        worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
-                                  settings.reads.common_identifier_reports)
-        events = EventHub(db, poll_seconds=settings.event_poll_seconds,
-                          idle_numbering_seconds=settings.event_numbering_seconds)
-        metrics.subscriptions.set_function(lambda: events.subscribers)
-        worker.on_enriched = events.poke
 
-        def finished() -> None:
-            worker.wake.set()
-            events.poke()
+def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) -> AppState:
+    """The services of one process, wired together (the lifespan starts their tasks)."""
+    worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
+                              settings.reads.common_identifier_reports)
+    events = EventHub(db, poll_seconds=settings.event_poll_seconds,
+                      idle_numbering_seconds=settings.event_numbering_seconds)
+    metrics.subscriptions.set_function(lambda: events.subscribers)
+    worker.on_enriched = events.poke
 
-        intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
-                               settings.intake, identifier_ids=ids,
-                               on_finished=finished, content=content)
-        app.state.tipgraph = AppState(
-            settings=settings,
-            services=Services(
-                reads=settings.reads, db=db, intake=intake, reporters=RegisteredReporters(db),
-                verifier=TokenVerifier(keys, settings.tokens,
-                                       RevocationList(db, settings.tokens.revocation_ttl_seconds)),
-                limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
-                                     "expensive": (settings.expensive_per_minute, 60.0)}),
-                credentials=EspCredentials(db),
-                events=events,
-                audit=AuditWriter(db),
-                signer=signer,
-            ),
-            metrics=metrics,
-            migrator=Migrator(db, settings.migrations_dir, ids),
-            worker=worker,
-        )
-        tasks = [asyncio.create_task(events.run_forever())]
-        if settings.enrichment_worker:
-            tasks.append(asyncio.create_task(worker.run_forever()))
-        if settings.sweep_seconds > 0:
-            tasks.append(asyncio.create_task(sweep_forever(intake, settings.sweep_seconds)))
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await db.close()
+    def finished() -> None:
+        worker.wake.set()
+        events.poke()
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
+                           settings.intake, identifier_ids=keys.identifier_ids,
+                           on_finished=finished, content=keys.content)
+    return AppState(
+        settings=settings,
+        services=Services(
+            reads=settings.reads, db=db, intake=intake, reporters=RegisteredReporters(db),
+            verifier=TokenVerifier(keys.tokens, settings.tokens,
+                                   RevocationList(db, settings.tokens.revocation_ttl_seconds)),
+            limiter=RateLimiter({"mutation": (settings.mutations_per_minute, 60.0),
+                                 "expensive": (settings.expensive_per_minute, 60.0)}),
+            credentials=EspCredentials(db),
+            events=events,
+            audit=AuditWriter(db),
+            signer=keys.signer,
+        ),
+        metrics=metrics,
+        migrator=Migrator(db, settings.migrations_dir, keys.identifier_ids),
+        worker=worker,
+    )
 
-    async def readyz(request: Request) -> Response:
-        state: AppState = request.app.state.tipgraph
-        reachable = await state.services.db.ping()
-        current = reachable and await state.migrator.is_current()
-        ready = reachable and current
-        return JSONResponse(
-            {"ready": ready, "neo4j": reachable, "migrations": current},
-            status_code=200 if ready else 503,
-            headers=None if ready else {"Retry-After": "5"},
-        )
 
-    async def explore(request: Request) -> Response:
-        return Response(EXPLORER.read_bytes(), media_type="text/html", headers={
-            "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                       "style-src 'unsafe-inline'; connect-src 'self'"})
+def background_tasks(state: AppState) -> list[asyncio.Task[None]]:
+    """The event log's numbering and fan-out, the enrichment worker, the expiry sweep."""
+    settings, services = state.settings, state.services
+    tasks = [asyncio.create_task(services.events.run_forever())]
+    if settings.enrichment_worker:
+        tasks.append(asyncio.create_task(state.worker.run_forever()))
+    if settings.sweep_seconds > 0:
+        tasks.append(asyncio.create_task(sweep_forever(services.intake, settings.sweep_seconds)))
+    return tasks
 
-    async def explore_library(request: Request) -> Response:
-        if not CYTOSCAPE.exists():
-            return error_response("the explorer's graph library is not installed; run "
-                                  "`make install`", "SERVICE_UNAVAILABLE", 503)
-        return Response(CYTOSCAPE.read_bytes(), media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
 
-    async def metrics_endpoint(request: Request) -> Response:
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    state: AppState = request.app.state.tipgraph
+    reachable = await state.services.db.ping()
+    current = reachable and await state.migrator.is_current()
+    ready = reachable and current
+    return JSONResponse(
+        {"ready": ready, "neo4j": reachable, "migrations": current},
+        status_code=200 if ready else 503,
+        headers=None if ready else {"Retry-After": "5"},
+    )
+
+
+async def explore(request: Request) -> Response:
+    return Response(EXPLORER.read_bytes(), media_type="text/html", headers={
+        "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                   "style-src 'unsafe-inline'; connect-src 'self'"})
+
+
+async def explore_library(request: Request) -> Response:
+    if not CYTOSCAPE.exists():
+        return error_response("the explorer's graph library is not installed; run "
+                              "`make install`", "SERVICE_UNAVAILABLE", 503)
+    return Response(CYTOSCAPE.read_bytes(), media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+def metrics_endpoint(settings: Settings, metrics: Metrics) -> Callable[
+        [Request], Awaitable[Response]]:
+    async def serve_metrics(request: Request) -> Response:
         """Prometheus metrics; in production only with ``TIPGRAPH_METRICS_TOKEN`` as a bearer
         token (without the setting, production serves no metrics)."""
         if settings.production:
@@ -268,13 +275,44 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
                                       401, {"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    return serve_metrics
+
+
+def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starlette:
+    """Build the ASGI app; the Neo4j driver opens in the lifespan and closes with it.
+
+    ``audit=False`` is for the benchmark that measures the audit trail's cost only.
+    """
+    settings = settings or load_settings()
+    configure_logging(production=settings.production)
+    keys = load_process_keys(settings)
+    metrics = Metrics()
+    graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
+                         audit=audit)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
+                                  settings.neo4j_password), settings.neo4j_database,
+                      timeout=settings.query_timeout_seconds or None)
+        app.state.tipgraph = state = build_state(db, settings, keys, metrics)
+        tasks = background_tasks(state)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await db.close()
+
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_endpoint(settings, metrics)),
             Route("/explore", explore, methods=["GET"]),
             Route("/explore/cytoscape.min.js", explore_library, methods=["GET"]),
             *ispws.routes(),

@@ -134,8 +134,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_agency(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.core.loaders import all_agencies
     from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+    from graph.referrals.loaders import all_agencies
 
     spec = AgencySpec(id=args.id, name=args.name, kind=AgencyKind(args.kind),
                       jurisdictions=tuple(args.jurisdiction or ()), sees_all=args.sees_all)

@@ -91,7 +91,7 @@ async def prepare(db: Database) -> int:
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Agency", AgencyKind.STATE, ("US-CA",)))
     report = await intake.submit_report("bench-esp", big_document())
     await EnrichmentWorker(db, geo_provider(None), 50).run_due()
-    from graph.core.loaders import files_by_report_ids
+    from graph.reports.loaders import files_by_report_ids
 
     [files] = await files_by_report_ids(db, [report["id"]])
     for file in files[:10]:

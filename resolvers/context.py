@@ -19,14 +19,18 @@ from strawberry.dataloader import DataLoader
 
 from authz.principal import Principal
 from authz.roles import Role, Scope
-from graph.core import loaders as readers
+from graph.core import loaders
 from graph.core.db import Database
 from graph.core.errors import Forbidden, TipgraphError, Unauthenticated
 from graph.core.visibility import NO_REPORT, RowScope
 from graph.identifiers import crossrefs
+from graph.identifiers import loaders as identifier_loaders
 from graph.referrals import agencies
+from graph.referrals import loaders as referral_loaders
+from graph.reports import loaders as report_loaders
 from graph.reports.reporters import reporters_by_ids
 from graph.triage import enrichment
+from graph.triage import loaders as triage_loaders
 from resolvers.services import Services
 
 K = TypeVar("K")
@@ -68,43 +72,45 @@ class Loaders:
                     common_threshold: int, asked: set[int]) -> Loaders:
         async def visible_reports(ids: Sequence[int]) -> list[Node | None]:
             asked.update(ids)
-            found = await readers.reports_by_ids(db, ids, rows=rows)
+            found = await report_loaders.reports_by_ids(db, ids, rows=rows)
             touched.update(node["id"] for node in found if node)
             return found
 
         return cls(
             reports_by_id=_loader(visible_reports),
-            files_by_report_id=_loader(partial(readers.files_by_report_ids, db)),
-            hashes_by_file_id=_loader(partial(readers.hashes_by_file_ids, db)),
-            classifications_by_file_id=_loader(partial(readers.classifications_by_file_ids, db)),
-            mentions_by_report_id=_loader(partial(readers.mentions_by_report_ids, db)),
-            identifiers_by_id=_loader(partial(readers.identifiers_by_ids, db, rows=rows)),
+            files_by_report_id=_loader(partial(report_loaders.files_by_report_ids, db)),
+            hashes_by_file_id=_loader(partial(report_loaders.hashes_by_file_ids, db)),
+            classifications_by_file_id=_loader(
+                partial(report_loaders.classifications_by_file_ids, db)),
+            mentions_by_report_id=_loader(partial(report_loaders.mentions_by_report_ids, db)),
+            identifiers_by_id=_loader(
+                partial(identifier_loaders.identifiers_by_ids, db, rows=rows)),
             report_counts_by_identifier_id=_loader(
-                partial(readers.report_counts_by_identifier_ids, db, rows=rows)),
+                partial(identifier_loaders.report_counts_by_identifier_ids, db, rows=rows)),
             reporters_by_id=_loader(partial(reporters_by_ids, db)),
-            agencies_by_id=_loader(partial(readers.keyed, db, agencies.AGENCIES_BY_IDS,
+            agencies_by_id=_loader(partial(loaders.keyed, db, agencies.AGENCIES_BY_IDS,
                                            "agency")),
-            jurisdictions_by_code=_loader(partial(readers.keyed, db,
+            jurisdictions_by_code=_loader(partial(loaders.keyed, db,
                                                   agencies.JURISDICTIONS_BY_CODES,
                                                   "jurisdiction")),
-            referrals_by_report_id=_loader(partial(readers.referrals_by_report_ids, db,
+            referrals_by_report_id=_loader(partial(referral_loaders.referrals_by_report_ids, db,
                                                    rows=rows)),
-            notes_by_report_id=_loader(partial(readers.notes_by_report_ids, db)),
-            events_by_report_id=_loader(partial(readers.events_by_report_ids, db)),
-            common_by_identifier_id=_loader(partial(readers.keyed, db, crossrefs.COMMON_BY_IDS,
+            notes_by_report_id=_loader(partial(triage_loaders.notes_by_report_ids, db)),
+            events_by_report_id=_loader(partial(triage_loaders.events_by_report_ids, db)),
+            common_by_identifier_id=_loader(partial(loaders.keyed, db, crossrefs.COMMON_BY_IDS,
                                                     "common", threshold=common_threshold,
                                                     rows=rows)),
-            enrichment_by_report_id=_loader(partial(readers.keyed, db,
+            enrichment_by_report_id=_loader(partial(loaders.keyed, db,
                                                     enrichment.JOBS_BY_REPORT_IDS, "job")),
             jurisdictions_by_report_id=_loader(partial(
-                readers.keyed_lists, db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
+                loaders.keyed_lists, db, enrichment.JURISDICTIONS_BY_REPORT_IDS,
                 "jurisdictions")),
             suggestion_by_report_id=_loader(partial(
-                readers.keyed, db, enrichment.SUGGESTIONS_BY_REPORT_IDS, "suggestion")),
+                loaders.keyed, db, enrichment.SUGGESTIONS_BY_REPORT_IDS, "suggestion")),
             suggested_agencies_by_report_id=_loader(partial(
-                readers.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
+                loaders.keyed_lists, db, enrichment.SUGGESTED_AGENCIES_BY_REPORT_IDS,
                 "agencies")),
-            bundles_by_id=_loader(partial(readers.keyed, db, enrichment.BUNDLES_BY_IDS,
+            bundles_by_id=_loader(partial(loaders.keyed, db, enrichment.BUNDLES_BY_IDS,
                                           "bundle", rows=rows)),
         )
 

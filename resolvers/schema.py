@@ -24,7 +24,8 @@ from strawberry.types import ExecutionContext, Info
 from authz.audit import AuditTrail
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
-from graph.core.loaders import all_agencies, identifier_by_key
+from graph.identifiers.loaders import identifier_by_key
+from graph.referrals.loaders import all_agencies
 from resolvers.agencies.mutations import AgencyMutations
 from resolvers.agencies.types import Agency, Jurisdiction
 from resolvers.audit.resolvers import audit_events

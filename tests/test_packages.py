@@ -83,6 +83,12 @@ async def package(api: Api, token: str, report_id: int,
     return result
 
 
+async def field_names(api: Api, type_name: str, token: str) -> set[str]:
+    body = await api.gql("query($t: String!) { __type(name: $t) { fields { name } } }",
+                         {"t": type_name}, token=token)
+    return {field["name"] for field in body["data"]["__type"]["fields"]}
+
+
 async def download(api: Api, url: str) -> tuple[bytes, dict[str, str]]:
     parts_ = urlsplit(url)
     response = await api.client.get(f"{parts_.path}?{parts_.query}")
@@ -138,6 +144,9 @@ async def test_an_investigator_gets_a_signed_package_that_verifies(
     assert {j["basis"] for j in document["jurisdictions"]} >= {"ESP_ESTIMATED_LOCATION"}
     assert [e["what"] for e in document["timeline"]][:2] == ["OPENED", "SUBMITTED"]
     assert "REFERRAL" in [e["what"] for e in document["timeline"]]
+    # a field has one public name: the package's report and file say what GraphQL says
+    assert set(document["report"]) <= await field_names(api, "Report", officer)
+    assert set(file) <= await field_names(api, "File", officer)
     # and the downloaded PDF and both signature files verify with the CLI
     pdf, headers = await download(api, result["pdfUrl"])
     assert pdf.startswith(b"%PDF")

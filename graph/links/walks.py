@@ -376,11 +376,11 @@ async def _native_tx(tx: AsyncManagedTransaction, query: str,
 async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, max_hops: int,
                         first: int) -> list[Subgraph]:
     query = NATIVE_PATHS[(source.type, target.type, max_hops)]
-    rows = await db.read_within(walk.remaining(), _native_tx, query, {
+    records = await db.read_within(walk.remaining(), _native_tx, query, {
         "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
-        "includeCommon": walk.include_common, "first": first, "scope": walk.rows})
+        "includeCommon": walk.include_common, "first": first, "rows": walk.rows})
     found = []
-    for row in rows:
+    for row in records:
         graph = Subgraph()
         reporters = {}
         for step in row["steps"]:

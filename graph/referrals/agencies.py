@@ -99,7 +99,7 @@ REFER_REPORT: Final = (
 CREATE_REFERRAL: Final = """
 MATCH (r:Report {id: $reportId}), (a:Agency {id: $agencyId})
 CREATE (r)-[:REFERRED_TO {at: $at, by: $by, reason: $reason}]->(a)
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'REFERRAL', at: $at, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'REFERRAL', at: $at, by: $by,
                                        source: 'ANALYST', reason: $reason, after: a.id})
 SET r.modifiedAt = $at
 """

@@ -50,7 +50,7 @@ CREATE_OUTCOME: Final = """
 MATCH (r:Report {id: $reportId})-[ref:REFERRED_TO]->(:Agency {id: $agencyId})
 CREATE (r)-[:HAS_OUTCOME]->(:ReferralOutcome {id: $id, reportId: r.id, agencyId: $agencyId,
   outcome: $outcome, note: $note, at: $at, by: $by})
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'OUTCOME', at: $at, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'OUTCOME', at: $at, by: $by,
   source: 'LAW_ENFORCEMENT', reason: $note, after: $outcome, agencyId: $agencyId})
 SET ref.lastOutcome = $outcome, ref.lastOutcomeAt = $at
 """

@@ -39,7 +39,7 @@ REMOVE f.contentRef
 WITH r, count(f) AS files
 CREATE (r)-[:PURGED]->(:Purge {id: $purgeId, at: $now, by: $by, files: files,
                               reason: 'preservation period ended'})
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'PURGE', at: $now, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'PURGE', at: $now, by: $by,
                                        source: 'AUTOMATED', reason: 'preservation period ended'})
 RETURN files
 """
@@ -52,14 +52,14 @@ HOLD: Final = (
 SET_HOLD: Final = """
 MATCH (r:Report {id: $id})
 SET r.legalHold = $reason, r.legalHoldBy = $by, r.legalHoldAt = $now
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'LEGAL_HOLD', at: $now, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'LEGAL_HOLD', at: $now, by: $by,
                                        source: 'ANALYST', reason: $reason, after: 'HELD'})
 """
 
 RELEASE_HOLD: Final = """
 MATCH (r:Report {id: $id})
 REMOVE r.legalHold, r.legalHoldBy, r.legalHoldAt
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'LEGAL_HOLD', at: $now, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'LEGAL_HOLD', at: $now, by: $by,
                                        source: 'ANALYST', reason: $reason, after: 'RELEASED'})
 """
 

@@ -126,7 +126,7 @@ DELETE old
 WITH DISTINCT r, j
 CREATE (r)-[:IN_JURISDICTION {basis: 'ANALYST_OVERRIDE', source: 'ANALYST', by: $by, at: $now,
                               reason: $reason, confidence: 1.0}]->(j)
-CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'JURISDICTION', at: $now, by: $by,
+CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'JURISDICTION', at: $now, by: $by,
                                        source: 'ANALYST', reason: $reason, after: j.code})
 """
 

@@ -15,7 +15,7 @@ from graph.core.visibility import VISIBLE_REPORT, RowScope
 ADD_NOTE: Final = (
     "MATCH (r:Report {id: $reportId}) WHERE " + VISIBLE_REPORT
     + " CREATE (r)-[:HAS_NOTE]->(n:Note {id: $id, text: $text, by: $by, at: $at})"
-    " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'NOTE', at: $at, by: $by,"
+    " CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'NOTE', at: $at, by: $by,"
     " source: 'ANALYST', after: $id})"
     " RETURN n {.*} AS note"
 )

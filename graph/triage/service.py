@@ -31,7 +31,7 @@ def _decision(field: LiteralString, kind: LiteralString) -> LiteralString:
     return (
         "MATCH (r:Report {id: $reportId})"
         " SET r." + field + " = $value, r.modifiedAt = $at"
-        " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: '" + kind + "', at: $at,"
+        " CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: '" + kind + "', at: $at,"
         " by: $by, source: 'ANALYST', reason: $reason, before: $before, after: $after})"
     )
 
@@ -43,7 +43,7 @@ CLASSIFY_FILE: Final = (
     "MATCH (r:Report)-[:HAS_FILE]->(f:File {id: $fileId}) WHERE " + VISIBLE_REPORT
     + " CREATE (f)-[:LABELLED]->(:Classification {id: $id, label: $label, source: 'ANALYST',"
     " by: $by, at: $at, basis: $basis})"
-    " CREATE (r)-[:HAS_EVENT]->(:ReportEvent {id: $eventId, kind: 'CLASSIFICATION', at: $at,"
+    " CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'CLASSIFICATION', at: $at,"
     " by: $by, source: 'ANALYST', reason: $basis, after: $label, fileId: $fileId})"
     " SET r.modifiedAt = $at"
     " RETURN r.id AS reportId"
@@ -51,7 +51,7 @@ CLASSIFY_FILE: Final = (
 
 EVENTS_BY_REPORT_IDS: Final = """
 UNWIND $ids AS id
-OPTIONAL MATCH (:Report {id: id})-[:HAS_EVENT]->(e:ReportEvent)
+OPTIONAL MATCH (:Report {id: id})-[:HAS_EVENT]->(e:HistoryEntry)
 WITH id, e ORDER BY e.at, e.id
 RETURN id, collect(e {.*}) AS events
 """

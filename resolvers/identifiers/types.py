@@ -9,7 +9,7 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from authz.fields import PersonalValue
-from graph.core import loaders as readers
+from graph.identifiers import loaders as identifier_loaders
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.reports.resolvers import decode_cursor, page_size, to_connection
@@ -71,7 +71,7 @@ class Identifier:
                       after: str | None = None) -> ReportConnection:
         principal = info.context.authenticated()
         size = page_size(info, first)
-        total, page = await readers.identifier_report_page(
+        total, page = await identifier_loaders.identifier_report_page(
             info.context.services.db, self.node["id"], rows=principal.row_scope(),
             limit=size + 1, before=decode_cursor(after) if after else None)
         return to_connection(info, total, page, size)

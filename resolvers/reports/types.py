@@ -15,6 +15,7 @@ from authz.fields import HasScope, IsAnalyst, ReadsReferrals, SeesEveryReport
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
 from graph.identifiers.crossrefs import cross_references, score_description
+from graph.reports.outward import FILE_FIELDS, REPORT_FIELDS
 from graph.triage.provenance import label_summary
 from graph.triage.service import history_for
 from resolvers.build import build, native, required
@@ -99,31 +100,31 @@ class File:
 
     @strawberry.field
     def file_name(self) -> str | None:
-        return self.node.get("fileName")
+        return self.node.get(FILE_FIELDS["fileName"])
 
     @strawberry.field
     def original_file_name(self) -> str | None:
-        return self.node.get("originalFileName")
+        return self.node.get(FILE_FIELDS["originalFileName"])
 
     @strawberry.field
     def location_of_file(self) -> str | None:
-        return self.node.get("locationOfFile")
+        return self.node.get(FILE_FIELDS["locationOfFile"])
 
     @strawberry.field
     def uploaded_to_esp_timestamp(self) -> datetime | None:
-        return native(self.node.get("uploadedToEspAt"))
+        return native(self.node.get(FILE_FIELDS["uploadedToEspTimestamp"]))
 
     @strawberry.field(description="Did anyone at the ESP view the whole file? null: not said.")
     def viewed_by_esp(self) -> bool | None:
-        return self.node.get("viewedByEsp")
+        return self.node.get(FILE_FIELDS["viewedByEsp"])
 
     @strawberry.field(description="Did anyone at the ESP view the file's EXIF data?")
     def exif_viewed_by_esp(self) -> bool | None:
-        return self.node.get("exifViewedByEsp")
+        return self.node.get(FILE_FIELDS["exifViewedByEsp"])
 
     @strawberry.field(description="Was the whole file publicly accessible online?")
     def publicly_available(self) -> bool | None:
-        return self.node.get("publiclyAvailable")
+        return self.node.get(FILE_FIELDS["publiclyAvailable"])
 
     @strawberry.field
     def relevance(self) -> FileRelevance:
@@ -135,7 +136,7 @@ class File:
 
     @strawberry.field(description="The ESP's industry classification as it sent it.")
     def industry_classification(self) -> IndustryClassification | None:
-        value = self.node.get("industryClassification")
+        value = self.node.get(FILE_FIELDS["industryClassification"])
         return IndustryClassification[value] if value else None
 
     @strawberry.field
@@ -253,23 +254,23 @@ class Report:
 
     @strawberry.field
     def incident_type(self) -> IncidentType:
-        return IncidentType[self.node["incidentType"]]
+        return IncidentType[self.node[REPORT_FIELDS["incidentType"]]]
 
     @strawberry.field
     def incident_date_time(self) -> datetime:
-        return required(self.node["incidentAt"])
+        return required(self.node[REPORT_FIELDS["incidentDateTime"]])
 
     @strawberry.field
     def incident_date_time_description(self) -> str | None:
-        return self.node.get("incidentDateTimeDescription")
+        return self.node.get(REPORT_FIELDS["incidentDateTimeDescription"])
 
     @strawberry.field
     def platform(self) -> str | None:
-        return self.node.get("platform")
+        return self.node.get(REPORT_FIELDS["platform"])
 
     @strawberry.field(description="The ESP's reason for urgency, when it escalated the report.")
     def escalate_to_high_priority(self) -> str | None:
-        return self.node.get("escalation")
+        return self.node.get(REPORT_FIELDS["escalateToHighPriority"])
 
     @strawberry.field
     def annotations(self) -> list[ReportAnnotation]:
@@ -277,16 +278,16 @@ class Report:
 
     @strawberry.field
     def additional_info(self) -> str | None:
-        return self.node.get("additionalInfo")
+        return self.node.get(REPORT_FIELDS["additionalInfo"])
 
     @strawberry.field
     def batch_reason(self) -> BatchReason | None:
-        value = self.node.get("batchReason")
+        value = self.node.get(REPORT_FIELDS["batchReason"])
         return BatchReason[value] if value else None
 
     @strawberry.field
     def opened_at(self) -> datetime:
-        return required(self.node["openedAt"])
+        return required(self.node[REPORT_FIELDS["openedAt"]])
 
     @strawberry.field
     def modified_at(self) -> datetime:
@@ -298,7 +299,7 @@ class Report:
 
     @strawberry.field
     def finished_at(self) -> datetime | None:
-        return native(self.node.get("finishedAt"))
+        return native(self.node.get(REPORT_FIELDS["finishedAt"]))
 
     @strawberry.field
     def cancelled_at(self) -> datetime | None:
@@ -306,7 +307,7 @@ class Report:
 
     @strawberry.field(description="A finished report is preserved for one year after finishing.")
     def preserve_until(self) -> datetime | None:
-        return native(self.node.get("preserveUntil"))
+        return native(self.node.get(REPORT_FIELDS["preserveUntil"]))
 
     @strawberry.field
     async def reporter(self, info: Info[Context, None]) -> Reporter:

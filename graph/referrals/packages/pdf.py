@@ -153,32 +153,10 @@ def _label_overview(files: list[dict[str, Any]]) -> str:
             "who, when and on what basis, are in the files section.")
 
 
-def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
-    """The PDF for ``content`` (a package's JSON content)."""
+def _first_page(content: dict[str, Any]) -> list[Flowable]:
+    """What an investigator asks first: which report, why it came to them, how to read it."""
     report, recipient = content["report"], content["recipient"]
     referral = content.get("referral")
-    title = (f"tipgraph referral package — report {report['id']} for "
-             f"{recipient['agencyName']}")
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=LETTER, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
-        topMargin=0.7 * inch, bottomMargin=0.8 * inch, title=title,
-        author="tipgraph", subject=f"CyberTipline report {report['id']}",
-        creator="tipgraph (ReportLab)", invariant=1, pageCompression=0)
-
-    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 6.5)
-        canvas.drawString(0.75 * inch, 0.5 * inch,
-                          f"Report {report['id']} · agency {recipient['agencyId']} · generated "
-                          f"{content['generatedAt']} · signed Ed25519 key {key_id} · JSON "
-                          f"SHA-256 {json_sha256[:16]}…")
-        canvas.drawString(0.75 * inch, 0.36 * inch,
-                          "Check with: tipgraph package verify <file>  (the .sig file travels "
-                          "with it). Law-enforcement sensitive.")
-        canvas.drawRightString(LETTER[0] - 0.75 * inch, 0.36 * inch, f"Page {doc.page}")
-        canvas.restoreState()
-
     priority = PRIORITY_WORDS.get(report["priority"], _text(report["priority"]))
     story: list[Flowable] = [
         _p(f"CyberTipline report {report['id']} — referral to {_text(recipient['agencyName'])}",
@@ -205,8 +183,11 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
             for o in referral["outcomes"]), [1.9, 2.9, 1.3, 0.9]))
     story.append(_p(f"<i>Personal data: {_text(recipient['personalData'])}. Scopes: "
                     f"{_text(recipient['scopes'])}.</i>", SMALL))
+    return story
 
-    story += [_p("The incident", H2), _facts([
+
+def _incident(report: dict[str, Any]) -> list[Flowable]:
+    story: list[Flowable] = [_p("The incident", H2), _facts([
         ("Incident type", _text(report["incidentType"])),
         ("Incident time", _text(report["incidentDateTime"])),
         ("Time, as described", _text(report.get("incidentDateTimeDescription"))),
@@ -223,8 +204,12 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
               + _people("Victims", report.get("victims")))
     if people:
         story += [_p("People named in the report", H2), *people]
+    return story
 
-    story += [_p("Files, their hashes and every label's provenance", H2), _p(
+
+def _files(content: dict[str, Any]) -> list[Flowable]:
+    files = content["files"]
+    story: list[Flowable] = [_p("Files, their hashes and every label's provenance", H2), _p(
         "Viewed by ESP: did anyone at the ESP view the whole file. EXIF viewed: did anyone "
         "view its EXIF data. A label's source is ESP (the provider's industry classification "
         "or hash match), ANALYST, or AUTOMATED; read a label together with these facts.", SMALL)]
@@ -242,9 +227,12 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
           "<br/>".join(f"<b>{_text(c['label'])}</b> — {_text(c['source'])} ({_text(c['by'])}), "
                        f"{_text(c['at'])}; basis: {_text(c['basis'])}"
                        for c in f["classifications"]) or "no labels"]
-         for f in content["files"]), [1.3, 1.0, 2.2, 2.5]))
+         for f in files), [1.3, 1.0, 2.2, 2.5]))
+    return story
 
-    story += [_p("Identifiers and IP capture events", H2), *_table(
+
+def _identifiers(content: dict[str, Any]) -> list[Flowable]:
+    return [_p("Identifiers and IP capture events", H2), *_table(
         ["kind", "value", "role / event", "when", "geolocation (source, confidence)"],
         ([_text(i["kind"]), _text(i["value"]) + (f" <i>({_text(i['scope'])})</i>"
                                                  if i.get("scope") else ""),
@@ -255,32 +243,64 @@ def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
                        f"{_text(g['at'])})" for g in i.get("geolocation") or []) or "—"]
          for i in content["identifiers"]), [0.9, 2.2, 1.3, 1.2, 1.4])]
 
-    story += [_p("Jurisdictions and why", H2), *_table(
+
+def _jurisdictions_and_links(content: dict[str, Any]) -> list[Flowable]:
+    return [_p("Jurisdictions and why", H2), *_table(
         ["jurisdiction", "basis", "source / by", "confidence", "when", "reason"],
         ([f"{_text(j['code'])} {_text(j['name'])}",
           _text(j["basis"]).replace("_", " ").capitalize(),
           f"{_text(j['source'])} / {_text(j['by'])}", _text(j["confidence"]), _text(j["at"]),
           _text(j.get("reason"))] for j in content["jurisdictions"]),
-        [1.3, 1.3, 1.4, 0.7, 1.2, 1.1])]
-
-    story += [_p("Cross-references you may see", H2), *_table(
+        [1.3, 1.3, 1.4, 0.7, 1.2, 1.1]),
+        _p("Cross-references you may see", H2), *_table(
         ["report", "score", "why", "shared identifiers"],
         ([_text(c["reportId"]), _text(c["score"]), _text(c["explanation"]),
           "<br/>".join(f"{_text(s['kind'])} {_text(s['value'])}" for s in c["shared"])]
          for c in content["crossReferences"]), [0.8, 0.6, 2.6, 3.0])]
 
-    story += [_p("Timeline", H2), *_table(
+
+def _timeline(content: dict[str, Any], *, json_sha256: str, key_id: str) -> list[Flowable]:
+    return [_p("Timeline", H2), *_table(
         ["when", "what", "who", "detail"],
         ([_text(e["at"]), _text(e["what"]), f"{_text(e['source'])} {_text(e['by'])}",
           " ".join(x for x in (
               f"{_text(e.get('before'))} → {_text(e.get('after'))}" if e.get("after") else "",
               _text(e.get("reason")) if e.get("reason") else "") if x)]
-         for e in content["timeline"]), [1.4, 1.1, 1.6, 2.9])]
-
-    story += [Spacer(1, 10), _p(
+         for e in content["timeline"]), [1.4, 1.1, 1.6, 2.9]),
+        Spacer(1, 10), _p(
         f"This document and its JSON companion (SHA-256 {json_sha256}) were generated "
         f"{_text(content['generatedAt'])} and signed with tipgraph's Ed25519 key {key_id}. "
         "Run <font name=Courier>tipgraph package verify</font> on either file (with its .sig "
         "file) to check that nothing changed since.", SMALL)]
+
+
+def render(content: dict[str, Any], *, json_sha256: str, key_id: str) -> bytes:
+    """The PDF for ``content`` (a package's JSON content), section by section."""
+    report, recipient = content["report"], content["recipient"]
+    title = (f"tipgraph referral package — report {report['id']} for "
+             f"{recipient['agencyName']}")
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=LETTER, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
+        topMargin=0.7 * inch, bottomMargin=0.8 * inch, title=title,
+        author="tipgraph", subject=f"CyberTipline report {report['id']}",
+        creator="tipgraph (ReportLab)", invariant=1, pageCompression=0)
+
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 6.5)
+        canvas.drawString(0.75 * inch, 0.5 * inch,
+                          f"Report {report['id']} · agency {recipient['agencyId']} · generated "
+                          f"{content['generatedAt']} · signed Ed25519 key {key_id} · JSON "
+                          f"SHA-256 {json_sha256[:16]}…")
+        canvas.drawString(0.75 * inch, 0.36 * inch,
+                          "Check with: tipgraph package verify <file>  (the .sig file travels "
+                          "with it). Law-enforcement sensitive.")
+        canvas.drawRightString(LETTER[0] - 0.75 * inch, 0.36 * inch, f"Page {doc.page}")
+        canvas.restoreState()
+
+    story = (_first_page(content) + _incident(report) + _files(content) + _identifiers(content)
+             + _jurisdictions_and_links(content)
+             + _timeline(content, json_sha256=json_sha256, key_id=key_id))
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
