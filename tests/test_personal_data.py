@@ -15,9 +15,9 @@ from typing import Any, Final
 from graphql import get_named_type
 from lxml import etree
 
-from api.settings import PROJECT_ROOT
 from authz.roles import Role
 from graph.core.db import Database
+from graph.core.vocabulary import XSD_PATH
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
 from graph.reports.personal import PERSONAL_DATA, PERSONAL_KEYS
 from graph.reports.reporters import register_reporter
@@ -26,7 +26,7 @@ from tests.conftest import Api, Tokens
 from tests.corpus import Generator, Pools
 from tests.documents import FULL_INPUT
 
-XSD: Final = PROJECT_ROOT / "graph" / "data" / "cybertipline.xsd"
+XSD: Final = XSD_PATH
 PARTS: Final = ("reportedPeople", "intendedRecipients", "victims", "internetDetails",
                 "lawEnforcement", "reporterContact")
 
