@@ -1,7 +1,8 @@
 """Field rules, generated from the schema: every guarded field x an allowed and a denied token.
 
 A denied nullable field comes back null with one FORBIDDEN error naming its path, and the rest
-of the response arrives.
+of the response arrives. A field declared ``fail_silently`` (an ESP's referrals, a non-analyst's
+suggested agencies) comes back empty or null, without an error.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from strawberry.permission import PermissionExtension
 
-from authz.fields import HasScope, IsAnalyst, SeesEveryReport
+from authz.fields import HasScope, IsAnalyst, PersonalValue, ReadsReferrals, SeesEveryReport
 from authz.roles import Role
 from graph.core.db import Database
 from graph.core.visibility import EVERY_REPORT
@@ -34,11 +35,12 @@ REACH: dict[str, str] = {
     "CellPhoneIncident": "internetDetails { cellPhone { %s } }",
     "NonInternetIncident": "internetDetails { nonInternet { %s } }",
     "Report": "%s",
+    "Identifier": "identifiers { identifier { %s } }",
 }
 
 
-def guarded_fields() -> list[tuple[str, str, str]]:
-    """(type, GraphQL field, rule) for every field with a permission, read from the schema."""
+def guarded_fields() -> list[tuple[str, str, str, bool]]:
+    """(type, GraphQL field, rule, silent) for every field with a permission, from the schema."""
     schema = build_schema(production=False)
     found = []
     for name, graphql_type in schema._schema.type_map.items():
@@ -52,9 +54,11 @@ def guarded_fields() -> list[tuple[str, str, str]]:
                     [permission] = extension.permissions
                     rule = ("analyst" if isinstance(permission, IsAnalyst | SeesEveryReport)
                             else permission.scope.value if isinstance(permission, HasScope)
+                            else "pii:read" if isinstance(permission, PersonalValue)
+                            else "not-esp" if isinstance(permission, ReadsReferrals)
                             else "?")
                     found.append((name, schema.config.name_converter.get_graphql_name(field),
-                                  rule))
+                                  rule, extension.fail_silently))
     return sorted(found)
 
 
@@ -62,14 +66,18 @@ GUARDED = guarded_fields()
 
 
 def test_every_guarded_type_is_reachable_by_the_matrix() -> None:
-    assert {t for t, _, _ in GUARDED} <= set(REACH), "add the new type to REACH"
-    assert {f for t, f, _ in GUARDED if t == "ReportedPerson"} >= {
+    assert {t for t, _, _, _ in GUARDED} <= set(REACH), "add the new type to REACH"
+    assert "?" not in {rule for _, _, rule, _ in GUARDED}, "name the new permission's rule"
+    assert {f for t, f, _, _ in GUARDED if t == "ReportedPerson"} >= {
         "firstName", "lastName", "dateOfBirth", "age", "emails", "phones", "addresses"}
-    assert ("Report", "notes", "analyst") in GUARDED
+    assert ("Report", "notes", "analyst", False) in GUARDED
+    assert ("Report", "referrals", "not-esp", True) in GUARDED
+    assert ("Identifier", "value", "pii:read", False) in GUARDED
 
 
 OBJECT_FIELDS = {"phones", "emails", "addresses", "estimatedLocation", "emailAddresses",
-                 "phoneNumber", "notes", "incidentAddresses", "files", "suggestedPriority"}
+                 "phoneNumber", "notes", "incidentAddresses", "files", "suggestedPriority",
+                 "referrals", "suggestedAgencies"}
 
 
 def selection(field: str) -> str:
@@ -89,6 +97,8 @@ async def submitted_full_report(api: Api, db: Database, tokens: Tokens) -> str:
 def allowed_and_denied(rule: str, tokens: Tokens) -> tuple[str, str]:
     if rule == "analyst":
         return tokens.mint(Role.ANALYST), tokens.mint(Role.LE, agency_id="agency-1")
+    if rule == "not-esp":
+        return tokens.mint(Role.LE, agency_id="agency-1"), tokens.esp()
     return (tokens.mint(Role.LE, agency_id="agency-1", scope=f"report:read {rule}"),
             tokens.mint(Role.LE, agency_id="agency-1", scope="report:read"))
 
@@ -97,10 +107,10 @@ def errors_at(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return [e for e in body.get("errors") or [] if e.get("path") and e["path"][-1] == field]
 
 
-@pytest.mark.parametrize(("type_name", "field", "rule"), GUARDED,
-                         ids=[f"{t}.{f}" for t, f, _ in GUARDED])
+@pytest.mark.parametrize(("type_name", "field", "rule", "silent"), GUARDED,
+                         ids=[f"{t}.{f}" for t, f, _, _ in GUARDED])
 async def test_guarded_field(api: Api, db: Database, tokens: Tokens, type_name: str,
-                             field: str, rule: str) -> None:
+                             field: str, rule: str, silent: bool) -> None:
     # given a report with every part filled in, referred to agency-1
     report_id = await submitted_full_report(api, db, tokens)
     query = ("query($id: ID!) { report(id: $id) { id status "
@@ -114,8 +124,13 @@ async def test_guarded_field(api: Api, db: Database, tokens: Tokens, type_name: 
     # occurrence naming its path, and the rest arrives
     refused = await api.gql(query, {"id": report_id}, token=denied)
     errors = errors_at(refused, field)
-    assert errors, refused
-    assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
+    if silent:  # empty or null, and no error: the denial is no news to this reader
+        assert not errors, refused
+        assert refused["data"]["report"][field] in (None, [])
+        assert ok["data"]["report"][field] is not None
+    else:
+        assert errors, refused
+        assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
     assert refused["data"]["report"]["id"] == report_id
     assert refused["data"]["report"]["status"] == "SUBMITTED"
 
