@@ -38,7 +38,7 @@ from bench.harness import (
     percentiles,
     rss_mib,
 )
-from graph.core.db import Database, start_counting
+from graph.core.db import Database, cypher_parameters, start_counting
 from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
 from graph.referrals.packages.content import build_content
@@ -142,7 +142,8 @@ async def main(samples: int) -> dict[str, Any]:
             for _ in range(samples):
                 started = time.perf_counter()
                 for query, params in statements:
-                    await db.driver.execute_query(query, params, database_=db.database)
+                    await db.driver.execute_query(query, cypher_parameters(params),
+                                                  database_=db.database)
                 floor.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 package = await make_package(db, signer, report_id, AGENCY, scopes=scopes,

@@ -56,7 +56,7 @@ from bench.harness import (
     percentiles,
     rss_mib,
 )
-from graph.core.db import Database, run
+from graph.core.db import Database, cypher_parameters, run
 from graph.core.visibility import EVERY_REPORT, RowScope
 from graph.identifiers import crossrefs
 from graph.links import walks as links
@@ -119,7 +119,7 @@ class Scenario:
 
 
 async def statement(driver: AsyncDriver, query: str, **params: Any) -> list[Any]:
-    records, _, _ = await driver.execute_query(query, params, routing_="r")
+    records, _, _ = await driver.execute_query(query, cypher_parameters(params), routing_="r")
     return records
 
 
@@ -175,7 +175,7 @@ async def paths_floor(driver: AsyncDriver, report_id: int, pairs: dict[int, int]
 
 async def le_floor(driver: AsyncDriver, report_id: int) -> None:
     await statement(driver, q.REPORTS_BY_IDS, ids=[report_id],
-                    scope=RowScope(agency_id="bench-icac-ca"))
+                    rows=RowScope(agency_id="bench-icac-ca"))
     await nested_floor(driver, [report_id])
 
 

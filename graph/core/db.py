@@ -54,6 +54,12 @@ def start_counting() -> RoundTrips:
     return counter
 
 
+def cypher_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as the driver takes them: a :class:`RowScope` becomes the map the rule reads."""
+    return {key: value.cypher() if isinstance(value, RowScope) else value
+            for key, value in params.items()}
+
+
 async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> list[Record]:
     """Run one statement inside ``tx`` and return all its records (the result is consumed)."""
     counter = _round_trips.get()
@@ -61,8 +67,7 @@ async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) 
         counter.count += 1
         if counter.statements is not None:
             counter.statements.append((query, params))
-    result = await tx.run(query, {key: value.cypher() if isinstance(value, RowScope) else value
-                                  for key, value in params.items()})
+    result = await tx.run(query, cypher_parameters(params))
     return [record async for record in result]
 
 
