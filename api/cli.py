@@ -101,10 +101,20 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, load_process_keys
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
-                access_log=False)
+    if args.workers < 1:
+        raise SettingsError("--workers takes 1 or more")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
+                    access_log=False)
+        return 0
+    # Several processes, each with its own driver and services, sharing the port. The keys are
+    # checked (and development keys made) here, once, before any worker starts; each worker
+    # reads the same TIPGRAPH_* environment.
+    load_process_keys(settings)
+    uvicorn.run("api.app:create_app", factory=True, workers=args.workers, host=args.host,
+                port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -389,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="API processes sharing the port (default 1)")
     serve.set_defaults(handler=cmd_serve)
 
     token = commands.add_parser("token", help="tokens for local use")

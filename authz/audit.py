@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from authz.roles import Role
-from graph.audit.trail import AuditRecord, append_event
+from graph.audit.trail import AuditRecord
 from graph.audit.writer import AuditWriter
 from graph.core.errors import ServiceUnavailable, Unauthenticated
 
@@ -88,7 +88,9 @@ class AuditTrail(SchemaExtension):
             request_id=context.request_id,
         )
         try:
-            await append_event(context.services.db, record)
+            # group commit: concurrent operations share one append transaction, and each waits
+            # until its own event is durable
+            await context.services.audit.append(record)
         except ServiceUnavailable:
             log.error("audit event could not be written; withholding the response")
             if result is not None:

@@ -161,6 +161,29 @@ class Context:
         """Count a mutation against the caller's rate limit (``RATE_LIMITED`` past it)."""
         self.services.limiter.check("mutation", principal.subject)
 
+    async def prefetch(self, report_ids: Sequence[int], asked: set[str]) -> None:
+        """Read what ``asked`` (the field names selected below these reports) will need of their
+        files (with hashes and labels) and mentions in one round trip, and prime the loaders
+        with it: the fields then resolve exactly as they would have, from the loaders' cache,
+        instead of one round trip per level."""
+        principal = self.principal
+        files = bool(asked & {"files", "labelSummary"}) and principal is not None and (
+            principal.has(Scope.FILES_READ))
+        mentions = "identifiers" in asked
+        if not report_ids or not (files or mentions):
+            return
+        for row in await report_loaders.report_trees(self.services.db, report_ids,
+                                                     files=files, mentions=mentions):
+            if row["files"] is not None:
+                self.loaders.files_by_report_id.prime(
+                    row["id"], [tree["file"] for tree in row["files"]])
+                for tree in row["files"]:
+                    self.loaders.hashes_by_file_id.prime(tree["file"]["id"], tree["hashes"])
+                    self.loaders.classifications_by_file_id.prime(tree["file"]["id"],
+                                                                  tree["classifications"])
+            if row["mentions"] is not None:
+                self.loaders.mentions_by_report_id.prime(row["id"], row["mentions"])
+
     def touched(self, node: Node) -> Node:
         """Note a report the response carries (for the audit trail); returns it."""
         self.touched_reports.add(node["id"])

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from graph.core.db import Database
+from neo4j import AsyncManagedTransaction
+
+from graph.core.db import Database, run
 from graph.core.loaders import keyed, keyed_lists
 from graph.core.visibility import RowScope
 from graph.reports import queries as q
@@ -35,3 +37,17 @@ async def classifications_by_file_ids(db: Database,
 async def mentions_by_report_ids(db: Database,
                                  ids: Sequence[int]) -> list[list[dict[str, Any]]]:
     return await keyed_lists(db, q.MENTIONS_BY_REPORT_IDS, "mentions", ids)
+
+
+async def _trees_tx(tx: AsyncManagedTransaction, ids: Sequence[int], files: bool,
+                    mentions: bool) -> list[dict[str, Any]]:
+    return [dict(record) for record in await run(tx, q.REPORT_TREES_BY_IDS, ids=list(ids),
+                                                 files=files, mentions=mentions)]
+
+
+async def report_trees(db: Database, ids: Sequence[int], *, files: bool,
+                       mentions: bool) -> list[dict[str, Any]]:
+    """Files (with hashes and labels) and mentions of reports the caller already saw, in one
+    round trip: rows of ``id``, ``files`` (``{file, hashes, classifications}``) and
+    ``mentions``, each null when not asked for."""
+    return await db.read(_trees_tx, ids, files, mentions)

@@ -62,6 +62,29 @@ RETURN id, collect(CASE WHEN i IS NULL THEN null
        AS mentions
 """
 
+# Below reports the caller already saw (a ruled read gave their ids): each report's files with
+# their hashes and labels, and its mentions, in one statement, in the orders of the four
+# statements above (so that the API's DataLoaders can be primed with exactly what they would
+# have read, one round trip instead of four).
+REPORT_TREES_BY_IDS: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (r:Report {id: id})
+RETURN id,
+  CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {
+    MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY f.id
+    RETURN {file: f {.*},
+            hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY i.scope
+                              RETURN {algorithm: i.scope, value: i.value, identifierId: i.id,
+                                      source: h.source} },
+            classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification)
+                                       WITH c ORDER BY c.at RETURN c {.*} }}
+  } END AS files,
+  CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {
+    MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY i.kind, i.value, m.role
+    RETURN {mention: properties(m), identifier: i {.id, .kind, .value, .scope}}
+  } END AS mentions
+"""
+
 # An identifier exists for a reader only through a report the reader may see.
 IDENTIFIERS_BY_IDS: Final = (
     "UNWIND $ids AS id OPTIONAL MATCH (i:Identifier {id: id})"

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from graph.core.errors import BadInput, NotFound
 from graph.triage import queue
@@ -74,8 +75,23 @@ async def require_report(info: Info[Context, None], report_id: int, *,
     return Report(node=node)
 
 
+def selected_below(info: Info[Context, None]) -> set[str]:
+    """The names of every field selected below the field being resolved (fragments included)."""
+    names: set[str] = set()
+    stack: list[Selection] = [s for field in info.selected_fields for s in field.selections]
+    while stack:
+        selection = stack.pop()
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        stack.extend(selection.selections)
+    return names
+
+
 async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
-    return await load_report(info, id)
+    found = await load_report(info, id)
+    if found is not None:
+        await info.context.prefetch([found.node["id"]], selected_below(info))
+    return found
 
 
 def page_size(info: Info[Context, None], first: int | None) -> int:
@@ -123,6 +139,7 @@ async def reports(
     rows = page.rows[:size]
     for _, node in rows:
         info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
+    await info.context.prefetch([node["id"] for _, node in rows], selected_below(info))
     edges = [ReportEdge(cursor=encode_queue_cursor(keys, order), node=Report(node=node))
              for keys, node in rows]
     return ReportConnection(
