@@ -288,7 +288,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     keys = load_process_keys(settings)
     metrics = Metrics()
     graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),
-                         audit=audit)
+                         audit=audit, on_path=metrics.operation)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

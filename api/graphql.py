@@ -27,6 +27,7 @@ from strawberry.types.graphql import OperationType
 
 from api.settings import Settings
 from graph.core.errors import TipgraphError, Unauthenticated
+from resolvers.compiled import CompiledReads
 from resolvers.context import Context
 from resolvers.errors import classify, code_of
 
@@ -62,13 +63,15 @@ def _error_order(error: GraphQLError) -> tuple[list[str], str]:
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, settings: Settings,
                  on_error_code: Callable[[str], None] = lambda code: None,
-                 *, audit: bool = True) -> None:
+                 *, audit: bool = True,
+                 on_path: Callable[[str, str | None], None] = lambda path, name: None) -> None:
         from resolvers.schema import build_schema
 
         self.production = settings.production
+        schema = build_schema(production=self.production, limits=settings.edge,
+                              page_cap=settings.reads.max_page_size, audit=audit)
         super().__init__(
-            build_schema(production=self.production, limits=settings.edge,
-                         page_cap=settings.reads.max_page_size, audit=audit),
+            schema,
             graphql_ide=None if self.production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -76,6 +79,10 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
         )
         self.on_error_code = on_error_code
+        # the compiled read path needs the audit trail it writes itself (audit=False is the
+        # benchmark of the trail's cost, which measures the executor)
+        self.compiled = CompiledReads(schema._schema, on_path) if (
+            settings.compiled_reads and audit) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,13 +140,30 @@ class GraphQLApp(GraphQL[Context, None]):
         request.state.context = context
         return context
 
+    async def execute_operation(self, request: Request, request_adapter: Any,
+                                request_data: Any, context: Context, root_value: None,
+                                sub_response: Response) -> Any:
+        """strawberry's; a batch's operations share one context, so none of them is compiled
+        (a compiled read that falls back resets the context it shares)."""
+        if isinstance(request_data, list):
+            request.state.batched = True
+        return await super().execute_operation(request, request_adapter, request_data,
+                                               context, root_value, sub_response)
+
     async def execute_single(self, request: Request, request_adapter: Any,
                              sub_response: Response, context: Context, root_value: None,
                              request_data: GraphQLRequestData) -> ExecutionResult:
         """strawberry's, without subscriptions: they are served over graphql-transport-ws."""
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        if (self.compiled is not None and not request_data.extensions
+                and not getattr(request.state, "batched", False)):
+            compiled = await self.compiled.execute(context, request_data.query,
+                                                   request_data.operation_name,
+                                                   request_data.variables)
+            if compiled is not None:
+                return compiled
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 request_data.query, root_value=root_value,
                 variable_values=request_data.variables, context_value=context,
                 operation_name=request_data.operation_name, allowed_operation_types=allowed,
@@ -153,6 +177,9 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason()) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
+        if self.compiled is not None:
+            self.compiled.learn(request_data.query, result)
+        return result
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:
         """graphql-transport-ws ``connection_init``: the token travels in its payload

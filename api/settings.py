@@ -56,6 +56,7 @@ class Settings:
     expensive_per_minute: int
     geoip_db: Path | None
     enrichment_worker: bool
+    compiled_reads: bool  # queries over reports skip the field-by-field executor
     content_dir: Path
     content_key: str | None
     identifier_key: str | None
@@ -158,6 +159,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         expensive_per_minute=_int(env, "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE", 600),
         geoip_db=_path(env, "TIPGRAPH_GEOIP_DB"),
         enrichment_worker=env.get("TIPGRAPH_ENRICHMENT_WORKER", "true").lower() != "false",
+        compiled_reads=env.get("TIPGRAPH_COMPILED_READS", "true").lower() != "false",
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
         content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
         identifier_key=env.get("TIPGRAPH_IDENTIFIER_KEY") or None,

@@ -23,7 +23,8 @@ from graph.audit.trail import AuditRecord
 from graph.audit.writer import AuditWriter
 from graph.core.errors import ServiceUnavailable, Unauthenticated
 
-__all__ = ["AUDITED_ROLES", "AuditTrail", "AuditWriter", "unverified_subject", "variables_hash"]
+__all__ = ["AUDITED_ROLES", "UNAVAILABLE", "AuditTrail", "AuditWriter", "operation_record",
+           "unverified_subject", "variables_hash", "write_record"]
 
 log = logging.getLogger("tipgraph.audit")
 AUDITED_ROLES: Final = frozenset({Role.ANALYST, Role.LE, Role.AUDITOR, Role.ADMIN})
@@ -55,14 +56,53 @@ def variables_hash(variables: dict[str, Any] | None) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def operation_record(context: Any, *, operation_name: str | None, operation_type: str,
+                     query: str, variables: dict[str, Any] | None,
+                     errors: list[GraphQLError]) -> AuditRecord | None:
+    """The audit event of one GraphQL operation, or ``None`` when it is not audited (ESP
+    machine traffic). Both execution paths (strawberry's and the compiled reads) use it."""
+    principal = context.principal
+    refused = isinstance(context.auth_error, Unauthenticated)
+    if not refused and (principal is None or principal.role not in AUDITED_ROLES):
+        return None
+    request = context.request
+    return AuditRecord(
+        subject=principal.subject if principal else unverified_subject(context.token),
+        role=principal.role.value if principal else "unauthenticated",
+        agency_id=principal.agency_id if principal else None,
+        operation=operation_name or "(anonymous)",
+        operation_type=operation_type,
+        query_hash=hashlib.sha256(query.encode()).hexdigest(),
+        variables_hash=variables_hash(variables),
+        report_ids=tuple(context.touched_reports),
+        asked_report_ids=tuple(context.asked_reports - context.touched_reports),
+        denied_fields=tuple(context.denied_fields),
+        outcome="UNAUTHENTICATED" if refused else _outcome(errors),
+        client_address=request.client.host if request.client else None,
+        request_id=context.request_id,
+    )
+
+
+async def write_record(context: Any, record: AuditRecord) -> bool:
+    """Append the event (group commit: concurrent operations share one transaction, each waits
+    until its own event is durable). False when the trail is unavailable: the caller then
+    withholds the data."""
+    try:
+        await context.services.audit.append(record)
+    except ServiceUnavailable:
+        log.error("audit event could not be written; withholding the response")
+        return False
+    return True
+
+
+UNAVAILABLE: Final = ("The audit trail is unavailable; nothing can be answered until it is "
+                      "back.")
+
+
 class AuditTrail(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        principal = context.principal
-        refused = isinstance(context.auth_error, Unauthenticated)
-        if not refused and (principal is None or principal.role not in AUDITED_ROLES):
-            return
         result = self.execution_context.result
         errors = list(getattr(result, "errors", None) or
                       self.execution_context.pre_execution_errors or [])
@@ -70,31 +110,10 @@ class AuditTrail(SchemaExtension):
             operation_type = self.execution_context.operation_type.value
         except RuntimeError:
             operation_type = "unknown"
-        query = self.execution_context.query or ""
-        request = context.request
-        record = AuditRecord(
-            subject=principal.subject if principal else unverified_subject(context.token),
-            role=principal.role.value if principal else "unauthenticated",
-            agency_id=principal.agency_id if principal else None,
-            operation=self.execution_context.operation_name or "(anonymous)",
-            operation_type=operation_type,
-            query_hash=hashlib.sha256(query.encode()).hexdigest(),
-            variables_hash=variables_hash(self.execution_context.variables),
-            report_ids=tuple(context.touched_reports),
-            asked_report_ids=tuple(context.asked_reports - context.touched_reports),
-            denied_fields=tuple(context.denied_fields),
-            outcome="UNAUTHENTICATED" if refused else _outcome(errors),
-            client_address=request.client.host if request.client else None,
-            request_id=context.request_id,
-        )
-        try:
-            # group commit: concurrent operations share one append transaction, and each waits
-            # until its own event is durable
-            await context.services.audit.append(record)
-        except ServiceUnavailable:
-            log.error("audit event could not be written; withholding the response")
-            if result is not None:
-                result.data = None
-                result.errors = [GraphQLError(
-                    "The audit trail is unavailable; nothing can be answered until it is back.",
-                    extensions={"code": "SERVICE_UNAVAILABLE"})]
+        record = operation_record(
+            context, operation_name=self.execution_context.operation_name,
+            operation_type=operation_type, query=self.execution_context.query or "",
+            variables=self.execution_context.variables, errors=errors)
+        if record is not None and not await write_record(context, record) and result is not None:
+            result.data = None
+            result.errors = [GraphQLError(UNAVAILABLE, extensions={"code": "SERVICE_UNAVAILABLE"})]

@@ -88,9 +88,15 @@ def selected_below(info: Info[Context, None]) -> set[str]:
 
 
 async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
+    return await report_reading_ahead(info, id, selected_below(info))
+
+
+async def report_reading_ahead(info: Info[Context, None], id: strawberry.ID,
+                               asked: set[str]) -> Report | None:
+    """``report(id)``, with what ``asked`` (the fields selected below it) needs read ahead."""
     found = await load_report(info, id)
     if found is not None:
-        await info.context.prefetch([found.node["id"]], selected_below(info))
+        await info.context.prefetch([found.node["id"]], asked)
     return found
 
 
@@ -125,6 +131,13 @@ async def reports(
     order_by: list[ReportOrder] | None = None,
 ) -> ReportConnection:
     """The triage queue: by default priority (P1 first), then oldest submission first."""
+    return await report_page(info, first, after, filter, order_by, selected_below(info))
+
+
+async def report_page(info: Info[Context, None], first: int | None, after: str | None,
+                      filter: ReportFilter | None, order_by: list[ReportOrder] | None,
+                      asked: set[str]) -> ReportConnection:
+    """``reports(...)``, with what ``asked`` (the fields selected below it) needs read ahead."""
     principal = info.context.authenticated()
     size = page_size(info, first)
     info.context.services.limiter.check("expensive", principal.subject)
@@ -139,7 +152,7 @@ async def reports(
     rows = page.rows[:size]
     for _, node in rows:
         info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
-    await info.context.prefetch([node["id"] for _, node in rows], selected_below(info))
+    await info.context.prefetch([node["id"] for _, node in rows], asked)
     edges = [ReportEdge(cursor=encode_queue_cursor(keys, order), node=Report(node=node))
              for keys, node in rows]
     return ReportConnection(
