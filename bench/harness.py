@@ -109,12 +109,12 @@ def running(command: list[str], log: Path,
 
 
 @contextlib.contextmanager
-def served_api(env: dict[str, str], log: Path) -> Iterator[ApiProcess]:
+def served_api(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[ApiProcess]:
     """`tipgraph serve` on a free port with ``env``, ready when /readyz answers 200."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with running([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], log,
-                 env) as process:
+    with running([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+                  "--workers", str(workers)], log, env) as process:
         deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(httpx.HTTPError):
@@ -128,12 +128,12 @@ def served_api(env: dict[str, str], log: Path) -> Iterator[ApiProcess]:
 
 
 @contextlib.contextmanager
-def api_server(settings: Settings) -> Iterator[ApiProcess]:
+def api_server(settings: Settings, workers: int = 1) -> Iterator[ApiProcess]:
     """The benchmarks' API process (rate limits lifted), logging under bench/results/."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(settings.state_dir), **UNLIMITED}
-    with served_api(env, RESULTS / f"api-{uuid.uuid4().hex[:8]}.log") as api:
+    with served_api(env, RESULTS / f"api-{uuid.uuid4().hex[:8]}.log", workers) as api:
         yield api
 
 

@@ -161,28 +161,51 @@ class Context:
         """Count a mutation against the caller's rate limit (``RATE_LIMITED`` past it)."""
         self.services.limiter.check("mutation", principal.subject)
 
+    def _ahead(self, asked: set[str]) -> tuple[bool, bool]:
+        """Whether the fields ``asked`` below a report read its files, and its mentions."""
+        principal = self.principal
+        files = bool(asked & {"files", "labelSummary"}) and principal is not None and (
+            principal.has(Scope.FILES_READ))
+        return files, "identifiers" in asked
+
+    def _prime(self, report_id: int, files: list[Node] | None,
+               mentions: list[Node] | None) -> None:
+        if files is not None:
+            self.loaders.files_by_report_id.prime(report_id, [tree["file"] for tree in files])
+            for tree in files:
+                self.loaders.hashes_by_file_id.prime(tree["file"]["id"], tree["hashes"])
+                self.loaders.classifications_by_file_id.prime(tree["file"]["id"],
+                                                              tree["classifications"])
+        if mentions is not None:
+            self.loaders.mentions_by_report_id.prime(report_id, mentions)
+
     async def prefetch(self, report_ids: Sequence[int], asked: set[str]) -> None:
         """Read what ``asked`` (the field names selected below these reports) will need of their
         files (with hashes and labels) and mentions in one round trip, and prime the loaders
         with it: the fields then resolve exactly as they would have, from the loaders' cache,
         instead of one round trip per level."""
-        principal = self.principal
-        files = bool(asked & {"files", "labelSummary"}) and principal is not None and (
-            principal.has(Scope.FILES_READ))
-        mentions = "identifiers" in asked
+        files, mentions = self._ahead(asked)
         if not report_ids or not (files or mentions):
             return
         for row in await report_loaders.report_trees(self.services.db, report_ids,
                                                      files=files, mentions=mentions):
-            if row["files"] is not None:
-                self.loaders.files_by_report_id.prime(
-                    row["id"], [tree["file"] for tree in row["files"]])
-                for tree in row["files"]:
-                    self.loaders.hashes_by_file_id.prime(tree["file"]["id"], tree["hashes"])
-                    self.loaders.classifications_by_file_id.prime(tree["file"]["id"],
-                                                                  tree["classifications"])
-            if row["mentions"] is not None:
-                self.loaders.mentions_by_report_id.prime(row["id"], row["mentions"])
+            self._prime(row["id"], row["files"], row["mentions"])
+
+    async def read_report_ahead(self, report_id: int, asked: set[str]) -> None:
+        """One report the reader may see, with what ``asked`` needs below it, in one round
+        trip: the report's loader and those below it are primed (as :meth:`prefetch`)."""
+        files, mentions = self._ahead(asked)
+        if not (files or mentions) or report_id in self.asked_reports:
+            return
+        row = await report_loaders.report_with_tree(
+            self.services.db, report_id, rows=self.principal.row_scope() if self.principal
+            else NO_REPORT, files=files, mentions=mentions)
+        self.asked_reports.add(report_id)  # as the report loader notes what it was asked
+        node = row["report"]
+        if node is not None:
+            self.touched(node)
+            self._prime(report_id, row["files"], row["mentions"])
+        self.loaders.reports_by_id.prime(report_id, node)
 
     def touched(self, node: Node) -> Node:
         """Note a report the response carries (for the audit trail); returns it."""

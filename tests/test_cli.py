@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from api.settings import PROJECT_ROOT, Settings
 from authz.basic import EspCredentials
+from authz.roles import Role
 from authz.tokens import TokenVerifier, load_keys
+from bench.harness import served_api
 from graph.core.db import Database
-from tests.helpers import tipgraph
+from tests.conftest import Tokens
+from tests.helpers import IDENTIFIER_KEY, tipgraph
 
 SERVER_STATE = PROJECT_ROOT / ".tipgraph"
 
@@ -83,3 +89,46 @@ def test_neo4j_status_of_a_stopped_port(settings: Settings, tmp_path: Path) -> N
     result = tipgraph(settings, "neo4j", "status", "--port", str(free_port()))
     assert result.returncode == 3
     assert json.loads(result.stdout)["running"] is False
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The child processes of ``pid``: their pids and command lines."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().decode(
+                    errors="replace")
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def test_serve_runs_several_workers_and_stops_them(settings: Settings, tmp_path: Path,
+                                                   tokens: Tokens) -> None:
+    env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(settings.state_dir),
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY, "TIPGRAPH_ENRICHMENT_WORKER": "false",
+           "TIPGRAPH_SWEEP_SECONDS": "0", "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0"}
+    with served_api(env, tmp_path / "serve.log", workers=2) as api:
+        workers = [pid for pid, line in _children(api.pid).items() if "spawn_main" in line]
+        assert len(workers) == 2, _children(api.pid)
+        for _ in range(4):
+            answer = httpx.post(f"{api.url}/graphql", json={"query": "{ reports { totalCount } }"},
+                                headers={"Authorization": f"Bearer {tokens.mint(Role.ANALYST)}"},
+                                timeout=30)
+            assert answer.json()["data"]["reports"]["totalCount"] >= 0
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers), "the workers stop with the server"
+
+
+def test_serve_refuses_zero_workers(settings: Settings) -> None:
+    result = tipgraph(settings, "serve", "--workers", "0")
+    assert result.returncode == 1
+    assert "--workers" in result.stderr

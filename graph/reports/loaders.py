@@ -51,3 +51,17 @@ async def report_trees(db: Database, ids: Sequence[int], *, files: bool,
     round trip: rows of ``id``, ``files`` (``{file, hashes, classifications}``) and
     ``mentions``, each null when not asked for."""
     return await db.read(_trees_tx, ids, files, mentions)
+
+
+async def _report_tree_tx(tx: AsyncManagedTransaction, report_id: int, rows: RowScope,
+                          files: bool, mentions: bool) -> dict[str, Any]:
+    [record] = await run(tx, q.REPORT_WITH_TREE, id=report_id, rows=rows, files=files,
+                         mentions=mentions)
+    return dict(record)
+
+
+async def report_with_tree(db: Database, report_id: int, *, rows: RowScope, files: bool,
+                           mentions: bool) -> dict[str, Any]:
+    """A report the reader may see (``report`` null otherwise) with its ``files`` and
+    ``mentions`` as :func:`report_trees` gives them, in one round trip."""
+    return await db.read(_report_tree_tx, report_id, rows, files, mentions)

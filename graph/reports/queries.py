@@ -66,10 +66,7 @@ RETURN id, collect(CASE WHEN i IS NULL THEN null
 # their hashes and labels, and its mentions, in one statement, in the orders of the four
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
-REPORT_TREES_BY_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (r:Report {id: id})
-RETURN id,
+TREE_COLUMNS: Final = """
   CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {
     MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY f.id
     RETURN {file: f {.*},
@@ -84,6 +81,15 @@ RETURN id,
     RETURN {mention: properties(m), identifier: i {.id, .kind, .value, .scope}}
   } END AS mentions
 """
+
+REPORT_TREES_BY_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id," + TREE_COLUMNS)
+
+# One report under the row rule, with what the answer needs below it: one round trip.
+REPORT_WITH_TREE: Final = (
+    "OPTIONAL MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
+    + " RETURN CASE WHEN r IS NULL THEN null ELSE " + REPORT_FIELDS + " END AS report,"
+    + TREE_COLUMNS)
 
 # An identifier exists for a reader only through a report the reader may see.
 IDENTIFIERS_BY_IDS: Final = (

@@ -93,11 +93,11 @@ async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
 
 async def report_reading_ahead(info: Info[Context, None], id: strawberry.ID,
                                asked: set[str]) -> Report | None:
-    """``report(id)``, with what ``asked`` (the fields selected below it) needs read ahead."""
-    found = await load_report(info, id)
-    if found is not None:
-        await info.context.prefetch([found.node["id"]], asked)
-    return found
+    """``report(id)``, with what ``asked`` (the fields selected below it) needs read ahead in
+    the same round trip."""
+    info.context.authenticated()
+    await info.context.read_report_ahead(parse_report_id(str(id)), asked)
+    return await load_report(info, id)
 
 
 def page_size(info: Info[Context, None], first: int | None) -> int:
