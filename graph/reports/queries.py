@@ -30,57 +30,49 @@ IDENTIFIER_REPORT_PAGE: Final = (
     " RETURN total, page"
 )
 
-FILES_BY_REPORT_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)
-WITH id, f ORDER BY f.id
-RETURN id, collect(f {.*}) AS files
-"""
+# What a file's hash and a report's mention look like, and the orders they come in: shared by
+# the level-by-level statements below and the read-ahead (TREE_COLUMNS), so both give the same.
+HASH_ROW: Final = "{algorithm: i.scope, value: i.value, identifierId: i.id, source: h.source}"
+MENTION_ROW: Final = "{mention: properties(m), identifier: i {.id, .kind, .value, .scope}}"
+FILE_ORDER: Final = "f.id"
+HASH_ORDER: Final = "i.scope"
+LABEL_ORDER: Final = "c.at"
+MENTION_ORDER: Final = "i.kind, i.value, m.role"
 
-HASHES_BY_FILE_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (:File {id: id})-[h:HAS_HASH]->(i:Identifier)
-WITH id, h, i ORDER BY i.scope
-RETURN id, collect(CASE WHEN i IS NULL THEN null
-                   ELSE {algorithm: i.scope, value: i.value, identifierId: i.id,
-                         source: h.source} END) AS hashes
-"""
+FILES_BY_REPORT_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)"
+    " WITH id, f ORDER BY " + FILE_ORDER + " RETURN id, collect(f {.*}) AS files")
 
-CLASSIFICATIONS_BY_FILE_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (:File {id: id})-[:LABELLED]->(c:Classification)
-WITH id, c ORDER BY c.at
-RETURN id, collect(c {.*}) AS classifications
-"""
+HASHES_BY_FILE_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (:File {id: id})-[h:HAS_HASH]->(i:Identifier)"
+    " WITH id, h, i ORDER BY " + HASH_ORDER
+    + " RETURN id, collect(CASE WHEN i IS NULL THEN null ELSE " + HASH_ROW + " END) AS hashes")
 
-MENTIONS_BY_REPORT_IDS: Final = """
-UNWIND $ids AS id
-OPTIONAL MATCH (:Report {id: id})-[m:MENTIONS]->(i:Identifier)
-WITH id, m, i ORDER BY i.kind, i.value, m.role
-RETURN id, collect(CASE WHEN i IS NULL THEN null
-                   ELSE {mention: properties(m), identifier: i {.id, .kind, .value, .scope}} END)
-       AS mentions
-"""
+CLASSIFICATIONS_BY_FILE_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (:File {id: id})-[:LABELLED]->(c:Classification)"
+    " WITH id, c ORDER BY " + LABEL_ORDER + " RETURN id, collect(c {.*}) AS classifications")
+
+MENTIONS_BY_REPORT_IDS: Final = (
+    "UNWIND $ids AS id OPTIONAL MATCH (:Report {id: id})-[m:MENTIONS]->(i:Identifier)"
+    " WITH id, m, i ORDER BY " + MENTION_ORDER
+    + " RETURN id, collect(CASE WHEN i IS NULL THEN null ELSE " + MENTION_ROW
+    + " END) AS mentions")
 
 # Below reports the caller already saw (a ruled read gave their ids): each report's files with
 # their hashes and labels, and its mentions, in one statement, in the orders of the four
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
-TREE_COLUMNS: Final = """
-  CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {
-    MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY f.id
-    RETURN {file: f {.*},
-            hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY i.scope
-                              RETURN {algorithm: i.scope, value: i.value, identifierId: i.id,
-                                      source: h.source} },
-            classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification)
-                                       WITH c ORDER BY c.at RETURN c {.*} }}
-  } END AS files,
-  CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {
-    MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY i.kind, i.value, m.role
-    RETURN {mention: properties(m), identifier: i {.id, .kind, .value, .scope}}
-  } END AS mentions
-"""
+TREE_COLUMNS: Final = (
+    " CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
+    " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
+    + " RETURN {file: f {.*},"
+    " hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY " + HASH_ORDER
+    + " RETURN " + HASH_ROW + " },"
+    " classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification) WITH c ORDER BY "
+    + LABEL_ORDER + " RETURN c {.*} }} } END AS files,"
+    " CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
+    " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
+    + " RETURN " + MENTION_ROW + " } END AS mentions")
 
 REPORT_TREES_BY_IDS: Final = (
     "UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id," + TREE_COLUMNS)
