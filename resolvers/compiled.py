@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -65,8 +65,10 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import ExecutionResult
 
 from authz.audit import UNAVAILABLE, operation_record, write_record
+from graph.reports.queries import Shape
 from resolvers.context import Context
 from resolvers.reports.resolvers import report_page, report_reading_ahead
+from resolvers.reports.types import FILE_READS, REPORT_READS
 
 ROOTS: Final = {"report": frozenset({"id"}), "reports": frozenset({"first", "after"})}
 VARIABLE_TYPES: Final = frozenset({"ID", "String", "Int", "Boolean"})
@@ -99,6 +101,7 @@ class Plan:
     variables: dict[str, tuple[str, bool, ValueNode | None]]  # name -> (type, non-null, default)
     roots: list[Selected]
     asked: set[str]  # every field name below the roots (what to read ahead)
+    shape: Shape  # the stored properties the selected fields read of reports and files
 
 
 class Info:
@@ -159,6 +162,13 @@ def _resolver(definition: Any) -> Callable[[Any, Any], Any]:
     raise NotCompiled(f"{definition.python_name} takes arguments")
 
 
+def _reads(fields: set[str], reads: Mapping[str, tuple[str, ...]]) -> frozenset[str] | None:
+    """The stored properties ``fields`` read, or ``None`` (all) when one is not declared."""
+    if not fields <= set(reads):
+        return None
+    return frozenset(name for field_name in fields for name in reads[field_name])
+
+
 class Planner:
     def __init__(self, schema: GraphQLSchema) -> None:
         self.schema = schema
@@ -183,12 +193,18 @@ class Planner:
         assert query_type is not None
         roots = self._collect(operation.selection_set, query_type, fragments, root=True)
         asked: set[str] = set()
-        stack = [child for root in roots for child in root.children]
+        on: dict[str, set[str]] = {"Report": set(), "File": set()}
+        stack = list(roots)
         while stack:
             selected = stack.pop()
-            asked.add(selected.name)
+            if selected.type is not None and _named(selected.type).name in on:
+                on[_named(selected.type).name].update(c.name for c in selected.children)
+            asked.update(c.name for c in selected.children)
             stack.extend(selected.children)
-        return Plan(operation.name.value if operation.name else None, variables, roots, asked)
+        return Plan(operation.name.value if operation.name else None, variables, roots, asked,
+                    Shape(report=_reads(on["Report"], REPORT_READS),
+                          file=None if "labelSummary" in on["Report"]  # reads whole files
+                          else _reads(on["File"], FILE_READS)))
 
     @staticmethod
     def _variable_type(node: TypeNode) -> tuple[str, bool]:
@@ -382,13 +398,14 @@ class CompiledReads:
                 if not isinstance(arguments.get("id"), str | int):
                     raise NotCompiled("report needs an id")
                 value = await report_reading_ahead(info, strawberry.ID(str(arguments["id"])),
-                                                   plan.asked)
+                                                   plan.asked, plan.shape)
             else:
                 first, after = arguments.get("first"), arguments.get("after")
                 if (first is not None and not isinstance(first, int)) or (
                         after is not None and not isinstance(after, str)):
                     raise NotCompiled("reports' arguments")
-                value = await report_page(info, first, after, None, None, plan.asked)
+                value = await report_page(info, first, after, None, None, plan.asked,
+                                          plan.shape)
         except NotCompiled:
             raise
         except Exception as error:  # the executor turns it into the same error, with its path

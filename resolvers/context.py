@@ -28,6 +28,7 @@ from graph.identifiers import loaders as identifier_loaders
 from graph.referrals import agencies
 from graph.referrals import loaders as referral_loaders
 from graph.reports import loaders as report_loaders
+from graph.reports.queries import WHOLE, Shape
 from graph.reports.reporters import reporters_by_ids
 from graph.triage import enrichment
 from graph.triage import loaders as triage_loaders
@@ -179,7 +180,8 @@ class Context:
         if mentions is not None:
             self.loaders.mentions_by_report_id.prime(report_id, mentions)
 
-    async def prefetch(self, report_ids: Sequence[int], asked: set[str]) -> None:
+    async def prefetch(self, report_ids: Sequence[int], asked: set[str],
+                       shape: Shape = WHOLE) -> None:
         """Read what ``asked`` (the field names selected below these reports) will need of their
         files (with hashes and labels) and mentions in one round trip, and prime the loaders
         with it: the fields then resolve exactly as they would have, from the loaders' cache,
@@ -188,18 +190,20 @@ class Context:
         if not report_ids or not (files or mentions):
             return
         for row in await report_loaders.report_trees(self.services.db, report_ids,
-                                                     files=files, mentions=mentions):
+                                                     files=files, mentions=mentions,
+                                                     shape=shape):
             self._prime(row["id"], row["files"], row["mentions"])
 
-    async def read_report_ahead(self, report_id: int, asked: set[str]) -> None:
+    async def read_report_ahead(self, report_id: int, asked: set[str],
+                                shape: Shape = WHOLE) -> None:
         """One report the reader may see, with what ``asked`` needs below it, in one round
         trip: the report's loader and those below it are primed (as :meth:`prefetch`)."""
         files, mentions = self._ahead(asked)
-        if not (files or mentions) or report_id in self.asked_reports:
+        if (not (files or mentions) and shape.report is None) or report_id in self.asked_reports:
             return
         row = await report_loaders.report_with_tree(
             self.services.db, report_id, rows=self.principal.row_scope() if self.principal
-            else NO_REPORT, files=files, mentions=mentions)
+            else NO_REPORT, files=files, mentions=mentions, shape=shape)
         self.asked_reports.add(report_id)  # as the report loader notes what it was asked
         node = row["report"]
         if node is not None:

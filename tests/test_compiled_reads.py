@@ -11,6 +11,7 @@ validates it, the second time it is compiled (the metrics say how many were).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import random
 import re
@@ -24,16 +25,21 @@ from api.app import create_app
 from api.settings import Settings
 from authz.roles import Role
 from graph.core.db import Database
+from graph.core.visibility import EVERY_REPORT
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports import loaders as report_loaders
 from graph.reports.reporters import register_reporter
 from graph.triage.enrichment import EnrichmentWorker
 from graph.triage.geo import geo_provider
+from resolvers.reports.types import FILE_READS, REPORT_READS, File, Report
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
 from tests.documents import FULL_INPUT, SUBMIT_REPORT
 from tests.helpers import make_settings
 
-SCHEMA = build_schema(production=False)._schema
+BUILT = build_schema(production=False)
+SCHEMA = BUILT._schema
+SCHEMA_NAMES = BUILT.config.name_converter
 MAX_DEPTH = 4
 
 
@@ -175,3 +181,34 @@ async def test_compiled_reads_answer_what_the_executor_answers(
                     seen_data += bool(root and (root.get("edges") if "edges" in root else True))
         assert await compiled_count(compiled) > compared // 3, "most should compile"
     assert seen_data > compared // 4, "many answers should carry reports"
+
+
+async def test_the_declared_reads_are_what_the_resolvers_read(api: Api, db: Database,
+                                                              tokens: Tokens) -> None:
+    """Each Report and File field named in REPORT_READS/FILE_READS answers the same from a node
+    holding only the properties it declares (and the id and status) as from the whole node."""
+    ids = await world(api, db, tokens)
+    [report] = await report_loaders.reports_by_ids(db, [int(ids[0])], rows=EVERY_REPORT)
+    [files] = await report_loaders.files_by_report_ids(db, [int(ids[0])])
+    assert report is not None
+    assert files
+    for type_, reads, nodes in ((Report, REPORT_READS, [report]), (File, FILE_READS, files)):
+        definition: Any = getattr(type_, "__strawberry_definition__")  # noqa: B009
+        checked = 0
+        for strawberry_field in definition.fields:
+            name = SCHEMA_NAMES.get_graphql_name(strawberry_field)
+            resolver = strawberry_field.base_resolver
+            if name not in reads or resolver is None or resolver.is_async or list(
+                    inspect.signature(resolver.wrapped_func).parameters) != ["self"]:
+                continue
+            for node in nodes:
+                narrow = {key: node[key] for key in ("id", "status", *reads[name])
+                          if key in node}
+                assert resolver.wrapped_func(type_(node=narrow)) == resolver.wrapped_func(
+                    type_(node=node)), (type_.__name__, name)
+            checked += 1
+        assert checked >= 10, (type_.__name__, checked)
+    for name, reads in (("Report", REPORT_READS), ("File", FILE_READS)):
+        graphql_type = SCHEMA.type_map[name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        assert set(reads) <= set(graphql_type.fields) | {"__typename"}

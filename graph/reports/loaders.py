@@ -40,28 +40,30 @@ async def mentions_by_report_ids(db: Database,
 
 
 async def _trees_tx(tx: AsyncManagedTransaction, ids: Sequence[int], files: bool,
-                    mentions: bool) -> list[dict[str, Any]]:
-    return [dict(record) for record in await run(tx, q.REPORT_TREES_BY_IDS, ids=list(ids),
-                                                 files=files, mentions=mentions)]
+                    mentions: bool, shape: q.Shape) -> list[dict[str, Any]]:
+    query = q.report_trees_by_ids(q.file_projection(shape.file))
+    return [dict(record) for record in await run(tx, query, ids=list(ids), files=files,
+                                                 mentions=mentions)]
 
 
-async def report_trees(db: Database, ids: Sequence[int], *, files: bool,
-                       mentions: bool) -> list[dict[str, Any]]:
+async def report_trees(db: Database, ids: Sequence[int], *, files: bool, mentions: bool,
+                       shape: q.Shape = q.WHOLE) -> list[dict[str, Any]]:
     """Files (with hashes and labels) and mentions of reports the caller already saw, in one
     round trip: rows of ``id``, ``files`` (``{file, hashes, classifications}``) and
-    ``mentions``, each null when not asked for."""
-    return await db.read(_trees_tx, ids, files, mentions)
+    ``mentions``, each null when not asked for; each file as ``shape`` says."""
+    return await db.read(_trees_tx, ids, files, mentions, shape)
 
 
 async def _report_tree_tx(tx: AsyncManagedTransaction, report_id: int, rows: RowScope,
-                          files: bool, mentions: bool) -> dict[str, Any]:
-    [record] = await run(tx, q.REPORT_WITH_TREE, id=report_id, rows=rows, files=files,
+                          files: bool, mentions: bool, shape: q.Shape) -> dict[str, Any]:
+    [record] = await run(tx, q.report_with_tree(shape), id=report_id, rows=rows, files=files,
                          mentions=mentions)
     return dict(record)
 
 
 async def report_with_tree(db: Database, report_id: int, *, rows: RowScope, files: bool,
-                           mentions: bool) -> dict[str, Any]:
+                           mentions: bool, shape: q.Shape = q.WHOLE) -> dict[str, Any]:
     """A report the reader may see (``report`` null otherwise) with its ``files`` and
-    ``mentions`` as :func:`report_trees` gives them, in one round trip."""
-    return await db.read(_report_tree_tx, report_id, rows, files, mentions)
+    ``mentions`` as :func:`report_trees` gives them, in one round trip; the report and its
+    files as ``shape`` says."""
+    return await db.read(_report_tree_tx, report_id, rows, files, mentions, shape)

@@ -6,11 +6,48 @@ Batch reads keep key order: ``UNWIND $ids AS id OPTIONAL MATCH ... RETURN id, ..
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, LiteralString
 
 from graph.core.visibility import COUNTED_REPORT, EFFECTIVE_STATUS, VISIBLE_REPORT
 
 REPORT_FIELDS: Final = "r {.*, status: " + EFFECTIVE_STATUS + "}"
+PROPERTY: Final = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The stored properties a read needs of each report and each file; ``None``: all of them.
+    A narrower shape moves fewer values (each temporal one costs the driver to decode)."""
+
+    report: frozenset[str] | None = None
+    file: frozenset[str] | None = None
+
+
+WHOLE: Final = Shape()
+
+
+def _properties(names: Iterable[str]) -> str:
+    chosen = sorted({"id", *names})
+    if not all(PROPERTY.match(name) for name in chosen):
+        raise ValueError(f"not a property name: {chosen}")
+    return ", ".join(f".{name}" for name in chosen)
+
+
+@functools.lru_cache(maxsize=256)
+def report_projection(names: frozenset[str] | None) -> LiteralString:
+    """``REPORT_FIELDS``, or only ``names`` (and the id and effective status) of the report."""
+    if names is None:
+        return REPORT_FIELDS
+    return "r {" + _properties(names - {"status"}) + ", status: " + EFFECTIVE_STATUS + "}"
+
+
+@functools.lru_cache(maxsize=256)
+def file_projection(names: frozenset[str] | None) -> LiteralString:
+    return "f {.*}" if names is None else "f {" + _properties(names) + "}"
 
 # -- reads ---------------------------------------------------------------------------------------
 
@@ -62,26 +99,41 @@ MENTIONS_BY_REPORT_IDS: Final = (
 # their hashes and labels, and its mentions, in one statement, in the orders of the four
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
-TREE_COLUMNS: Final = (
-    " CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
-    " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
-    + " RETURN {file: f {.*},"
-    " hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY " + HASH_ORDER
-    + " RETURN " + HASH_ROW + " },"
-    " classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification) WITH c ORDER BY "
-    + LABEL_ORDER + " RETURN c {.*} }} } END AS files,"
-    " CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
-    " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
-    + " RETURN " + MENTION_ROW + " } END AS mentions")
+@functools.lru_cache(maxsize=256)
+def tree_columns(files: LiteralString) -> LiteralString:
+    """The read-ahead's columns below report ``r``: its files (``files`` projects each) with
+    hashes and labels, and its mentions."""
+    return (
+        " CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
+        " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
+        + " RETURN {file: " + files + ","
+        " hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY "
+        + HASH_ORDER + " RETURN " + HASH_ROW + " },"
+        " classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification) WITH c ORDER BY "
+        + LABEL_ORDER + " RETURN c {.*} }} } END AS files,"
+        " CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
+        " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
+        + " RETURN " + MENTION_ROW + " } END AS mentions")
 
-REPORT_TREES_BY_IDS: Final = (
-    "UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id," + TREE_COLUMNS)
+
+TREE_COLUMNS: Final = tree_columns("f {.*}")
+
+@functools.lru_cache(maxsize=256)
+def report_trees_by_ids(files: LiteralString) -> LiteralString:
+    return "UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id," + tree_columns(files)
+
+
+REPORT_TREES_BY_IDS: Final = report_trees_by_ids("f {.*}")
 
 # One report under the row rule, with what the answer needs below it: one round trip.
-REPORT_WITH_TREE: Final = (
-    "OPTIONAL MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
-    + " RETURN CASE WHEN r IS NULL THEN null ELSE " + REPORT_FIELDS + " END AS report,"
-    + TREE_COLUMNS)
+@functools.lru_cache(maxsize=256)
+def report_with_tree(shape: Shape) -> LiteralString:
+    return ("OPTIONAL MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
+            + " RETURN CASE WHEN r IS NULL THEN null ELSE " + report_projection(shape.report)
+            + " END AS report," + tree_columns(file_projection(shape.file)))
+
+
+REPORT_WITH_TREE: Final = report_with_tree(WHOLE)
 
 # An identifier exists for a reader only through a report the reader may see.
 IDENTIFIERS_BY_IDS: Final = (

@@ -17,7 +17,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, RowScope, counted_report
-from graph.reports.queries import REPORT_FIELDS
+from graph.reports.queries import REPORT_FIELDS, WHOLE, Shape, report_projection
 
 # Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
 # index scan that stops after one page: ``priorityRank`` (1-3 for P1-P3, 4 untriaged) is set
@@ -122,7 +122,8 @@ def _order(order: Sequence[tuple[str, str]]) -> list[tuple[LiteralString, str]]:
 
 
 def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
-                count_every_report: bool = False) -> LiteralString:
+                count_every_report: bool = False,
+                projection: LiteralString = REPORT_FIELDS) -> LiteralString:
     """The page statement for one ordering (from the fixed fragments only).
 
     The keyset condition is written on the sort properties themselves, led by a bound on the
@@ -157,7 +158,7 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
         "CALL () { " + count + " RETURN count(r) AS total }"
         " CALL () { " + matched + FILTER + after
         + " WITH r ORDER BY " + ordering + " LIMIT $limit"
-        " RETURN collect([[" + values + "], " + REPORT_FIELDS + "]) AS page }"
+        " RETURN collect([[" + values + "], " + projection + "]) AS page }"
         " RETURN total, page"
     )
 
@@ -171,9 +172,11 @@ async def _page_tx(tx: AsyncManagedTransaction, query: LiteralString,
 
 async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
                      order: Sequence[tuple[str, str]], limit: int,
-                     after: list[Any] | None) -> QueuePage:
-    """Up to ``limit`` rows of (sort values, report), after the cursor's sort values."""
+                     after: list[Any] | None, shape: Shape = WHOLE) -> QueuePage:
+    """Up to ``limit`` rows of (sort values, report), after the cursor's sort values; each
+    report as ``shape`` says."""
     query = build_query(order, with_cursor=after is not None,
-                        count_every_report=rows.sees_all and not filters.narrows())
+                        count_every_report=rows.sees_all and not filters.narrows(),
+                        projection=report_projection(shape.report))
     return await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
                                            "after": after})

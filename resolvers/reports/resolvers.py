@@ -15,6 +15,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
 from graph.core.errors import BadInput, NotFound
+from graph.reports.queries import WHOLE, Shape
 from graph.triage import queue
 from resolvers.context import Context
 from resolvers.identifiers.lookup import identity
@@ -92,11 +93,11 @@ async def report(info: Info[Context, None], id: strawberry.ID) -> Report | None:
 
 
 async def report_reading_ahead(info: Info[Context, None], id: strawberry.ID,
-                               asked: set[str]) -> Report | None:
+                               asked: set[str], shape: Shape = WHOLE) -> Report | None:
     """``report(id)``, with what ``asked`` (the fields selected below it) needs read ahead in
     the same round trip."""
     info.context.authenticated()
-    await info.context.read_report_ahead(parse_report_id(str(id)), asked)
+    await info.context.read_report_ahead(parse_report_id(str(id)), asked, shape)
     return await load_report(info, id)
 
 
@@ -136,7 +137,7 @@ async def reports(
 
 async def report_page(info: Info[Context, None], first: int | None, after: str | None,
                       filter: ReportFilter | None, order_by: list[ReportOrder] | None,
-                      asked: set[str]) -> ReportConnection:
+                      asked: set[str], shape: Shape = WHOLE) -> ReportConnection:
     """``reports(...)``, with what ``asked`` (the fields selected below it) needs read ahead."""
     principal = info.context.authenticated()
     size = page_size(info, first)
@@ -148,11 +149,11 @@ async def report_page(info: Info[Context, None], first: int | None, after: str |
     page = await queue.queue_page(
         info.context.services.db, rows=principal.row_scope(),
         filters=queue_filter(info, filter or ReportFilter()), order=order, limit=size + 1,
-        after=decode_queue_cursor(after, order) if after else None)
+        after=decode_queue_cursor(after, order) if after else None, shape=shape)
     rows = page.rows[:size]
     for _, node in rows:
         info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
-    await info.context.prefetch([node["id"] for _, node in rows], asked)
+    await info.context.prefetch([node["id"] for _, node in rows], asked, shape)
     edges = [ReportEdge(cursor=encode_queue_cursor(keys, order), node=Report(node=node))
              for keys, node in rows]
     return ReportConnection(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 import strawberry
 from strawberry.permission import PermissionExtension
@@ -15,7 +16,7 @@ from authz.fields import HasScope, IsAnalyst, ReadsReferrals, SeesEveryReport
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
 from graph.identifiers.crossrefs import cross_references, score_description
-from graph.reports.outward import FILE_FIELDS, REPORT_FIELDS
+from graph.reports.outward import FILE_FIELDS, REPORT_FIELDS, REPORT_PARTS
 from graph.triage.provenance import label_summary
 from graph.triage.service import history_for
 from resolvers.build import build, native, required
@@ -664,3 +665,30 @@ class SortDirection(Enum):
 class ReportOrder:
     field: ReportOrderField
     direction: SortDirection = SortDirection.ASC
+
+
+# What each field of Report and File reads of its stored node, next to the types: the compiled
+# read path (resolvers/compiled.py) asks Neo4j for only these properties when every field a
+# document selects is named here, and for the whole node otherwise. Fields that read nothing
+# of it beyond the id (loaders below the report) read ().
+REPORT_READS: Final[Mapping[str, tuple[str, ...]]] = {
+    **{public: (stored,) for public, stored in REPORT_FIELDS.items()},
+    "__typename": (), "id": (), "status": (), "annotations": ("annotations",),
+    "modifiedAt": ("modifiedAt",), "expiresAt": ("expiresAt",),
+    "cancelledAt": ("cancelledAt",), "reporter": ("reporterId",),
+    "priority": ("priority",), "disposition": ("disposition",), "legalHold": ("legalHold",),
+    "contentPurgedAt": ("contentPurgedAt",), "bundle": ("bundleId",),
+    "history": ("reporterId", "openedAt", "finishedAt", "cancelledAt"),
+    **{part: (part,) for part in REPORT_PARTS},
+    **{loaded: () for loaded in ("files", "identifiers", "referrals", "labelSummary",
+                                 "enrichment", "jurisdictions", "suggestedPriority",
+                                 "suggestedAgencies", "notes")},
+}
+FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
+    **{public: (stored,) for public, stored in FILE_FIELDS.items()},
+    "__typename": (), "id": (), "hashes": (), "classifications": (),
+    **{name: (name,) for name in ("relevance", "annotations", "ipCaptureEvent", "deviceIds",
+                                  "details", "additionalInfo", "sizeBytes", "uploadedAt",
+                                  "contentPurgedAt")},
+    "contentStored": ("contentRef",),
+}
