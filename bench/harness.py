@@ -145,6 +145,16 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def rss_tree_mib(pid: int) -> float:
+    """Resident memory of a process and its children (``serve --workers``: every worker)."""
+    total = rss_mib(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                total += rss_mib(int(stat.parent.name))
+    return total
+
+
 def percentiles(timings_s: list[float]) -> dict[str, float]:
     """p50 and p95 of timings in seconds, as milliseconds."""
     ordered = sorted(timings_s)

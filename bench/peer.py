@@ -46,6 +46,7 @@ from bench.harness import (
     neo4j_server,
     percentiles,
     rss_mib,
+    rss_tree_mib,
     running,
     summary,
 )
@@ -143,7 +144,8 @@ async def sample_ids(db: Database, count: int) -> list[int]:
     return await db.read(tx)
 
 
-async def main(reports: int, samples: int, requests: int, concurrency: int) -> dict[str, Any]:
+async def main(reports: int, samples: int, requests: int, concurrency: int,
+               workers: int = 1) -> dict[str, Any]:
     from bench.generate import generate
 
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
@@ -157,7 +159,7 @@ async def main(reports: int, samples: int, requests: int, concurrency: int) -> d
             ids = await sample_ids(db, 50)
             total = await report_count(db)
         results: dict[str, Any] = {}
-        with api_server(settings) as api, peer_server(uri) as (peer_url, peer_pid):
+        with api_server(settings, workers) as api, peer_server(uri) as (peer_url, peer_pid):
             async with httpx.AsyncClient(base_url=api.url, timeout=120) as ours, \
                     httpx.AsyncClient(base_url=peer_url, timeout=120) as peer:
                 sides = {
@@ -181,10 +183,10 @@ async def main(reports: int, samples: int, requests: int, concurrency: int) -> d
                         ours_figures["throughput"]["per_second"]
                         / peer_figures["throughput"]["per_second"], 3)
                     results[name] = figures
-                results["rss_mib"] = {"tipgraph": round(rss_mib(api.pid), 1),
+                results["rss_mib"] = {"tipgraph": round(rss_tree_mib(api.pid), 1),
                                       "neo4j_graphql": round(rss_mib(peer_pid), 1)}
     return {"scenario": "peer", "reports": total, "samples": samples, "requests": requests,
-            "concurrency": concurrency, **results}
+            "concurrency": concurrency, "api_workers": workers, **results}
 
 
 if __name__ == "__main__":
@@ -194,5 +196,7 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="tipgraph serve --workers N")
     args = parser.parse_args()
-    emit(asyncio.run(main(args.reports, args.samples, args.requests, args.concurrency)))
+    emit(asyncio.run(main(args.reports, args.samples, args.requests, args.concurrency,
+                          args.workers)))
