@@ -66,6 +66,7 @@ def targets(results: dict[str, Any]) -> dict[str, Any] | None:
     detail = results["reads"]["report_detail"]["ratio_p50"]
     by_size = results["reads"]["triage_round_trips_by_page_size"]
     detail_trips = results["reads"]["report_detail"]["round_trips_per_operation"]
+    true_floor = results["peer"]["report_detail"]["ratio_p50_tipgraph_over_true_floor"]
     triage_trips = results["reads"]["triage_page"]["round_trips_per_operation"]
     ingest_ratio = results["ingest"]["ratio_throughput_api_over_raw"]
     peer_ratios = {name: results["peer"][name]["ratio_throughput_tipgraph_over_peer"]
@@ -83,8 +84,11 @@ def targets(results: dict[str, Any]) -> dict[str, Any] | None:
             "met": package_ms <= 2000},
         "referral_to_event_p95_ms_100_subscribers": {
             "value": event_ms, "goal": "<= 2000", "met": event_ms <= 2000},
-        "report_detail_p50_over_floor": {"value": detail, "goal": "<= 1.2 (issue 15)",
-                                         "met": detail <= 1.2},
+        "report_detail_p50_over_floor": {"value": detail, "goal": "<= 1.5 (the replay)",
+                                         "met": detail <= 1.5},
+        "report_detail_p50_over_true_floor": {
+            "value": true_floor, "goal": "<= 1.2: the best single statement (issue 15)",
+            "met": true_floor <= 1.2},
         "round_trips_per_read_with_audit": {
             "value": {"report_detail": detail_trips, "triage_page": triage_trips},
             "goal": "<= 2: one for the data, plus the shared audit append (issue 15)",
