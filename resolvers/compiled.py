@@ -68,7 +68,7 @@ from authz.audit import UNAVAILABLE, operation_record, write_record
 from graph.reports.queries import Shape
 from resolvers.context import Context
 from resolvers.reports.resolvers import report_page, report_reading_ahead
-from resolvers.reports.types import FILE_READS, REPORT_READS
+from resolvers.reports.types import FILE_READS, MENTION_READS, REPORT_READS
 
 ROOTS: Final = {"report": frozenset({"id"}), "reports": frozenset({"first", "after"})}
 VARIABLE_TYPES: Final = frozenset({"ID", "String", "Int", "Boolean"})
@@ -193,7 +193,7 @@ class Planner:
         assert query_type is not None
         roots = self._collect(operation.selection_set, query_type, fragments, root=True)
         asked: set[str] = set()
-        on: dict[str, set[str]] = {"Report": set(), "File": set()}
+        on: dict[str, set[str]] = {"Report": set(), "File": set(), "ReportIdentifier": set()}
         stack = list(roots)
         while stack:
             selected = stack.pop()
@@ -204,7 +204,8 @@ class Planner:
         return Plan(operation.name.value if operation.name else None, variables, roots, asked,
                     Shape(report=_reads(on["Report"], REPORT_READS),
                           file=None if "labelSummary" in on["Report"]  # reads whole files
-                          else _reads(on["File"], FILE_READS)))
+                          else _reads(on["File"], FILE_READS),
+                          mention=_reads(on["ReportIdentifier"], MENTION_READS)))
 
     @staticmethod
     def _variable_type(node: TypeNode) -> tuple[str, bool]:

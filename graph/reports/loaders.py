@@ -39,11 +39,22 @@ async def mentions_by_report_ids(db: Database,
     return await keyed_lists(db, q.MENTIONS_BY_REPORT_IDS, "mentions", ids)
 
 
+def _as_stored(row: dict[str, Any], shape: q.Shape) -> dict[str, Any]:
+    """A narrowed row's maps as ``properties()`` would give them (no null entries)."""
+    if shape.report is not None and row.get("report") is not None:
+        row["report"] = q.present(row["report"])
+    if shape.file is not None and row.get("files"):
+        row["files"] = [{**tree, "file": q.present(tree["file"])} for tree in row["files"]]
+    if shape.mention is not None and row.get("mentions"):
+        row["mentions"] = [{**m, "mention": q.present(m["mention"])} for m in row["mentions"]]
+    return row
+
+
 async def _trees_tx(tx: AsyncManagedTransaction, ids: Sequence[int], files: bool,
                     mentions: bool, shape: q.Shape) -> list[dict[str, Any]]:
-    query = q.report_trees_by_ids(q.file_projection(shape.file))
-    return [dict(record) for record in await run(tx, query, ids=list(ids), files=files,
-                                                 mentions=mentions)]
+    records = await run(tx, q.report_trees_by_ids(shape), ids=list(ids), files=files,
+                        mentions=mentions)
+    return [_as_stored(dict(record), shape) for record in records]
 
 
 async def report_trees(db: Database, ids: Sequence[int], *, files: bool, mentions: bool,
@@ -58,7 +69,7 @@ async def _report_tree_tx(tx: AsyncManagedTransaction, report_id: int, rows: Row
                           files: bool, mentions: bool, shape: q.Shape) -> dict[str, Any]:
     [record] = await run(tx, q.report_with_tree(shape), id=report_id, rows=rows, files=files,
                          mentions=mentions)
-    return dict(record)
+    return _as_stored(dict(record), shape)
 
 
 async def report_with_tree(db: Database, report_id: int, *, rows: RowScope, files: bool,

@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, LiteralString
+from typing import Any, Final, LiteralString
 
 from graph.core.visibility import COUNTED_REPORT, EFFECTIVE_STATUS, VISIBLE_REPORT
 
@@ -25,6 +25,11 @@ class Shape:
 
     report: frozenset[str] | None = None
     file: frozenset[str] | None = None
+    mention: frozenset[str] | None = None  # of each MENTIONS relationship
+
+    @property
+    def narrow(self) -> bool:
+        return not (self.report is None and self.file is None and self.mention is None)
 
 
 WHOLE: Final = Shape()
@@ -48,6 +53,23 @@ def report_projection(names: frozenset[str] | None) -> LiteralString:
 @functools.lru_cache(maxsize=256)
 def file_projection(names: frozenset[str] | None) -> LiteralString:
     return "f {.*}" if names is None else "f {" + _properties(names) + "}"
+
+
+@functools.lru_cache(maxsize=256)
+def mention_row(names: frozenset[str] | None) -> LiteralString:
+    if names is None:
+        return MENTION_ROW
+    chosen = sorted({"role", *names})
+    if not all(PROPERTY.match(name) for name in chosen):
+        raise ValueError(f"not a property name: {chosen}")
+    return ("{mention: m {" + ", ".join(f".{name}" for name in chosen)
+            + "}, identifier: i {.id, .kind, .value, .scope}}")
+
+
+def present(node: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A narrow projection's map as ``properties()`` would give it: Neo4j stores no nulls, so a
+    property the node lacks is left out rather than given as ``None``."""
+    return None if node is None else {k: v for k, v in node.items() if v is not None}
 
 # -- reads ---------------------------------------------------------------------------------------
 
@@ -100,9 +122,9 @@ MENTIONS_BY_REPORT_IDS: Final = (
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
 @functools.lru_cache(maxsize=256)
-def tree_columns(files: LiteralString) -> LiteralString:
+def tree_columns(files: LiteralString, mentions: LiteralString = MENTION_ROW) -> LiteralString:
     """The read-ahead's columns below report ``r``: its files (``files`` projects each) with
-    hashes and labels, and its mentions."""
+    hashes and labels, and its mentions (``mentions`` projects each)."""
     return (
         " CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
         " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
@@ -113,24 +135,26 @@ def tree_columns(files: LiteralString) -> LiteralString:
         + LABEL_ORDER + " RETURN c {.*} }} } END AS files,"
         " CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
         " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
-        + " RETURN " + MENTION_ROW + " } END AS mentions")
+        + " RETURN " + mentions + " } END AS mentions")
 
 
 TREE_COLUMNS: Final = tree_columns("f {.*}")
 
 @functools.lru_cache(maxsize=256)
-def report_trees_by_ids(files: LiteralString) -> LiteralString:
-    return "UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id," + tree_columns(files)
+def report_trees_by_ids(shape: Shape) -> LiteralString:
+    return ("UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id,"
+            + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
 
 
-REPORT_TREES_BY_IDS: Final = report_trees_by_ids("f {.*}")
+REPORT_TREES_BY_IDS: Final = report_trees_by_ids(WHOLE)
 
 # One report under the row rule, with what the answer needs below it: one round trip.
 @functools.lru_cache(maxsize=256)
 def report_with_tree(shape: Shape) -> LiteralString:
     return ("OPTIONAL MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
             + " RETURN CASE WHEN r IS NULL THEN null ELSE " + report_projection(shape.report)
-            + " END AS report," + tree_columns(file_projection(shape.file)))
+            + " END AS report,"
+            + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
 
 
 REPORT_WITH_TREE: Final = report_with_tree(WHOLE)

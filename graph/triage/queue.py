@@ -17,7 +17,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, RowScope, counted_report
-from graph.reports.queries import REPORT_FIELDS, WHOLE, Shape, report_projection
+from graph.reports.queries import REPORT_FIELDS, WHOLE, Shape, present, report_projection
 
 # Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
 # index scan that stops after one page: ``priorityRank`` (1-3 for P1-P3, 4 untriaged) is set
@@ -178,5 +178,9 @@ async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
     query = build_query(order, with_cursor=after is not None,
                         count_every_report=rows.sees_all and not filters.narrows(),
                         projection=report_projection(shape.report))
-    return await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
+    page = await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
                                            "after": after})
+    if shape.report is None:
+        return page
+    return QueuePage(total=page.total,  # narrowed: as properties() would give the report
+                     rows=[(keys, present(node) or {}) for keys, node in page.rows])

@@ -692,3 +692,9 @@ FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
                                   "contentPurgedAt")},
     "contentStored": ("contentRef",),
 }
+# What each field of ReportIdentifier reads of its mention (the MENTIONS relationship).
+MENTION_READS: Final[Mapping[str, tuple[str, ...]]] = {
+    "__typename": (), "identifier": (), "role": ("role",), "party": ("party",),
+    "event": ("event",), "at": ("at",), "port": ("port",), "possibleProxy": ("possibleProxy",),
+    "fileId": ("fileId",), "source": ("source",),
+}
