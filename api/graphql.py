@@ -79,10 +79,10 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
         )
         self.on_error_code = on_error_code
-        # the compiled read path needs the audit trail it writes itself (audit=False is the
-        # benchmark of the trail's cost, which measures the executor)
-        self.compiled = CompiledReads(schema._schema, on_path) if (
-            settings.compiled_reads and audit) else None
+        # the compiled read path writes the audit event itself (audit=False: the benchmark
+        # of the trail's cost, on both paths)
+        self.compiled = CompiledReads(schema._schema, on_path, audit=audit) if (
+            settings.compiled_reads) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
