@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench import authz, events, ingest, ispws, packages, peer, reads
+from bench import audit, authz, events, ingest, ispws, packages, peer, reads
 from bench.harness import emit, neo4j_server
 
 
@@ -47,11 +47,13 @@ class Sizes:
     package_samples: int
     subscribers: int
     referrals: int
+    audit_requests: int = 2_000
 
 
 QUICK = Sizes(reports=3_000, ingest_per_phase=60, read_samples=15, peer_samples=15,
               peer_requests=40, xml_reports=10, upload_mib=50, authz_reports=200,
-              authz_samples=25, package_samples=5, subscribers=100, referrals=10)
+              authz_samples=25, package_samples=5, subscribers=100, referrals=10,
+              audit_requests=400)
 
 
 def full(reports: int) -> Sizes:
@@ -116,7 +118,8 @@ def ratios(results: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return found
 
 
-SCENARIOS = ("reads", "peer", "ingest", "ispws", "authz_overhead", "packages", "events")
+SCENARIOS = ("reads", "peer", "ingest", "ispws", "authz_overhead", "audit_ceiling", "packages",
+             "events")
 
 
 async def run_all(sizes: Sizes, only: set[str]) -> dict[str, Any]:
@@ -127,6 +130,7 @@ async def run_all(sizes: Sizes, only: set[str]) -> dict[str, Any]:
         "ingest": lambda: ingest.main(sizes.ingest_per_phase, 8),
         "ispws": lambda: ispws.main(sizes.xml_reports, 8, sizes.upload_mib),
         "authz_overhead": lambda: authz.main(sizes.authz_reports, sizes.authz_samples),
+        "audit_ceiling": lambda: audit.main(200, 32, sizes.audit_requests),
         "packages": lambda: packages.main(sizes.package_samples),
         "events": lambda: events.main(sizes.subscribers, sizes.referrals),
     }
