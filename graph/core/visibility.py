@@ -129,6 +129,7 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.queries:FILES_BY_REPORT_IDS": _BELOW,
     "graph.reports.queries:MENTIONS_BY_REPORT_IDS": _BELOW,
     "graph.reports.queries:REPORT_TREES_BY_IDS": _BELOW + " (files and mentions in one read)",
+    "graph.reports.queries:report_trees_by_ids": _BELOW + " (builds REPORT_TREES_BY_IDS)",
     "graph.triage.notes:NOTES_BY_REPORT_IDS": _BELOW + "; notes are for analysts only",
     "graph.triage.service:EVENTS_BY_REPORT_IDS": _BELOW + "; history_for filters by reader",
     "graph.triage.enrichment:JURISDICTIONS_BY_REPORT_IDS": _BELOW,
