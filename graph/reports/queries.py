@@ -27,10 +27,6 @@ class Shape:
     file: frozenset[str] | None = None
     mention: frozenset[str] | None = None  # of each MENTIONS relationship
 
-    @property
-    def narrow(self) -> bool:
-        return not (self.report is None and self.file is None and self.mention is None)
-
 
 WHOLE: Final = Shape()
 
@@ -90,7 +86,7 @@ IDENTIFIER_REPORT_PAGE: Final = (
 )
 
 # What a file's hash and a report's mention look like, and the orders they come in: shared by
-# the level-by-level statements below and the read-ahead (TREE_COLUMNS), so both give the same.
+# the level-by-level statements below and the read-ahead (tree_columns), so both give the same.
 HASH_ROW: Final = "{algorithm: i.scope, value: i.value, identifierId: i.id, source: h.source}"
 MENTION_ROW: Final = "{mention: properties(m), identifier: i {.id, .kind, .value, .scope}}"
 FILE_ORDER: Final = "f.id"
@@ -138,15 +134,11 @@ def tree_columns(files: LiteralString, mentions: LiteralString = MENTION_ROW) ->
         + " RETURN " + mentions + " } END AS mentions")
 
 
-TREE_COLUMNS: Final = tree_columns("f {.*}")
-
 @functools.lru_cache(maxsize=256)
 def report_trees_by_ids(shape: Shape) -> LiteralString:
     return ("UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id,"
             + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
 
-
-REPORT_TREES_BY_IDS: Final = report_trees_by_ids(WHOLE)
 
 # One report under the row rule, with what the answer needs below it: one round trip.
 @functools.lru_cache(maxsize=256)
@@ -156,8 +148,6 @@ def report_with_tree(shape: Shape) -> LiteralString:
             + " END AS report,"
             + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
 
-
-REPORT_WITH_TREE: Final = report_with_tree(WHOLE)
 
 # An identifier exists for a reader only through a report the reader may see.
 IDENTIFIERS_BY_IDS: Final = (
