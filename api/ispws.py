@@ -72,6 +72,7 @@ from graph.reports.intake.xml import (
     report_document,
     report_done_response,
     report_response,
+    xml_message,
 )
 from graph.reports.queries import FILES_BY_REPORT_IDS
 from resolvers.services import Services
@@ -142,8 +143,11 @@ def refusal_for(error: TipgraphError, report_id: int | None) -> Refusal:
     if isinstance(error, TooLarge):
         return Refusal(413, 1111, message, report_id)
     if isinstance(error, BadInput):
-        malformed = error.details.get("xml") == "MALFORMED"
-        return Refusal(400, 4110 if malformed else 4100, message, report_id)
+        if error.details.get("xml") == "MALFORMED":
+            return Refusal(400, 4110, message, report_id)
+        if error.field and not error.details.get("xml"):
+            message = xml_message(message, error.field)  # the intake's rules, in XML names
+        return Refusal(400, 4100, message, report_id)
     if isinstance(error, NotFound):
         return Refusal(404, 5002 if error.details.get("entity") == "file" else 5001, message,
                        report_id)
@@ -381,7 +385,7 @@ async def fileinfo(request: Request, services: Services, reporter_id: str) -> Re
     if not (raw_file_id.isascii() and raw_file_id.isdigit()) or len(raw_file_id) > 18:
         raise Refusal(404, 5002, f"file {raw_file_id[:40]!r} does not exist", report_id)
     await services.intake.set_file_details(reporter_id, report_id, int(raw_file_id), document)
-    return xml_response(report_response(0, "Success", report_id))
+    return xml_response(report_response(0, "Success", report_id, raw_file_id))
 
 
 async def finish(request: Request, services: Services, reporter_id: str) -> Response:

@@ -60,7 +60,8 @@ def report_and_file(tips: SyntheticTips, index: int) -> tuple[dict[str, Any], di
     document = ingest_document(tips, index)
     file = {k: v for k, v in document["files"][0].items() if k != "hashes"}
     document = {k: v for k, v in document.items() if k != "files"}
-    document["reporter"] = {"reporting_person": {"first_name": "Bench"}}
+    document["reporter"] = {"reporting_person": {
+        "first_name": "Bench", "emails": [{"address": "reports@bench-esp.example"}]}}
     return document, file
 
 

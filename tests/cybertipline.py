@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import httpx
 from lxml import etree
+from starlette.applications import Starlette
 
 from graph.core.vocabulary import (
     AddressType,
@@ -273,3 +274,8 @@ MAXIMAL_FILE: Final[dict[str, Any]] = {
     "additional_info": ["first note", "second note"],
 }
 
+
+def ispws_client(app: Starlette, username: str, password: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.250", 4000))
+    return httpx.AsyncClient(transport=transport, base_url="http://tipgraph.test/ispws",
+                             auth=(username, password))

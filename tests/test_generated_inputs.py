@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Final
 
-import httpx
 import pytest
 from graphql import GraphQLSchema
 from hypothesis import strategies as st
@@ -25,6 +24,7 @@ from graph.core.db import Database
 from graph.reports.reporters import register_reporter
 from resolvers.schema import build_schema
 from tests.conftest import Api, Tokens
+from tests.cybertipline import ispws_client
 from tests.helpers import assert_no_internal_error, examples
 
 COUNTS: Final = {"queries": 1000, "bodies": 3000, "intake": 700, "tokens": 2000,
@@ -94,11 +94,6 @@ async def test_generated_tokens(api: Api) -> None:
                                           headers={"Authorization": b"Bearer "
                                                    + token.encode("utf-8")})
         assert_no_internal_error(response, token)
-
-
-def ispws_client(app: Starlette, username: str, password: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t/ispws",
-                             auth=(username, password))
 
 
 async def test_generated_xml(app: Starlette, db: Database) -> None:

@@ -116,11 +116,19 @@ def test_the_same_digest_under_two_algorithms_is_two_identifiers() -> None:
     assert normalise_hash("SHA256", "a" * 64).key != normalise_hash("PDQ", "a" * 64).key
 
 
-@pytest.mark.parametrize(("algorithm", "raw"), [("MD5", "abc"), ("MD5", "g" * 32),
-                                                ("SHA1", "a" * 32), ("ROT13", "a" * 32)])
+@pytest.mark.parametrize(("algorithm", "raw"), [
+    ("MD5", "abc"), ("MD5", "g" * 32), ("SHA1", "a" * 32), ("ROT13", "short"),
+    ("MD5; DROP", "a" * 32), ("", "a" * 32), ("PhotoDNA", "x" * 1025)])
 def test_bad_hashes_are_refused(algorithm: str, raw: str) -> None:
     with pytest.raises(BadInput):
         normalise_hash(algorithm, raw)
+
+
+def test_other_algorithms_are_kept_as_given() -> None:
+    """C.2 allows any hashType: a PhotoDNA or vendor hash links files by its exact value."""
+    photodna = normalise_hash("PhotoDNA", " AbC+/0123456789== ")
+    assert (photodna.scope, photodna.value) == ("PHOTODNA", "AbC+/0123456789==")
+    assert photodna.key != normalise_hash("photodna", "abc+/0123456789==").key
 
 
 def test_device_ids_are_tagged_with_their_type() -> None:

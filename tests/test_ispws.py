@@ -42,6 +42,7 @@ from tests.cybertipline import (
     Answer,
     Ispws,
     answer,
+    ispws_client,
     synthetic_bytes,
 )
 from tests.documents import MINIMAL_INPUT
@@ -53,19 +54,13 @@ MINIMAL_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
         <incidentType>Online Enticement of Children for Sexual Acts</incidentType>
         <incidentDateTime>2026-10-01T08:30:00Z</incidentDateTime>
     </incidentSummary>
-    <reporter><reportingPerson/></reporter>
+    <reporter><reportingPerson><email>reports@example-esp.example</email></reportingPerson></reporter>
 </report>
 """
 
 SUBMIT = """
 mutation Submit($input: SubmitReportInput!) { submitReport(input: $input) { id status } }
 """
-
-
-def ispws_client(app: Starlette, username: str, password: str) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.250", 4000))
-    return httpx.AsyncClient(transport=transport, base_url="http://tipgraph.test/ispws",
-                             auth=(username, password))
 
 
 @pytest.fixture
@@ -439,7 +434,9 @@ async def test_batched_report_rules_are_checked_at_finish(ispws: Ispws) -> None:
                           "incident_type": IncidentType.CHILD_PORNOGRAPHY,
                           "incident_date_time": datetime(2026, 10, 1, tzinfo=UTC),
                           "reported_people": [{"esp_identifier": "u-1"},
-                                              {"esp_identifier": "u-2"}]})
+                                              {"esp_identifier": "u-2"}],
+                          "reporter": {"reporting_person": {
+                              "emails": [{"address": "reports@example-esp.example"}]}}})
     report_id = await opened(ispws, batched)
     first = (await ispws.upload(report_id, b"one")).fields["fileId"]
     await ispws.upload(report_id, b"two")
@@ -506,8 +503,9 @@ async def test_a_minimal_xml_report_is_the_same_as_through_graphql(
     report_id = await opened(ispws, MINIMAL_XML)
     assert (await ispws.finish(report_id)).fields["files"] == []
     submitted = await api.gql(SUBMIT, {"input": {
-        "incidentType": "ONLINE_ENTICEMENT", "incidentDateTime": "2026-10-01T08:30:00Z"}},
-        token=esp)
+        "incidentType": "ONLINE_ENTICEMENT", "incidentDateTime": "2026-10-01T08:30:00Z",
+        "reporter": {"reportingPerson": {"emails": [
+            {"address": "reports@example-esp.example"}]}}}}, token=esp)
     through_graphql = int(submitted["data"]["submitReport"]["id"])
     assert await graph_of(db, report_id) == await graph_of(db, through_graphql)
 

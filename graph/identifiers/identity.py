@@ -64,8 +64,10 @@ FACTS: Final[Mapping[IdentifierKind, KindFacts]] = {
 }
 PERSONAL_KINDS: Final = frozenset(kind for kind, facts in FACTS.items() if facts.personal)
 
-# Hex digest lengths of the hash algorithms tipgraph recognises; others are refused, because a
-# hash whose length cannot be checked cannot be trusted to link two files.
+# Hex digest lengths of the hash algorithms tipgraph checks. The reference allows any hashType
+# (C.2: a name of up to 64 characters), so others (PhotoDNA, a vendor's own) are kept as given and
+# link files by exact value, but only from MIN_OTHER_HASH_LENGTH characters: a shorter value is
+# too likely to be shared by chance to link two reports.
 HASH_HEX_LENGTHS: Final[dict[str, int]] = {
     "MD5": 32,
     "SHA1": 40,
@@ -77,6 +79,9 @@ HASH_HEX_LENGTHS: Final[dict[str, int]] = {
 }
 HASH_ALIASES: Final[dict[str, str]] = {"SHA-1": "SHA1", "SHA-224": "SHA224", "SHA-256": "SHA256",
                                        "SHA-384": "SHA384", "SHA-512": "SHA512"}
+HASH_NAME: Final = re.compile(r"^[A-Z0-9][A-Z0-9._+-]*\Z")
+MIN_OTHER_HASH_LENGTH: Final = 8  # a CRC32
+MAX_OTHER_HASH_LENGTH: Final = 1024  # PhotoDNA's 144 bytes are 288 hex digits
 HEX: Final = re.compile(r"^[0-9a-f]+\Z")
 EMAIL_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+\Z")
 URL_SCHEMES: Final = frozenset({"http", "https", "ftp", "ftps"})
@@ -210,16 +215,26 @@ def normalise_device_id(
 
 
 def normalise_hash_algorithm(algorithm: str, field: str | None = None) -> str:
+    """The algorithm's canonical name: the cryptographic ones by :data:`HASH_ALIASES`, any
+    other (``PhotoDNA``, ``PDQ``, a vendor's own) upper-cased as given (C.2 allows any name)."""
     name = _require_text(algorithm, "a hash algorithm", field, 64).upper()
     name = HASH_ALIASES.get(name, name)
-    if name not in HASH_HEX_LENGTHS:
-        known = ", ".join(sorted(HASH_HEX_LENGTHS))
-        raise BadInput(f"hash algorithm {algorithm!r} is not one of {known}", field=field)
+    if not HASH_NAME.match(name):
+        raise BadInput(f"hash algorithm {algorithm!r} must be letters, digits and . _ + -",
+                       field=field)
     return name
 
 
 def normalise_hash(algorithm: str, value: str, field: str | None = None) -> NormalisedIdentifier:
+    """A file hash: hexadecimal of the algorithm's length for MD5 and the SHA family; for any
+    other algorithm the value as given (trimmed), matched exactly."""
     name = normalise_hash_algorithm(algorithm, field)
+    if name not in HASH_HEX_LENGTHS:
+        text = _require_text(value, f"a {name} hash", field, MAX_OTHER_HASH_LENGTH)
+        if len(text) < MIN_OTHER_HASH_LENGTH:
+            raise BadInput(f"a {name} hash has at least {MIN_OTHER_HASH_LENGTH} characters",
+                           field=field)
+        return NormalisedIdentifier(IdentifierKind.FILE_HASH, text, name)
     digest = value.strip().lower()
     if not HEX.match(digest):
         raise BadInput(f"a {name} hash must be hexadecimal", field=field)

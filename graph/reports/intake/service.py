@@ -29,6 +29,7 @@ from graph.identifiers.keyed_ids import IdentifierIds
 from graph.reports.blobs import ContentStore
 from graph.reports.intake import writes as q
 from graph.reports.intake.validation import (
+    BATCH_RULE,
     FilePlan,
     Limits,
     ReportPlan,
@@ -211,8 +212,8 @@ class IntakeService:
     @staticmethod
     def _check_batched_files(files: Sequence[Mapping[str, Any]]) -> None:
         if len(files) > 1:
-            raise BadInput("Appendix E.1 (VIRAL_POTENTIAL_MEME batched report): only one "
-                           f"file is allowed, found {len(files)}", field="files")
+            raise BadInput(f"files may hold only one file in a {BATCH_RULE}, found "
+                           f"{len(files)}", field="files")
         for index, props in enumerate(files):
             check_batched_file(props, index)
 
@@ -376,6 +377,12 @@ async def _file_details_tx(tx: AsyncManagedTransaction, reporter_id: str, report
         raise Conflict(f"details for file {params['fileId']} were already submitted; they "
                        "may be submitted once per file", field="fileId",
                        details={"reason": "DETAILS_ALREADY_SUBMITTED"})
+    if state["batchReason"] == BatchReason.VIRAL_POTENTIAL_MEME.name:
+        # Appendix E.1 applies to file details submissions as they come, not only at /finish
+        check_batched_file(params["file"]["props"], 0)
+        if params["file"]["hashes"]:
+            raise BadInput(f"files[0].hashes is not allowed in a {BATCH_RULE}",
+                           field="files[0].hashes")
     opened = state["openedAt"].to_native()
     records = await run(tx, q.FILE_DETAILS, **params, expiresAt=expires_at(opened, now))
     file: Node = records[0]["file"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -39,18 +40,27 @@ from graph.identifiers.identity import (
 )
 from graph.identifiers.keyed_ids import IdentifierIds
 
-# XSD max lengths by field name; strings not named here are capped by Limits.max_string_length.
+# The reference's max lengths (Appendices A-C; the XSD itself has none), by field name. Where one
+# name has different limits in different types, the enclosing key decides first
+# (MAX_LENGTHS_IN). Strings not named here are capped by Limits.max_string_length.
 MAX_LENGTHS: Final[dict[str, int]] = {
     "platform": 256, "escalate_to_high_priority": 3000, "incident_date_time_description": 3000,
-    "first_name": 256, "last_name": 256, "middle_name": 256, "address": 255, "city": 255,
+    "first_name": 100, "last_name": 100, "middle_name": 256, "address": 255, "city": 100,
     "zip_code": 20, "non_usa_state": 100, "screen_name": 256, "display_names": 255,
-    "profile_urls": 2083, "esp_identifier": 256, "esp_service": 256, "vehicle_description": 300,
-    "group_identifier": 256, "school_name": 255, "agency_name": 255, "case_number": 100,
+    "profile_urls": 2083, "esp_identifier": 255, "esp_service": 100, "vehicle_description": 300,
+    "group_identifier": 255, "school_name": 255, "agency_name": 255, "case_number": 100,
     "legal_url": 2083, "urls": 2083, "name": 255, "chat_client": 255, "chat_room_name": 255,
     "game_name": 255, "console": 255, "location_name": 255, "client": 255, "region": 255,
     "file_name": 2056, "original_file_name": 2056, "location_of_file": 2083, "id_type": 255,
     "id_value": 2083, "extension": 10, "number": 50, "country_calling_code": 4,
     "algorithm": 64, "value": 100_000,
+}
+MAX_LENGTHS_IN: Final[dict[tuple[str, str], int]] = {
+    # B.8: an associated account's names and account facts allow 256
+    **{("associated_accounts", name): 256 for name in (
+        "first_name", "last_name", "esp_service", "esp_identifier", "group_identifier")},
+    ("estimated_location", "city"): 255,  # A: estimatedLocation (an address's city is 100)
+    ("name_value_pairs", "name"): 64,  # C.3
 }
 CLOCK_SKEW: Final = timedelta(minutes=5)
 PARTY_KEYS: Final = (
@@ -60,6 +70,7 @@ PARTY_KEYS: Final = (
 )
 INCIDENT_KINDS: Final = ("web_page", "email", "newsgroup", "chat_im", "online_gaming",
                          "cell_phone", "non_internet", "peer2peer")
+BATCH_RULE: Final = "VIRAL_POTENTIAL_MEME batched report (Appendix E.1)"
 BATCH_PERSON_FIELDS: Final = frozenset({"esp_identifier", "esp_service"})
 BATCH_FILE_FORBIDDEN: Final = ("originalFileName", "locationOfFile", "ipCaptureEvent",
                                "deviceIds", "details", "additionalInfo")
@@ -168,9 +179,12 @@ def check_document(document: Mapping[str, Any], limits: Limits, now: datetime) -
     """String lengths, list sizes, time zones and "must be in the past" (every date but those
     in :data:`MAY_BE_FUTURE`), everywhere."""
     for path, value in _walk(document, ()):
-        name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        names = [p for p in path if isinstance(p, str)]
+        name = names[-1] if names else ""
         if isinstance(value, str):
-            cap = min(MAX_LENGTHS.get(name, limits.max_string_length), limits.max_string_length)
+            enclosing = names[-2] if len(names) > 1 else ""
+            cap = min(MAX_LENGTHS_IN.get((enclosing, name), MAX_LENGTHS.get(name, sys.maxsize)),
+                      limits.max_string_length)
             if len(value) > cap:
                 raise BadInput(f"{_path(path)} is longer than {cap} characters",
                                field=_path(path))
@@ -199,25 +213,43 @@ def _check_state(code: str | None, path: str) -> None:
         raise BadInput(f"{path} must be a US state or territory postal abbreviation", field=path)
 
 
+def _check_verified(item: Mapping[str, Any], path: str) -> None:
+    """Appendix A: ``verified`` must be true when ``verificationDate`` is supplied."""
+    if item.get("verification_date") is not None and item.get("verified") is not True:
+        raise BadInput(f"{path}.verified must be true when verificationDate is supplied",
+                       field=f"{path}.verified")
+
+
+def _check_phone(phone: Mapping[str, Any], path: str) -> None:
+    """Appendix A's phone: verification, extension digits, and a number that does not repeat
+    its countryCallingCode."""
+    _check_verified(phone, path)
+    if phone.get("extension") and not re.fullmatch(r"[0-9]+", phone["extension"]):
+        raise BadInput(f"{path}.extension must be digits", field=f"{path}.extension")
+    code = phone.get("country_calling_code")
+    number = (phone.get("number") or "").strip()
+    if code and (number.startswith(("+", "00")) or re.match(
+            rf"\(?{re.escape(code.lstrip('+'))}\b", number)):
+        raise BadInput(f"{path}.number must not start with the country calling code {code} "
+                       "(it is given in countryCallingCode)", field=f"{path}.number")
+
+
 def _check_contact(person: Mapping[str, Any] | None, path: str) -> None:
-    """Addresses, e-mail and phone verification flags of any person-like mapping."""
+    """Addresses, e-mails, phones and age of any person-like mapping."""
     if not person:
         return
     for i, address in enumerate(person.get("addresses") or ()):
         _check_country(address.get("country"), f"{path}.addresses[{i}].country")
         _check_state(address.get("state"), f"{path}.addresses[{i}].state")
-    for key in ("emails", "phones"):
-        for i, item in enumerate(person.get(key) or ()):
-            if item.get("verification_date") is not None and item.get("verified") is not True:
-                raise BadInput(f"{path}.{key}[{i}].verified must be true with a verificationDate",
-                               field=f"{path}.{key}[{i}]")
-            if key == "phones" and item.get("extension") and not re.fullmatch(
-                    r"[0-9]+", item["extension"]):
-                raise BadInput(f"{path}.phones[{i}].extension must be digits",
-                               field=f"{path}.phones[{i}]")
-    age = person.get("age", person.get("approximate_age"))
-    if age is not None and not 0 <= age <= 150:
-        raise BadInput(f"{path}.age must be between 0 and 150", field=f"{path}.age")
+    for i, email in enumerate(person.get("emails") or ()):
+        _check_verified(email, f"{path}.emails[{i}]")
+    for i, phone in enumerate(person.get("phones") or ()):
+        _check_phone(phone, f"{path}.phones[{i}]")
+    for key in ("age", "approximate_age"):
+        age = person.get(key)
+        if age is not None and not 0 <= age <= 150:
+            raise BadInput(f"{path}.{camel(key)} must be between 0 and 150",
+                           field=f"{path}.{camel(key)}")
 
 
 def _check_disabled(flag: Mapping[str, Any] | None, path: str) -> None:
@@ -226,9 +258,38 @@ def _check_disabled(flag: Mapping[str, Any] | None, path: str) -> None:
     disabled, notified = flag.get("disabled_date"), flag.get("user_notified_date")
     reenabled = flag.get("reenabled_date")
     if disabled and notified and notified < disabled:
-        raise BadInput(f"{path}.userNotifiedDate must be on or after disabledDate", field=path)
+        raise BadInput(f"{path}.userNotifiedDate must be on or after disabledDate",
+                       field=f"{path}.userNotifiedDate")
     if disabled and reenabled and reenabled <= disabled:
-        raise BadInput(f"{path}.reenabledDate must be after disabledDate", field=path)
+        raise BadInput(f"{path}.reenabledDate must be after disabledDate",
+                       field=f"{path}.reenabledDate")
+
+
+def _check_location(location: Mapping[str, Any] | None, path: str) -> None:
+    """Appendix A's estimatedLocation: a country code always; for the US a state as region,
+    required when a city is given."""
+    if location is None:
+        return
+    country = (location.get("country_code") or "").strip()
+    if not country:
+        raise BadInput(f"{path}.countryCode must not be blank when estimatedLocation is "
+                       "supplied", field=f"{path}.countryCode")
+    _check_country(country, f"{path}.countryCode")
+    if country == "US":
+        region = (location.get("region") or "").strip()
+        if location.get("city") and not region:
+            raise BadInput(f"{path}.region must not be blank when a city is supplied in the US",
+                           field=f"{path}.region")
+        _check_state(region, f"{path}.region")
+
+
+def _check_prior_reports(holder: Mapping[str, Any], path: str) -> None:
+    """B.5-B.8: a prior CyberTipline report id is a positive number. (Whether such a report
+    exists is not checked: answering that would tell one ESP about another's reports.)"""
+    for i, report_id in enumerate(holder.get("prior_ct_reports") or ()):
+        if report_id <= 0:
+            raise BadInput(f"{path}.priorCtReports[{i}] must be a CyberTipline report id "
+                           "(a positive number)", field=f"{path}.priorCtReports[{i}]")
 
 
 # -- identifiers ---------------------------------------------------------------------------------
@@ -295,11 +356,8 @@ def _party_mentions(document: Mapping[str, Any], collector: _Collector) -> set[s
                             f"{path}.accountTemporarilyDisabled")
             _check_disabled(party.get("account_permanently_disabled"),
                             f"{path}.accountPermanentlyDisabled")
-            location = party.get("estimated_location")
-            if location:
-                _check_country(location.get("country_code"), f"{path}.estimatedLocation")
-                if location.get("country_code") == "US":
-                    _check_state(location.get("region"), f"{path}.estimatedLocation.region")
+            _check_location(party.get("estimated_location"), f"{path}.estimatedLocation")
+            _check_prior_reports(party, path)
             start = len(collector.mentions)
             collector.account(party, role, path, index)
             party_emails.update(m.identifier.key for m in collector.mentions[start:]
@@ -307,9 +365,15 @@ def _party_mentions(document: Mapping[str, Any], collector: _Collector) -> set[s
             for j, account in enumerate(party.get("associated_accounts") or ()):
                 account_path = f"{path}.associatedAccounts[{j}]"
                 if account.get("approximate_age") is not None and account.get("date_of_birth"):
-                    raise BadInput(f"{account_path}: approximateAge and dateOfBirth exclude "
-                                   "each other", field=account_path)
+                    raise BadInput(f"{account_path}.approximateAge may not be set when "
+                                   "dateOfBirth is supplied",
+                                   field=f"{account_path}.approximateAge")
                 _check_contact(account, account_path)
+                _check_disabled(account.get("account_temporarily_disabled"),
+                                f"{account_path}.accountTemporarilyDisabled")
+                _check_disabled(account.get("account_permanently_disabled"),
+                                f"{account_path}.accountPermanentlyDisabled")
+                _check_prior_reports(account, account_path)
                 collector.account(account, MentionRole.ASSOCIATED_ACCOUNT, account_path, index)
     return party_emails
 
@@ -318,15 +382,17 @@ def _incident_mentions(document: Mapping[str, Any], collector: _Collector,
                        party_emails: set[str]) -> None:
     role = MentionRole.INCIDENT
     for index, details in enumerate(document.get("internet_details") or ()):
-        path = f"internetDetails[{index}]"
         present = [kind for kind in INCIDENT_KINDS if details.get(kind) is not None]
         if len(present) != 1:
+            path = f"internetDetails[{index}]"
             raise BadInput(f"{path} must have exactly one kind of incident", field=path)
         kind = present[0]
         incident = details[kind]
+        path = f"internetDetails[{index}].{camel(kind)}"
         for i, url in enumerate(incident.get("urls") or ()):
             collector.add(normalise_url(url, f"{path}.urls[{i}]"), role)
         for i, email in enumerate(incident.get("email_addresses") or ()):
+            _check_verified(email, f"{path}.emailAddresses[{i}]")
             ident = normalise_email(email.get("address") or "", f"{path}.emailAddresses[{i}]")
             if ident.key not in party_emails:
                 raise BadInput(
@@ -335,6 +401,7 @@ def _incident_mentions(document: Mapping[str, Any], collector: _Collector,
             collector.add(ident, role)
         phone = incident.get("phone_number")
         if phone:
+            _check_phone(phone, f"{path}.phoneNumber")
             collector.add(normalise_phone(phone.get("number") or "",
                                           phone.get("country_calling_code"),
                                           collector.limits.default_phone_region,
@@ -384,7 +451,13 @@ def plan_report(document: Mapping[str, Any], limits: Limits,
         _check_country(law.get("flea_country"), "lawEnforcement.fleaCountry")
         _check_contact(law.get("officer_contact"), "lawEnforcement.officerContact")
     reporter = document.get("reporter") or {}
-    _check_contact(reporter.get("reporting_person"), "reporter.reportingPerson")
+    reporting_person = reporter.get("reporting_person")
+    if reporting_person is not None and not reporting_person.get("emails"):
+        # B.4: "<email> is required" of the reporting person (the XML door always has one)
+        raise BadInput("reporter.reportingPerson.emails must name at least one e-mail (B.4: "
+                       "the reporting person's e-mail is required)",
+                       field="reporter.reportingPerson.emails")
+    _check_contact(reporting_person, "reporter.reportingPerson")
     _check_contact(reporter.get("contact_person"), "reporter.contactPerson")
     if reporter.get("legal_url"):
         normalise_url(reporter["legal_url"], "reporter.legalUrl")
@@ -397,6 +470,11 @@ def plan_report(document: Mapping[str, Any], limits: Limits,
     reason: BatchReason | None = batch.get("reason") if batch else None
     if reason is BatchReason.VIRAL_POTENTIAL_MEME:
         check_batched_report(document)
+    elif len(document.get("reported_people") or ()) > 1:
+        # B: personOrUserReported is 0|1; only a batched report names several (E.1)
+        raise BadInput("reportedPeople[1] is not allowed: a report names at most one reported "
+                       "person or user unless it is a batched report (Appendix E.1)",
+                       field="reportedPeople[1]")
 
     annotations = in_vocabulary_order(ReportAnnotation, document.get("annotations"))
     props: dict[str, Any] = {
@@ -425,36 +503,38 @@ def plan_report(document: Mapping[str, Any], limits: Limits,
 
 def check_batched_report(document: Mapping[str, Any]) -> None:
     """Appendix E.1: what a VIRAL_POTENTIAL_MEME batched report may contain."""
-    rule = "Appendix E.1 (VIRAL_POTENTIAL_MEME batched report)"
     for key in ("escalate_to_high_priority", "internet_details", "law_enforcement",
                 "intended_recipients", "victims", "additional_info"):
         if document.get(key):
-            raise BadInput(f"{rule}: {camel(key)} is not allowed", field=camel(key))
+            raise BadInput(f"{camel(key)} is not allowed in a {BATCH_RULE}", field=camel(key))
     for i, person in enumerate(document.get("reported_people") or ()):
         extra = sorted(k for k, v in person.items()
                        if v not in (None, [], False) and k not in BATCH_PERSON_FIELDS)
         if extra:
-            raise BadInput(f"{rule}: reportedPeople[{i}] may only carry espIdentifier "
+            raise BadInput(f"reportedPeople[{i}] may only carry espIdentifier in a {BATCH_RULE} "
                            f"(found {', '.join(camel(k) for k in extra)})",
                            field=f"reportedPeople[{i}]")
 
 
 def check_batched_file(props: Mapping[str, Any], index: int) -> None:
     """Appendix E.1 on one file's graph properties (planned or stored)."""
-    rule = "Appendix E.1 (VIRAL_POTENTIAL_MEME batched report)"
     path = f"files[{index}]"
     annotations = set(props.get("annotations") or ())
     if not annotations & BATCH_FILE_ANNOTATIONS:
-        raise BadInput(f"{rule}: {path} must be annotated VIRAL and/or POTENTIAL_MEME",
-                       field=path)
+        raise BadInput(f"{path}.annotations must include VIRAL and/or POTENTIAL_MEME in a "
+                       f"{BATCH_RULE}", field=f"{path}.annotations")
     others = sorted(annotations - BATCH_FILE_ANNOTATIONS)
     if others:
-        raise BadInput(f"{rule}: {path} may not carry {', '.join(others)}", field=path)
+        raise BadInput(f"{path}.annotations may not include {', '.join(others)} in a "
+                       f"{BATCH_RULE}", field=f"{path}.annotations")
     if props.get("relevance", FileRelevance.REPORTED.name) != FileRelevance.REPORTED.name:
-        raise BadInput(f"{rule}: {path} relevance must be REPORTED", field=path)
+        raise BadInput(f"{path}.relevance must be REPORTED in a {BATCH_RULE}",
+                       field=f"{path}.relevance")
     present = [k for k in BATCH_FILE_FORBIDDEN if props.get(k) not in (None, [], "")]
     if present:
-        raise BadInput(f"{rule}: {path} may not carry {', '.join(present)}", field=path)
+        raise BadInput(f"{path}.{present[0]} is not allowed in a {BATCH_RULE}"
+                       + (f" (nor {', '.join(present[1:])})" if present[1:] else ""),
+                       field=f"{path}.{present[0]}")
 
 
 def plan_file(file: Mapping[str, Any], limits: Limits, index: int = 0,
@@ -472,11 +552,11 @@ def plan_file(file: Mapping[str, Any], limits: Limits, index: int = 0,
     classification = file.get("industry_classification")
     if relevance is FileRelevance.SUPPLEMENTAL_REPORTED:
         if classification is not None:
-            raise BadInput(f"{path}: a SUPPLEMENTAL_REPORTED file may not have an industry "
-                           "classification", field=f"{path}.industryClassification")
+            raise BadInput(f"{path}.relevance may not be SUPPLEMENTAL_REPORTED when an "
+                           "industryClassification is supplied", field=f"{path}.relevance")
         if FileAnnotation.POTENTIAL_MEME in annotations:
-            raise BadInput(f"{path}: a SUPPLEMENTAL_REPORTED file may not be a potential meme",
-                           field=f"{path}.annotations")
+            raise BadInput(f"{path}.relevance may not be SUPPLEMENTAL_REPORTED when the file is "
+                           "annotated POTENTIAL_MEME", field=f"{path}.relevance")
     hashes: list[NormalisedIdentifier] = []
     for i, item in enumerate(file.get("hashes") or ()):
         hashes.append(normalise_hash(item.get("algorithm") or "", item.get("value") or "",

@@ -13,6 +13,7 @@ CyberTipline code 4110) or ``INVALID`` (not valid against the XSD; code 4100).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import Enum
@@ -73,7 +74,8 @@ def read_xml(body: bytes, root: str) -> Element:
         raise invalid(f"the root element must be <{root}>, not <{document.tag}>")
     validator = schema()
     if not validator.validate(document):
-        errors = [f"line {e.line}: {e.message}"
+        errors = [f"line {e.line}: {e.path}: {e.message}" if e.path else
+                  f"line {e.line}: {e.message}"
                   for e in cast(Iterable[Any], validator.error_log)]
         shown = "; ".join(errors[:MAX_ERRORS_SHOWN])
         hidden = len(errors) - MAX_ERRORS_SHOWN
@@ -382,7 +384,9 @@ def _law_enforcement(element: Element) -> dict[str, Any]:
 
 def _reporter(element: Element) -> dict[str, Any]:
     r = _Reader(element)
-    r.nested("reportingPerson", "reporting_person", _person_doc)
+    person = _one(element, "reportingPerson")
+    if person is not None:  # kept even when empty: B.4 requires its e-mail
+        r.doc["reporting_person"] = _person_doc(person)
     r.nested("contactPerson", "contact_person", _contact_person)
     r.value("companyTemplate", "company_template")
     r.value("termsOfService", "terms_of_service")
@@ -453,6 +457,101 @@ def file_details_document(root: Element) -> tuple[int, str, dict[str, Any]]:
     r.nested_all("details", "details", _details)
     r.values("additionalInfo", "additional_info")
     return report_id, file_id, r.doc
+
+
+# -- where: the intake's field paths in the XML's own names --------------------------------------
+
+PATH_PART: Final = re.compile(r"([A-Za-z0-9]+)(?:\[(\d+)\])?")
+SUMMARY_FIELDS: Final = frozenset({"incidentType", "platform", "escalateToHighPriority",
+                                   "annotations", "incidentDateTime",
+                                   "incidentDateTimeDescription"})
+PARTIES: Final = {"reportedPeople": ("personOrUserReported", "personOrUserReportedPerson"),
+                  "intendedRecipients": ("intendedRecipient", "intendedRecipientPerson"),
+                  "victims": ("victim", "victimPerson")}
+PERSON_FIELDS: Final = frozenset({"firstName", "lastName", "phones", "emails", "addresses", "age",
+                                  "dateOfBirth"})
+ATTRIBUTE_NAMES: Final = {
+    "disabledDate": "disabledDate", "userNotified": "userNotified",
+    "userNotifiedDate": "userNotifiedDate", "reenabledDate": "reenabledDate",
+    "verificationDate": "verificationDate", "verified": "verified", "type": "type",
+    "countryCallingCode": "countryCallingCode", "extension": "extension",
+    "timestamp": "timestamp", "thirdPartyHostedContent": "thirdPartyHostedContent",
+    "thirdPartyUser": "thirdPartyUser", "accountType": "type", "reason": "reason",
+    "algorithm": "hashType"}
+ELEMENT_NAMES: Final = {
+    "urls": "url", "emailAddresses": "emailAddress", "incidentAddresses": "incidentAddress",
+    "ipCaptureEvents": "ipCaptureEvent", "deviceIds": "deviceId", "profileUrls": "profileUrl",
+    "displayNames": "displayName", "emails": "email", "phones": "phone", "addresses": "address",
+    "associatedAccounts": "associatedAccount", "priorCtReports": "priorCTReports",
+    "legalUrl": "legalURL", "hashes": "originalFileHash", "nameValuePairs": "nameValuePair",
+    "viewedByEsp": "fileViewedByEsp", "relevance": "fileRelevance",
+    "webPage": "webPageIncident", "email": "emailIncident", "newsgroup": "newsgroupIncident",
+    "chatIm": "chatImIncident", "onlineGaming": "onlineGamingIncident",
+    "cellPhone": "cellPhoneIncident", "nonInternet": "nonInternetIncident",
+    "peer2peer": "peer2peerIncident",
+}
+# (parent, key) whose value is the parent element's own text
+TEXT_KEYS: Final = frozenset({("emails", "address"), ("emailAddresses", "address"),
+                              ("phones", "number"), ("phoneNumber", "number"),
+                              ("hashes", "value")})
+
+
+def xml_path(field: str) -> str:
+    """An intake field path (``reportedPeople[0].accountTemporarilyDisabled.reenabledDate``) in
+    the document's XML names, relative to its root
+    (``personOrUserReported/accountTemporarilyDisabled/@reenabledDate``); a repeated element's
+    position is an XPath predicate from the second on (``victim[2]``).
+
+    Example::
+
+        >>> xml_path("reportedPeople[0].accountTemporarilyDisabled.reenabledDate")
+        'personOrUserReported/accountTemporarilyDisabled/@reenabledDate'
+        >>> xml_path("victims[1].age")
+        'victim[2]/victimPerson/age'
+        >>> xml_path("files[0].hashes[1].algorithm")
+        'originalFileHash[2]/@hashType'
+        >>> xml_path("internetDetails[0].email.emailAddresses[0]")
+        'internetDetails/emailIncident/emailAddress'
+    """
+    parts = [(m.group(1), None if m.group(2) is None else int(m.group(2)))
+             for m in PATH_PART.finditer(field)]
+    if parts and parts[0][0] == "files":
+        parts = parts[1:]  # a file's fields are the children of <fileDetails>
+    out: list[str] = []
+    parent = ""
+    for depth, (name, index) in enumerate(parts):
+        if (parent, name) in TEXT_KEYS:
+            break
+        predicate = f"[{index + 1}]" if index else ""
+        if depth == 0 and name in SUMMARY_FIELDS and not field.startswith("files"):
+            out.append("incidentSummary")
+            name = "reportAnnotations" if name == "annotations" else name
+        elif name == "annotations":
+            name = "fileAnnotations"
+        if depth == 0 and name in PARTIES:
+            out.append(PARTIES[name][0] + predicate)
+            parent = name
+            continue
+        if depth == 1 and parts[0][0] in PARTIES and name in PERSON_FIELDS:
+            out.append(PARTIES[parts[0][0]][1])
+        if name == "fleaCountry":
+            out.append("servedLegalProcessInternational/@fleaCountry")
+        elif name in ATTRIBUTE_NAMES:
+            out.append("@" + ATTRIBUTE_NAMES[name])
+        elif name == "priorCtReports" and parent == "associatedAccounts":
+            out.append("priorCTReport" + predicate)
+        else:
+            out.append(ELEMENT_NAMES.get(name, name) + predicate)
+        parent = name
+    return "/".join(out)
+
+
+def xml_message(message: str, field: str) -> str:
+    """An intake message about ``field`` with the path in XML names."""
+    where = xml_path(field)
+    if message.startswith(field):
+        return where + message[len(field):]
+    return f"{where}: {message}"
 
 
 # -- writing: what an ESP's client sends (tests, benchmarks, forwarding) -------------------------
@@ -781,11 +880,13 @@ def report_response(code: int, description: str, report_id: int | None = None,
 
 def report_done_response(code: int, report_id: int | None, file_ids: list[str]) -> bytes:
     """The answer to /finish, a refusal too (the reference names this root for every /finish
-    response; its type has no description, so a refusal carries only its code)."""
+    response; its type has no description, so a refusal carries only its code, and its report
+    id, 0 when none was read)."""
     root = etree.Element("reportDoneResponse")
     etree.SubElement(root, "responseCode").text = str(code)
-    if report_id is not None:
-        etree.SubElement(root, "reportId").text = str(report_id)
+    # reportId is required by the XSD: 0 when the request's id was never read (no credentials,
+    # no or a malformed id), so a refusal still parses with a client's generated classes
+    etree.SubElement(root, "reportId").text = str(report_id or 0)
     files = etree.SubElement(root, "files")
     for file_id in file_ids:
         etree.SubElement(files, "fileId").text = file_id
