@@ -69,6 +69,26 @@ async def test_priority_and_disposition_are_recorded_in_order(api: Api, esp: str
     assert found["history"][3]["before"] == "PENDING"
 
 
+async def test_each_mutation_of_one_document_answers_what_it_wrote(api: Api, esp: str,
+                                                                     tokens: Tokens) -> None:
+    """Mutations of one document run in order; each answers the report as its own write left
+    it, not as an earlier one of the same request read it (the request's loader caches)."""
+    report = await submitted(api, esp)
+    body = await api.gql("""
+        mutation Triage($id: ID!) {
+          first: setPriority(reportId: $id, priority: P1, reason: "meeting planned") {
+            priority disposition history { kind }
+          }
+          second: setDisposition(reportId: $id, disposition: REFERRAL, reason: "actionable") {
+            priority disposition history { kind }
+          }
+        }""", {"id": report["id"]}, token=tokens.mint(Role.ANALYST))
+    first, second = body["data"]["first"], body["data"]["second"]
+    assert (first["priority"], first["disposition"]) == ("P1", "PENDING")
+    assert (second["priority"], second["disposition"]) == ("P1", "REFERRAL")
+    assert [h["kind"] for h in second["history"]][-2:] == ["PRIORITY", "DISPOSITION"]
+
+
 async def test_analyst_work_needs_a_submitted_report_a_reason_and_the_role(
         api: Api, esp: str, tokens: Tokens, db: Database) -> None:
     world = await build_world(db)

@@ -52,4 +52,4 @@ class AgencyMutations:
                                    by=principal.subject, reason=reason,
                                    rows=principal.row_scope())
         info.context.services.events.poke()
-        return await require_report(info, key)
+        return await require_report(info, key, changed=True)

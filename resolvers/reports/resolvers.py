@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import re
 from datetime import datetime
@@ -65,12 +64,11 @@ async def load_report(info: Info[Context, None], report_id: strawberry.ID | int)
 async def require_report(info: Info[Context, None], report_id: int, *,
                          changed: bool = False) -> Report:
     """A report the caller may see, or ``NOT_FOUND``. ``changed``: it was just written in this
-    request, so read it again rather than from the request's loader cache."""
-    loader = info.context.loaders.reports_by_id
+    request, so everything below it is read again rather than from the request's loader caches
+    (an earlier mutation of the same document may have filled them)."""
     if changed:
-        with contextlib.suppress(KeyError):  # strawberry raises for a key it never cached
-            loader.clear(report_id)
-    node = await loader.load(report_id)
+        info.context.fresh_loaders()
+    node = await info.context.loaders.reports_by_id.load(report_id)
     if node is None:
         raise NotFound(f"report {report_id} does not exist")
     return Report(node=node)

@@ -43,7 +43,7 @@ class DispositionMutations:
         await triage.set_priority(info.context.services.db, key, priority.value, reason=reason,
                                   by=principal.subject, rows=principal.row_scope())
         info.context.services.events.poke()
-        return await require_report(info, key)
+        return await require_report(info, key, changed=True)
 
     @strawberry.mutation(description=(
         "Decide a submitted report: REFERRAL (to law enforcement) or INFORMATIONAL, recorded "
@@ -56,7 +56,7 @@ class DispositionMutations:
         await triage.set_disposition(info.context.services.db, key, disposition.value,
                                      reason=reason, by=principal.subject,
                                      rows=principal.row_scope())
-        return await require_report(info, key)
+        return await require_report(info, key, changed=True)
 
     @strawberry.mutation(description=(
         "Label a file as an analyst, with the basis (e.g. 'viewed the file'). The label sits "
@@ -67,7 +67,7 @@ class DispositionMutations:
         report_id = await triage.classify_file(info.context.services.db, key, label,
                                                basis=basis, by=principal.subject,
                                                rows=principal.row_scope())
-        return await require_report(info, report_id)
+        return await require_report(info, report_id, changed=True)
 
 
     @strawberry.mutation(description=(
@@ -76,10 +76,10 @@ class DispositionMutations:
     async def set_report_jurisdiction(self, info: Info[Context, None], report_id: strawberry.ID,
                                       code: str, reason: str) -> Report:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, report_id, "reportId")
-        report = await require_report(info, key)  # NOT_FOUND before anything is written
+        await require_report(info, key)  # NOT_FOUND before anything is written
         await enrichment.override_jurisdiction(info.context.services.db, key, code,
                                                reason=reason, by=principal.subject)
-        return report
+        return await require_report(info, key, changed=True)
 
 
     @strawberry.mutation(description=(
