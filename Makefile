@@ -45,7 +45,7 @@ poppler:
 	  echo "warning: poppler-utils could not be installed; the PDF rendering checks will skip"
 
 neo4j-start: install
-	@$(BIN)/tipgraph neo4j start --port $(NEO4J_PORT)
+	@$(BIN)/tipgraph neo4j start --port $(NEO4J_PORT) >/dev/null
 
 neo4j-stop:
 	@$(BIN)/tipgraph neo4j stop --port $(NEO4J_PORT)
@@ -53,11 +53,13 @@ neo4j-stop:
 neo4j-status:
 	@$(BIN)/tipgraph neo4j status --port $(NEO4J_PORT)
 
+# Each step prints its time on stderr (the demo's reports with a progress bar); the JSON
+# results on stdout are for scripts, so `make` leaves them out.
 migrate: neo4j-start
-	@$(DEV_ENV) $(BIN)/tipgraph migrate
+	@$(DEV_ENV) $(BIN)/tipgraph migrate >/dev/null
 
 seed: migrate
-	@$(DEV_ENV) $(BIN)/tipgraph seed demo
+	@$(DEV_ENV) $(BIN)/tipgraph seed demo >/dev/null
 
 run: seed
 	@echo

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -69,6 +70,11 @@ def _local_port(settings: Settings) -> int:
     return urlsplit(settings.neo4j_uri).port or DEFAULT_NEO4J_PORT
 
 
+def _took(step: str, started: float) -> None:
+    """A step and its time on stderr (``make run`` shows them; stdout stays the result)."""
+    print(f"  {step:<36} {time.perf_counter() - started:6.1f} s", file=sys.stderr, flush=True)
+
+
 # -- commands ------------------------------------------------------------------------------------
 
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
@@ -78,7 +84,9 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
         server.install()
         print(f"Neo4j jars in {server.lib}")
     elif args.action == "start":
+        started = time.perf_counter()
         print(server.start(port, Path(args.data) if args.data else None))
+        _took("neo4j", started)
     elif args.action == "stop":
         print("stopped" if server.stop(port) else "not running")
     else:
@@ -93,8 +101,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         migrator = Migrator(db, settings.migrations_dir, identifier_ids(settings))
         return [m.name for m in await migrator.migrate()]
 
+    started = time.perf_counter()
     applied = _with_db(settings, work)
     print(json.dumps({"applied": applied}))
+    _took(f"migrate ({len(applied)} applied)", started)
     return 0
 
 
@@ -248,11 +258,14 @@ def cmd_esp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    """The demo data once; each step and its time on stderr, the summary as JSON on stdout."""
+    from graph.core.progress import Phases
     from graph.demo.seed import seed_demo
 
     async def work(db: Database) -> dict[str, Any]:
         return await seed_demo(db, settings.intake, identifier_ids(settings),
-                               reports=args.reports)
+                               reports=args.reports,
+                               phases=None if args.quiet else Phases(sys.stderr))
 
     print(json.dumps(_with_db(settings, work)))
     return 0
@@ -471,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("what", choices=["demo"])
     seed.add_argument("--reports", type=int, default=300)
+    seed.add_argument("--quiet", action="store_true", help="no step-by-step output on stderr")
     seed.set_defaults(handler=cmd_seed)
 
     package = commands.add_parser(

@@ -27,7 +27,6 @@ import asyncio
 import math
 import os
 import random
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +38,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.ids import IdAllocator
+from graph.core.progress import Progress
 from graph.demo.synthetic import ESPS, SyntheticTips
 from graph.identifiers.keyed_ids import IdentifierIds
 from graph.referrals.agencies import (
@@ -48,44 +48,9 @@ from graph.referrals.agencies import (
     jurisdiction_row,
     upsert_agency,
 )
-from graph.reports.intake.service import create_params
-from graph.reports.intake.validation import Limits, plan_file, plan_report
+from graph.reports.intake.bulk import done_job, load, report_row
+from graph.reports.intake.validation import Limits
 from graph.reports.reporters import register_reporter
-
-# The intake's CREATE_REPORT for a batch: one row per report, ``row.now`` its own time.
-BULK_CREATE: Final = """
-UNWIND $rows AS row
-MATCH (e:Reporter {id: row.reporterId})
-CREATE (e)-[:SUBMITTED]->(r:Report)
-SET r = row.props
-WITH r, row
-CALL (r, row) {
-  UNWIND row.mentions AS m
-  MERGE (i:Identifier {key: m.key})
-    ON CREATE SET i.id = m.id, i.kind = m.kind, i.value = m.value, i.scope = m.scope,
-                  i.firstSeenAt = row.now
-  CREATE (r)-[x:MENTIONS]->(i) SET x = m.rel
-}
-CALL (r, row) {
-  UNWIND row.files AS f
-  CREATE (r)-[:HAS_FILE]->(file:File) SET file = f.props
-  WITH file, f, row
-  CALL (file, f, row) {
-    UNWIND f.hashes AS m
-    MERGE (i:Identifier {key: m.key})
-      ON CREATE SET i.id = m.id, i.kind = m.kind, i.value = m.value, i.scope = m.scope,
-                    i.firstSeenAt = row.now
-    CREATE (file)-[:HAS_HASH {algorithm: m.scope, source: 'ESP'}]->(i)
-  }
-  CALL (file, f, row) {
-    UNWIND f.labels AS c
-    CREATE (file)-[:LABELLED]->(:Classification {id: c.id, label: c.label, source: 'ESP',
-      by: row.reporterId, at: row.now, basis: c.basis})
-  }
-}
-CREATE (:EnrichmentJob {reportId: r.id, status: 'DONE', attempts: 1, createdAt: row.now,
-                        runAfter: row.now, computedAt: row.now})
-"""
 
 # Enrichment's jurisdictions and triage decisions, as the worker and analysts would leave them.
 BULK_DECIDE: Final = """
@@ -149,7 +114,7 @@ def tips_for(seed: int, reports: int, now: datetime) -> ScaleFreeTips:
 
 
 def plan_chunk(chunk: Chunk) -> list[dict[str, Any]]:
-    """The CREATE rows of reports [start, start + count) (runs in a worker process)."""
+    """The bulk rows of reports [start, start + count) (runs in a worker process)."""
     tips = tips_for(chunk.seed, chunk.reports, chunk.now)
     tips.random.seed(f"{chunk.seed}:{chunk.start}")
     limits = Limits()
@@ -159,43 +124,15 @@ def plan_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     for index in range(chunk.start, chunk.start + chunk.count):
         document = tips.report_document(index)
         submitted = document["incident_date_time"] + timedelta(hours=1 + index % 47)
-        report = plan_report(document, limits, chunk.now)
-        files = [plan_file(f, limits, i, chunk.now) for i, f in enumerate(document["files"])]
-        file_ids = list(range(file_id, file_id + len(files)))
-        file_id += len(files)
-        params = create_params(tips.esp(index)[0], report, files,
-                               chunk.first_report_id + index, file_ids, submitted, finish=True,
-                               ids=ids)
-        rows.append({"reporterId": params["reporterId"], "props": params["props"],
-                     "now": submitted, "mentions": params["mentions"], "files": params["files"]})
+        rows.append(report_row(tips.esp(index)[0], document, chunk.first_report_id + index,
+                               file_id, submitted, finish=True, limits=limits, ids=ids,
+                               job=done_job(submitted)))
+        file_id += len(document["files"])
     return rows
 
 
 async def _write_tx(tx: AsyncManagedTransaction, statement: str, rows: list[Any]) -> None:
     await run(tx, statement, rows=rows)
-
-
-class Progress:
-    """A one-line progress bar on stderr (a line per 10 % when stderr is not a terminal)."""
-
-    def __init__(self, total: int, what: str) -> None:
-        self.total, self.what, self.done = total, what, 0
-        self.started = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-        self._shown = -1
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        share = self.done / self.total
-        rate = self.done / max(time.perf_counter() - self.started, 1e-9)
-        bar = "#" * int(share * 30)
-        line = f"{self.what} [{bar:<30}] {self.done}/{self.total} ({rate:,.0f}/s)"
-        if self.tty:
-            print("\r" + line, end="" if self.done < self.total else "\n", file=sys.stderr,
-                  flush=True)
-        elif int(share * 10) != self._shown:
-            self._shown = int(share * 10)
-            print(line, file=sys.stderr, flush=True)
 
 
 def chunks(reports: int, size: int, seed: int, first_report: int, first_file: int,
@@ -228,7 +165,7 @@ async def generate(db: Database, reports: int, *, ids: IdentifierIds, batch: int
                                        ids.key)]
         for future in pending:  # in order: one writer, so MERGEs never wait on each other
             rows = await future
-            await db.write(_write_tx, BULK_CREATE, rows)
+            await load(db, rows, with_events=False)
             progress.advance(len(rows))
     loaded = time.perf_counter() - started
     decided = await _decide(db, report_ids, seed, referral_share, batch)

@@ -89,14 +89,23 @@ class ApiProcess:
     log: Path
 
 
+def isolated_env(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without any ``TIPGRAPH_*`` setting, plus ``env``: a child
+    that benchmarks or tests start runs on their settings alone (a developer's
+    ``TIPGRAPH_JWT_*`` would make it verify tokens with keys the benchmark does not mint with)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TIPGRAPH_")}
+    return {**inherited, **env}
+
+
 @contextlib.contextmanager
 def running(command: list[str], log: Path,
             env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process writing to ``log`` (never to the terminal), stopped on exit."""
+    """A child process writing to ``log`` (never to the terminal), stopped on exit; its
+    settings are ``env`` alone (:func:`isolated_env`)."""
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                                   env={**os.environ, **env})
+                                   env=isolated_env(env))
     try:
         yield process
     finally:

@@ -132,3 +132,21 @@ def test_serve_refuses_zero_workers(settings: Settings) -> None:
     result = tipgraph(settings, "serve", "--workers", "0")
     assert result.returncode == 1
     assert "--workers" in result.stderr
+
+
+def test_a_benchmark_server_ignores_the_callers_token_settings(
+        settings: Settings, session_db: Database, tokens: Tokens, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make bench-quick` with TIPGRAPH_JWT_* in the environment: a benchmark (or test) mints
+    with its own keys, and the API it starts must verify with those, not with the caller's."""
+    monkeypatch.setenv("TIPGRAPH_JWT_ISSUER", "someone-elses-issuer")
+    monkeypatch.setenv("TIPGRAPH_JWT_PUBLIC_KEY_FILE", str(tmp_path / "not-the-bench-key.pem"))
+    env = {"TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
+           "TIPGRAPH_STATE_DIR": str(settings.state_dir),
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY, "TIPGRAPH_ENRICHMENT_WORKER": "false"}
+    with served_api(env, tmp_path / "serve.log") as api:
+        answer = httpx.post(f"{api.url}/graphql", json={"query": "{ __typename }"},
+                            headers={"Authorization": f"Bearer {tokens.mint(Role.ANALYST)}"},
+                            timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert "errors" not in answer.json(), answer.json()

@@ -172,6 +172,33 @@ async def test_a_failed_job_is_retried_with_backoff(api: Api, esp: str, db: Data
     assert done["enrichment"]["attempts"] == 2
 
 
+class GeoFailingOn:
+    """A geolocation that fails on one address (a corrupt record, say)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def locate(self, ip: str) -> Any:
+        if ip == self.address:
+            raise ValueError(f"no record for {ip}")
+        return CidrTable().locate(ip)
+
+
+async def test_jobs_run_together_and_one_failure_holds_back_only_its_own(
+        api: Api, esp: str, db: Database, tokens: Tokens) -> None:
+    """Due jobs are enriched in one read and one write; when one report cannot be, the others
+    are still done, and only its job is retried."""
+    healthy = [await submit(api, esp) for _ in range(3)]
+    broken = await submit(api, esp, {**INPUT, "reportedPeople": [{
+        "screenName": "x2", "espService": "ExampleChat",
+        "ipCaptureEvents": [{"ipAddress": "198.51.100.99"}]}]})
+    assert await worker(db, GeoFailingOn("198.51.100.99")).run_due() == 3
+    for report_id in healthy:
+        assert (await read(api, tokens, report_id))["enrichment"]["status"] == "DONE"
+    failed = (await read(api, tokens, broken))["enrichment"]
+    assert (failed["status"], failed["error"]) == ("RETRY", "no record for 198.51.100.99")
+
+
 async def test_the_api_process_enriches_in_the_background(neo4j_uri: str, tmp_path: Path,
                                                           db: Database) -> None:
     await register_reporter(db, "example-esp", "Example ESP")

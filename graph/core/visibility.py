@@ -125,6 +125,7 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.intake.writes:FILE_OF_REPORT": _ESP_DOOR,
     "graph.reports.intake.writes:FINISH_REPORT": _ESP_DOOR,
     "graph.reports.intake.writes:CANCEL_REPORT": _ESP_DOOR,
+    "graph.reports.intake.bulk:BULK_CREATE": _JOB + " (bulk loads: the demo seed, benchmarks)",
     "graph.reports.intake.writes:SWEEP_EXPIRED": _JOB + " (expiring unfinished reports)",
     "graph.reports.queries:FILES_BY_REPORT_IDS": _BELOW,
     "graph.reports.queries:MENTIONS_BY_REPORT_IDS": _BELOW,
@@ -150,7 +151,7 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.retention:DUE": _JOB + " (purging content past preserveUntil)",
     "graph.reports.retention:MARK_PURGED": _JOB + " (purging content past preserveUntil)",
     "graph.triage.enrichment:WRITE": _JOB + " (the enrichment worker sees every report)",
-    "graph.triage.enrichment:PREVIOUS_SUGGESTION": _JOB + " (the enrichment worker)",
+    "graph.triage.enrichment:PREVIOUS_SUGGESTIONS": _JOB + " (the enrichment worker)",
     "graph.identifiers.keyed_ids:SET_IDS": _JOB + " (re-keying identifier ids)",
     "graph.demo.seed:SUGGESTED": _JOB + " (the demo seed)",
     "graph.triage.queue:ORDER_INDEXES": "index hints for the queue's order, not "

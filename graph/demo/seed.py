@@ -3,23 +3,28 @@ few hundred synthetic reports that share identifiers the way real ones do — th
 analyst tells with them: enrichment, priorities, dispositions, referrals, labels and notes.
 Runs once; later runs skip.
 
-Reports go through the intake service, exactly as an ESP's would; analyst steps go through the
-same services the API calls, so every one is recorded with its provenance.
+Reports are planned by the intake's own validation, exactly as an ESP's would be, and written a
+batch per transaction (:mod:`graph.reports.intake.bulk`, with the events the intake emits);
+enrichment runs the worker the API runs; analyst steps go through the same services the API
+calls, so every one is recorded with its provenance.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.ids import IdAllocator
+from graph.core.progress import Phases, Progress
 from graph.core.visibility import EVERY_REPORT
 from graph.core.vocabulary import countries, us_states
 from graph.demo.synthetic import ESPS, SyntheticTips
 from graph.identifiers.keyed_ids import IdentifierIds
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.reports.intake.bulk import load, pending_job, report_row
 from graph.reports.intake.service import IntakeService
 from graph.reports.intake.validation import Limits
 from graph.reports.reporters import register_reporter
@@ -69,34 +74,72 @@ async def seed_jurisdictions(db: Database) -> int:
     return len(rows)
 
 
-async def seed_demo(db: Database, limits: Limits, ids: IdentifierIds,
-                    reports: int = 300) -> dict[str, Any]:
+async def seed_demo(db: Database, limits: Limits, ids: IdentifierIds, reports: int = 300, *,
+                    phases: Phases | None = None) -> dict[str, Any]:
+    """Load the demo once; ``phases`` prints each step with its time (and a bar for the
+    reports)."""
+    phases = phases or Phases()
     if await db.read(_marker_tx, "demo"):
+        phases.note("demo data: already loaded")
         return {"seeded": False, "reason": "demo data is already loaded"}
-    jurisdictions = await seed_jurisdictions(db)
-    for esp_id, name in ESPS:
-        await register_reporter(db, esp_id, name)
-    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits,
-                           identifier_ids=ids)
-    tips = SyntheticTips(seed=2026)
+    with phases.phase("jurisdictions"):
+        jurisdictions = await seed_jurisdictions(db)
+    with phases.phase("reporters and agencies"):
+        for esp_id, name in ESPS:
+            await register_reporter(db, esp_id, name)
+        for spec in DEMO_AGENCIES:
+            await upsert_agency(db, spec)
+    with phases.phase(f"{reports} reports"):
+        counts = await _reports(db, limits, ids, reports, phases.progress(reports, "reports"))
+    with phases.phase("enrichment"):
+        worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
+        while await worker.run_due():
+            pass
+    with phases.phase("triage by a demo analyst"):
+        story = await _analyst_story(db)
+    await db.write(_mark_tx, "demo", reports)
+    return {"seeded": True, "jurisdictions": jurisdictions, "reporters": len(ESPS), **counts,
+            **story, "seconds": phases.seconds}
+
+
+BATCH: Final = 100  # reports per transaction
+
+
+async def _reports(db: Database, limits: Limits, ids: IdentifierIds, reports: int,
+                   progress: Progress | None) -> dict[str, int]:
+    """Synthetic reports through the intake's own plans, a batch per transaction
+    (:mod:`graph.reports.intake.bulk`): most submitted, every 50th left open, every 97th
+    opened and then retracted by its ESP."""
+    now = datetime.now(UTC)
+    tips = SyntheticTips(seed=2026, now=now)
+    report_ids = await IdAllocator(db, "report", block_size=reports).take(reports)
+    file_ids = await IdAllocator(db, "file", block_size=reports * 3).take(reports * 3)
     counts = {"submitted": 0, "open": 0, "cancelled": 0}
+    cancel: list[tuple[str, int]] = []
+    file_id = file_ids[0]
+    rows: list[dict[str, Any]] = []
     for index in range(reports):
         esp_id, _ = tips.esp(index)
         document = tips.report_document(index)
-        if index % 50 == 49:
-            await intake.open_report(esp_id, document, f"demo-{index}")
-            counts["open"] += 1
-        elif index % 97 == 96:
-            report = await intake.open_report(esp_id, document, f"demo-{index}")
-            await intake.cancel_report(esp_id, report["id"])
-            counts["cancelled"] += 1
-        else:
-            await intake.submit_report(esp_id, document, f"demo-{index}")
-            counts["submitted"] += 1
-    story = await _analyst_story(db)
-    await db.write(_mark_tx, "demo", reports)
-    return {"seeded": True, "jurisdictions": jurisdictions, "reporters": len(ESPS), **counts,
-            **story}
+        finish = index % 50 != 49 and index % 97 != 96
+        rows.append(report_row(esp_id, document, report_ids[index], file_id, now, finish=finish,
+                               limits=limits, ids=ids, job=pending_job(now)))
+        file_id += len(document["files"])
+        if index % 97 == 96 and index % 50 != 49:
+            cancel.append((esp_id, report_ids[index]))
+        if len(rows) == BATCH or index == reports - 1:
+            await load(db, rows)
+            if progress is not None:
+                progress.advance(len(rows))
+            rows = []
+    intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"), limits,
+                           identifier_ids=ids)
+    for esp_id, report_id in cancel:
+        await intake.cancel_report(esp_id, report_id)
+    counts["cancelled"] = len(cancel)
+    counts["open"] = sum(1 for i in range(reports) if i % 50 == 49)
+    counts["submitted"] = reports - counts["open"] - counts["cancelled"]
+    return counts
 
 
 DEMO_AGENCIES: Final = (
@@ -125,13 +168,8 @@ async def _suggested_tx(tx: AsyncManagedTransaction, limit: int) -> list[dict[st
 
 
 async def _analyst_story(db: Database) -> dict[str, int]:
-    """Enrich, then triage like an analyst would: prioritise by the suggestion, decide, refer
-    to the agency covering the report, label a file after viewing it, leave a note."""
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
-    while await worker.run_due():
-        pass
-    for spec in DEMO_AGENCIES:
-        await upsert_agency(db, spec)
+    """Triage like an analyst would: prioritise by the suggestion, decide, refer to the agency
+    covering the report, label a file after viewing it, leave a note."""
     referred = 0
     for row in await db.read(_suggested_tx, 40):
         await set_priority(db, row["id"], row["suggested"], reason=f"suggested: {row['basis']}",

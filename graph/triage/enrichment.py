@@ -47,7 +47,8 @@ RETURN job.reportId AS reportId, job.attempts AS attempts
 # The suggestion looks at every submitted report (the scope of the worker, who sees all):
 # it is shown only to readers who see every report (Report.suggestedPriority).
 FACTS: Final = """
-MATCH (r:Report {id: $id})
+UNWIND $ids AS id
+MATCH (r:Report {id: id})
 OPTIONAL MATCH (r)-[:MENTIONS]->(ip:Identifier {kind: 'IP_ADDRESS'})
 WITH r, collect(DISTINCT {key: ip.key, value: ip.value}) AS ips
 CALL (r) {
@@ -55,45 +56,47 @@ CALL (r) {
   WHERE other <> r AND other.status = 'SUBMITTED' AND NOT """ + is_common("i") + """
   RETURN count(DISTINCT other) AS linked
 }
-RETURN r.reportedPeople AS people, coalesce(r.escalated, false) AS escalated,
+RETURN r.id AS id, r.reportedPeople AS people, coalesce(r.escalated, false) AS escalated,
        r.annotations AS annotations, [ip IN ips WHERE ip.key IS NOT NULL] AS ips, linked
 """
 
 WRITE: Final = """
-MATCH (r:Report {id: $id})
-CALL (r) {
-  UNWIND $jurisdictions AS row
+UNWIND $rows AS p
+MATCH (r:Report {id: p.id})
+CALL (r, p) {
+  UNWIND p.jurisdictions AS row
   MERGE (j:Jurisdiction {code: row.code})
     ON CREATE SET j.name = row.name, j.kind = row.kind, j.country = row.country
   RETURN count(*) AS ensured
 }
-CALL (r) {
+CALL (r, p) {
   // The IP's place for link analysis; the report keeps its own lookup (x.ips below), so that
   // what its readers are told does not move when another report's enrichment looks again.
-  UNWIND $located AS row
+  UNWIND p.located AS row
   MATCH (i:Identifier {key: row.key}), (j:Jurisdiction {code: row.code})
   MERGE (i)-[l:LOCATED_IN]->(j)
   SET l.source = row.source, l.at = $now, l.confidence = row.confidence
 }
-CALL (r) {
+CALL (r, p) {
   OPTIONAL MATCH (r)-[old:IN_JURISDICTION]->() WHERE old.source <> 'ANALYST'
   DELETE old
 }
-CALL (r) {
-  UNWIND $placed AS row
+CALL (r, p) {
+  UNWIND p.placed AS row
   MATCH (j:Jurisdiction {code: row.code})
   MERGE (r)-[x:IN_JURISDICTION {basis: row.basis}]->(j)
   SET x.source = row.source, x.by = $by, x.at = $now, x.confidence = row.confidence,
       x.ips = row.ips
 }
-CALL (r) {
+CALL (r, p) {
   OPTIONAL MATCH (r)-[:LABELLED]->(old:Classification {kind: 'SUGGESTED_PRIORITY'})
   DETACH DELETE old
 }
-CREATE (r)-[:LABELLED]->(:Classification {id: $suggestionId, kind: 'SUGGESTED_PRIORITY',
-  label: $priority, source: 'AUTOMATED', by: $by, at: $now, basis: $basis})
-WITH r
-CALL (r) {
+WITH r, p
+CREATE (r)-[:LABELLED]->(:Classification {id: p.suggestionId, kind: 'SUGGESTED_PRIORITY',
+  label: p.priority, source: 'AUTOMATED', by: $by, at: $now, basis: p.basis})
+WITH r, p
+CALL (r, p) {
   // Viral content: files annotated VIRAL or POTENTIAL_MEME (and every ESP-batched report's
   // file) join the bundle of their first hash. MERGE under a unique id: one bundle per hash.
   MATCH (r)-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
@@ -173,26 +176,29 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
     return [dict(r) for r in records]
 
 
-async def _facts_tx(tx: AsyncManagedTransaction, report_id: int,
-                    threshold: int) -> dict[str, Any] | None:
-    records = await run(tx, FACTS, id=report_id, threshold=threshold, rows=EVERY_REPORT)
-    return dict(records[0]) if records else None
+async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int],
+                    threshold: int) -> list[dict[str, Any]]:
+    records = await run(tx, FACTS, ids=report_ids, threshold=threshold, rows=EVERY_REPORT)
+    return [dict(r) for r in records]
 
 
-PREVIOUS_SUGGESTION: Final = """
-MATCH (r:Report {id: $id})
+PREVIOUS_SUGGESTIONS: Final = """
+UNWIND $ids AS id
+MATCH (r:Report {id: id})
 OPTIONAL MATCH (r)-[:LABELLED]->(c:Classification {kind: 'SUGGESTED_PRIORITY'})
 RETURN r {.id, .reporterId, .incidentType} AS report, c.label AS label
 """
 
 
-async def _write_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> None:
-    [before] = await run(tx, PREVIOUS_SUGGESTION, id=params["id"])
-    await run(tx, WRITE, **params)
-    if params["priority"] == "P1" and before["label"] != "P1":
-        await emit(tx, [event("PRIORITY_SUGGESTED", before["report"], at=params["now"],
-                              source="AUTOMATED", by=WORKER, priority="P1",
-                              reason=params["basis"])])
+async def _write_tx(tx: AsyncManagedTransaction, now: datetime,
+                    rows: list[dict[str, Any]]) -> None:
+    before = {r["report"]["id"]: r for r in await run(
+        tx, PREVIOUS_SUGGESTIONS, ids=[row["id"] for row in rows])}
+    await run(tx, WRITE, rows=rows, now=now, by=WORKER)
+    await emit(tx, [event("PRIORITY_SUGGESTED", before[row["id"]]["report"], at=now,
+                          source="AUTOMATED", by=WORKER, priority="P1", reason=row["basis"])
+                    for row in rows
+                    if row["priority"] == "P1" and before[row["id"]]["label"] != "P1"])
 
 
 async def _failed_tx(tx: AsyncManagedTransaction, report_id: int, run_after: datetime,
@@ -223,10 +229,19 @@ class EnrichmentWorker:
         self.on_enriched: Callable[[], None] = lambda: None  # e.g. the event hub's poke
 
     async def enrich(self, report_id: int) -> None:
-        facts = await self.db.read(_facts_tx, report_id, self.common_threshold)
-        if facts is None:
+        await self.enrich_many([report_id])
+
+    async def enrich_many(self, report_ids: list[int]) -> None:
+        """Enrich these reports: one read of their facts, one write of every result."""
+        facts = await self.db.read(_facts_tx, report_ids, self.common_threshold)
+        if not facts:
             return
         now = datetime.now(UTC)
+        await self.db.write(_write_tx, now, [self._result(f) for f in facts])
+        self.on_enriched()
+
+    def _result(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """One report's locations, jurisdictions and suggested priority, from its facts."""
         located: list[dict[str, Any]] = []
         placed: dict[tuple[str, str], dict[str, Any]] = {}
         for ip in facts["ips"]:
@@ -248,29 +263,40 @@ class EnrichmentWorker:
         codes = {row["code"] for row in [*located, *placed.values()]}
         suggestion = suggest_priority(facts["escalated"], facts["annotations"] or [],
                                       facts["linked"])
-        await self.db.write(_write_tx, {
-            "id": report_id, "now": now, "by": WORKER, "located": located,
-            "placed": list(placed.values()),
-            "jurisdictions": [jurisdiction_row(code) for code in sorted(codes)],
-            "priority": suggestion.priority, "basis": suggestion.basis,
-            "suggestionId": str(uuid.uuid4())})
-        self.on_enriched()
+        return {"id": facts["id"], "located": located, "placed": list(placed.values()),
+                "jurisdictions": [jurisdiction_row(code) for code in sorted(codes)],
+                "priority": suggestion.priority, "basis": suggestion.basis,
+                "suggestionId": str(uuid.uuid4())}
 
     async def run_due(self, limit: int = 50) -> int:
-        """Claim and run the jobs that are due; returns how many finished."""
+        """Claim the jobs that are due and run them together (one read, one write); when that
+        fails, one by one, so that one report's failure retries only its own job. Returns how
+        many finished."""
         jobs = await self.db.write(_claim_tx, datetime.now(UTC), limit)
+        if not jobs:
+            return 0
+        try:
+            await self.enrich_many([job["reportId"] for job in jobs])
+            return len(jobs)
+        except (TipgraphError, ValueError) as error:
+            if len(jobs) == 1:
+                await self._failed(jobs[0], error)
+                return 0
         done = 0
         for job in jobs:
             try:
                 await self.enrich(job["reportId"])
                 done += 1
             except (TipgraphError, ValueError) as error:
-                backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** job["attempts"]))
-                log.warning("enrichment of report %s failed (attempt %s): %s",
-                            job["reportId"], job["attempts"], error)
-                await self.db.write(_failed_tx, job["reportId"], datetime.now(UTC) + backoff,
-                                    str(error)[:500])
+                await self._failed(job, error)
         return done
+
+    async def _failed(self, job: dict[str, Any], error: Exception) -> None:
+        backoff = min(MAX_BACKOFF, timedelta(seconds=2 ** job["attempts"]))
+        log.warning("enrichment of report %s failed (attempt %s): %s", job["reportId"],
+                    job["attempts"], error)
+        await self.db.write(_failed_tx, job["reportId"], datetime.now(UTC) + backoff,
+                            str(error)[:500])
 
     async def run_forever(self, idle_seconds: float = 2.0) -> None:
         """The API process's loop: woken by new finishes, polling otherwise."""

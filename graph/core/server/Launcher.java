@@ -33,6 +33,13 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMib))
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(5))
+                // a development store: transaction logs are neither preallocated (256 MiB each
+                // by default) nor kept beyond two small files, so a demo store is tens of MB
+                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
+                .setConfig(GraphDatabaseSettings.preallocate_store_files, false)
+                .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold,
+                        ByteUnit.mebiBytes(16))
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown, "tipgraph-neo4j-shutdown"));
 
