@@ -162,6 +162,17 @@ class Context:
         """Count a mutation against the caller's rate limit (``RATE_LIMITED`` past it)."""
         self.services.limiter.check("mutation", principal.subject)
 
+    def ahead(self, asked: set[str]) -> tuple[bool, bool] | None:
+        """(files, mentions) to read below reports for the fields ``asked``; None when
+        neither."""
+        files, mentions = self._ahead(asked)
+        return (files, mentions) if files or mentions else None
+
+    def prime_tree(self, report_id: int, tree: dict[str, Any]) -> None:
+        """The loaders below a report, from what a statement read with it
+        (:func:`graph.reports.queries.tree_map`)."""
+        self._prime(report_id, tree["files"], tree["mentions"])
+
     def _ahead(self, asked: set[str]) -> tuple[bool, bool]:
         """Whether the fields ``asked`` below a report read its files, and its mentions."""
         principal = self.principal
@@ -180,24 +191,10 @@ class Context:
         if mentions is not None:
             self.loaders.mentions_by_report_id.prime(report_id, mentions)
 
-    async def prefetch(self, report_ids: Sequence[int], asked: set[str],
-                       shape: Shape = WHOLE) -> None:
-        """Read what ``asked`` (the field names selected below these reports) will need of their
-        files (with hashes and labels) and mentions in one round trip, and prime the loaders
-        with it: the fields then resolve exactly as they would have, from the loaders' cache,
-        instead of one round trip per level."""
-        files, mentions = self._ahead(asked)
-        if not report_ids or not (files or mentions):
-            return
-        for row in await report_loaders.report_trees(self.services.db, report_ids,
-                                                     files=files, mentions=mentions,
-                                                     shape=shape):
-            self._prime(row["id"], row["files"], row["mentions"])
-
     async def read_report_ahead(self, report_id: int, asked: set[str],
                                 shape: Shape = WHOLE) -> None:
         """One report the reader may see, with what ``asked`` needs below it, in one round
-        trip: the report's loader and those below it are primed (as :meth:`prefetch`)."""
+        trip: the report's loader and those below it are primed (as :meth:`prime_tree`)."""
         files, mentions = self._ahead(asked)
         if (not (files or mentions) and shape.report is None) or report_id in self.asked_reports:
             return

@@ -129,7 +129,6 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.intake.writes:SWEEP_EXPIRED": _JOB + " (expiring unfinished reports)",
     "graph.reports.queries:FILES_BY_REPORT_IDS": _BELOW,
     "graph.reports.queries:MENTIONS_BY_REPORT_IDS": _BELOW,
-    "graph.reports.queries:report_trees_by_ids": _BELOW + " (files and mentions in one read)",
     "graph.triage.notes:NOTES_BY_REPORT_IDS": _BELOW + "; notes are for analysts only",
     "graph.triage.service:EVENTS_BY_REPORT_IDS": _BELOW + "; history_for filters by reader",
     "graph.triage.enrichment:JURISDICTIONS_BY_REPORT_IDS": _BELOW,

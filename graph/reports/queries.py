@@ -86,7 +86,8 @@ IDENTIFIER_REPORT_PAGE: Final = (
 )
 
 # What a file's hash and a report's mention look like, and the orders they come in: shared by
-# the level-by-level statements below and the read-ahead (tree_columns), so both give the same.
+# the level-by-level statements below and the read-ahead (tree_columns, tree_map), so both
+# give the same.
 HASH_ROW: Final = "{algorithm: i.scope, value: i.value, identifierId: i.id, source: h.source}"
 MENTION_ROW: Final = "{mention: properties(m), identifier: i {.id, .kind, .value, .scope}}"
 FILE_ORDER: Final = "f.id"
@@ -117,27 +118,46 @@ MENTIONS_BY_REPORT_IDS: Final = (
 # their hashes and labels, and its mentions, in one statement, in the orders of the four
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
-@functools.lru_cache(maxsize=256)
-def tree_columns(files: LiteralString, mentions: LiteralString = MENTION_ROW) -> LiteralString:
-    """The read-ahead's columns below report ``r``: its files (``files`` projects each) with
-    hashes and labels, and its mentions (``mentions`` projects each)."""
+def _tree_files(files: LiteralString) -> LiteralString:
     return (
-        " CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
+        "CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
         " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
         + " RETURN {file: " + files + ","
         " hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY "
         + HASH_ORDER + " RETURN " + HASH_ROW + " },"
         " classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification) WITH c ORDER BY "
-        + LABEL_ORDER + " RETURN c {.*} }} } END AS files,"
-        " CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
-        " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
-        + " RETURN " + mentions + " } END AS mentions")
+        + LABEL_ORDER + " RETURN c {.*} }} } END")
+
+
+def _tree_mentions(mentions: LiteralString) -> LiteralString:
+    return ("CASE WHEN r IS NULL OR NOT $mentions THEN null ELSE COLLECT {"
+            " MATCH (r)-[m:MENTIONS]->(i:Identifier) WITH m, i ORDER BY " + MENTION_ORDER
+            + " RETURN " + mentions + " } END")
 
 
 @functools.lru_cache(maxsize=256)
-def report_trees_by_ids(shape: Shape) -> LiteralString:
-    return ("UNWIND $ids AS id OPTIONAL MATCH (r:Report {id: id}) RETURN id,"
-            + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
+def tree_columns(files: LiteralString, mentions: LiteralString = MENTION_ROW) -> LiteralString:
+    """The read-ahead's columns below report ``r``: its files (``files`` projects each) with
+    hashes and labels, and its mentions (``mentions`` projects each)."""
+    return (" " + _tree_files(files) + " AS files, " + _tree_mentions(mentions) + " AS mentions")
+
+
+@functools.lru_cache(maxsize=256)
+def tree_map(shape: Shape) -> LiteralString:
+    """The same as one map value (``{files, mentions}``), for a statement that collects its
+    reports (the triage page reads its page and what is below it in one round trip)."""
+    return ("{files: " + _tree_files(file_projection(shape.file)) + ", mentions: "
+            + _tree_mentions(mention_row(shape.mention)) + "}")
+
+
+def present_tree(tree: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """A read-ahead's narrowed files and mentions as the level-by-level reads would give
+    them (``properties()``: no null entries)."""
+    if shape.file is not None and tree.get("files"):
+        tree["files"] = [{**t, "file": present(t["file"])} for t in tree["files"]]
+    if shape.mention is not None and tree.get("mentions"):
+        tree["mentions"] = [{**m, "mention": present(m["mention"])} for m in tree["mentions"]]
+    return tree
 
 
 # One report under the row rule, with what the answer needs below it: one round trip.

@@ -17,7 +17,15 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.visibility import EFFECTIVE_STATUS, VISIBLE_REPORT, RowScope, counted_report
-from graph.reports.queries import REPORT_FIELDS, WHOLE, Shape, present, report_projection
+from graph.reports.queries import (
+    REPORT_FIELDS,
+    WHOLE,
+    Shape,
+    present,
+    present_tree,
+    report_projection,
+    tree_map,
+)
 
 # Denormalised sort keys, indexed together (migrations V0006/V0007) so the default order is an
 # index scan that stops after one page: ``priorityRank`` (1-3 for P1-P3, 4 untriaged) is set
@@ -112,6 +120,8 @@ class QueueFilter:
 class QueuePage:
     total: int
     rows: list[tuple[list[Any], dict[str, Any]]] = field(default_factory=list)
+    # with ``below``: each report's {files, mentions}, by its id (graph.reports.queries.tree_map)
+    trees: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def _order(order: Sequence[tuple[str, str]]) -> list[tuple[LiteralString, str]]:
@@ -123,13 +133,15 @@ def _order(order: Sequence[tuple[str, str]]) -> list[tuple[LiteralString, str]]:
 
 def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
                 count_every_report: bool = False,
-                projection: LiteralString = REPORT_FIELDS) -> LiteralString:
+                projection: LiteralString = REPORT_FIELDS,
+                tree: LiteralString | None = None) -> LiteralString:
     """The page statement for one ordering (from the fixed fragments only).
 
     The keyset condition is written on the sort properties themselves, led by a bound on the
     first key, so the planner can seek the order index there instead of scanning from the top.
     ``count_every_report``: the reader sees every report and filters nothing, so Neo4j's count
-    store gives ``total`` at once.
+    store gives ``total`` at once. ``tree``: each row also carries what is below its report
+    (:func:`graph.reports.queries.tree_map`), so the page is one round trip.
     """
     keys = _order(order)
     names = tuple(name for name, _ in order)
@@ -158,7 +170,8 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
         "CALL () { " + count + " RETURN count(r) AS total }"
         " CALL () { " + matched + FILTER + after
         + " WITH r ORDER BY " + ordering + " LIMIT $limit"
-        " RETURN collect([[" + values + "], " + projection + "]) AS page }"
+        " RETURN collect([[" + values + "], " + projection
+        + (", " + tree if tree is not None else "") + "]) AS page }"
         " RETURN total, page"
     )
 
@@ -166,21 +179,28 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
 async def _page_tx(tx: AsyncManagedTransaction, query: LiteralString,
                    params: dict[str, Any]) -> QueuePage:
     records = await run(tx, query, **params)
-    return QueuePage(total=records[0]["total"],
-                     rows=[(row[0], row[1]) for row in records[0]["page"]])
+    page = records[0]["page"]
+    return QueuePage(total=records[0]["total"], rows=[(row[0], row[1]) for row in page],
+                     trees={row[1]["id"]: row[2] for row in page if len(row) > 2})
 
 
 async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
                      order: Sequence[tuple[str, str]], limit: int,
-                     after: list[Any] | None, shape: Shape = WHOLE) -> QueuePage:
+                     after: list[Any] | None, shape: Shape = WHOLE,
+                     below: tuple[bool, bool] | None = None) -> QueuePage:
     """Up to ``limit`` rows of (sort values, report), after the cursor's sort values; each
-    report as ``shape`` says."""
+    report as ``shape`` says. ``below``: (files, mentions) to read with each report, in the
+    same statement (``trees``)."""
     query = build_query(order, with_cursor=after is not None,
                         count_every_report=rows.sees_all and not filters.narrows(),
-                        projection=report_projection(shape.report))
+                        projection=report_projection(shape.report),
+                        tree=tree_map(shape) if below is not None else None)
+    files, mentions = below or (False, False)
     page = await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
-                                           "after": after})
-    if shape.report is None:
-        return page
-    return QueuePage(total=page.total,  # narrowed: as properties() would give the report
-                     rows=[(keys, present(node) or {}) for keys, node in page.rows])
+                                           "after": after, "files": files,
+                                           "mentions": mentions})
+    # narrowed maps as properties() would give them (no null entries)
+    rows_ = page.rows if shape.report is None else [(keys, present(node) or {})
+                                                     for keys, node in page.rows]
+    return QueuePage(total=page.total, rows=rows_,
+                     trees={i: present_tree(tree, shape) for i, tree in page.trees.items()})

@@ -147,11 +147,13 @@ async def report_page(info: Info[Context, None], first: int | None, after: str |
     page = await queue.queue_page(
         info.context.services.db, rows=principal.row_scope(),
         filters=queue_filter(info, filter or ReportFilter()), order=order, limit=size + 1,
-        after=decode_queue_cursor(after, order) if after else None, shape=shape)
+        after=decode_queue_cursor(after, order) if after else None, shape=shape,
+        below=info.context.ahead(asked))  # the page and what is below it: one round trip
     rows = page.rows[:size]
     for _, node in rows:
         info.context.loaders.reports_by_id.prime(node["id"], info.context.touched(node))
-    await info.context.prefetch([node["id"] for _, node in rows], asked, shape)
+        if node["id"] in page.trees:
+            info.context.prime_tree(node["id"], page.trees[node["id"]])
     edges = [ReportEdge(cursor=encode_queue_cursor(keys, order), node=Report(node=node))
              for keys, node in rows]
     return ReportConnection(
