@@ -14,7 +14,11 @@ Shared queries:
   same nested fields.
 
 Each is measured as latency (one request at a time: p50, p95) and as throughput (``--concurrency``
-clients), alternating the two servers, in one run.
+clients), alternating the two servers, in one run. Then both again as law enforcement: tipgraph
+with an agency's token (its row rule: submitted reports referred to the agency) against a second
+peer whose ``@authorization`` filter says the same of the JWT's ``agency_id``, the comparison
+the peer's own users report 4x slowdowns under. Before each pair is timed, both sides must
+answer the triage page with the same reports in the same order.
 
     python -m bench.peer --samples 100 --requests 400
 """
@@ -33,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 
 from api.settings import PROJECT_ROOT, identifier_ids
 from authz.roles import Role
@@ -105,8 +110,9 @@ async def floor_latencies(db: Database, query: str, ids: list[int],
 
 
 @contextlib.contextmanager
-def peer_server(uri: str) -> Iterator[tuple[str, int]]:
-    """``node bench/peer/server.mjs`` on a free port, logging to a file."""
+def peer_server(uri: str, jwt_secret: str | None = None) -> Iterator[tuple[str, int]]:
+    """``node bench/peer/server.mjs`` on a free port, logging to a file; with ``jwt_secret``,
+    its reports are filtered by the law-enforcement rule (``@authorization``)."""
     script = PROJECT_ROOT / "bench" / "peer" / "server.mjs"
     if not (PROJECT_ROOT / "node_modules" / "@neo4j" / "graphql").exists():
         raise RuntimeError("the peer's npm packages are missing; run `make install`")
@@ -116,7 +122,9 @@ def peer_server(uri: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = RESULTS / f"peer-{port}.log"
-    with running([node, str(script)], log, {"NEO4J_URI": uri, "PORT": str(port)}) as process:
+    env = {"NEO4J_URI": uri, "PORT": str(port),
+           **({"PEER_JWT_SECRET": jwt_secret} if jwt_secret else {})}
+    with running([node, str(script)], log, env) as process:
         deadline = time.monotonic() + 60
         while "PEER_READY" not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -174,6 +182,73 @@ async def sample_ids(db: Database, count: int) -> list[int]:
     return await db.read(tx)
 
 
+async def busiest_agency(db: Database) -> tuple[str, list[int]]:
+    """The agency with the most referrals, and up to 50 of the reports referred to it."""
+    async def tx(tx: Any) -> tuple[str, list[int]]:
+        [row] = await run(tx, """
+            MATCH (r:Report {status: 'SUBMITTED'})-[:REFERRED_TO]->(a:Agency)
+            WITH a, collect(r.id) AS ids ORDER BY size(ids) DESC LIMIT 1
+            RETURN a.id AS agency, ids[..50] AS ids""")
+        return row["agency"], list(row["ids"])
+    return await db.read(tx)
+
+
+def compare(figures: dict[str, Any], floor: dict[str, float] | None = None) -> dict[str, Any]:
+    """The ratios of one shared query's figures (tipgraph over the peer; over the floor)."""
+    ours, theirs = figures["tipgraph"], figures["neo4j_graphql"]
+    figures["ratio_p50_tipgraph_over_peer"] = round(
+        ours["latency"]["p50_ms"] / theirs["latency"]["p50_ms"], 3)
+    figures["ratio_throughput_tipgraph_over_peer"] = round(
+        ours["throughput"]["per_second"] / theirs["throughput"]["per_second"], 3)
+    if floor is not None:
+        figures["true_floor"] = floor
+        figures["ratio_p50_tipgraph_over_true_floor"] = round(
+            ours["latency"]["p50_ms"] / floor["p50_ms"], 3)
+    return figures
+
+
+Side = tuple[httpx.AsyncClient, str, dict[str, str], dict[str, str]]
+
+
+async def measure(sides: dict[str, Side], name: str, ids: list[int], samples: int,
+                  requests: int, concurrency: int) -> dict[str, Any]:
+    """Latency (one at a time) then throughput (``concurrency`` clients) of one query on each
+    side, after a warm-up, alternating the sides."""
+    figures: dict[str, Any] = {}
+    for client, path, queries, headers in sides.values():
+        await latencies(client, path, queries[name], ids, headers, 5)  # warm-up
+    for side, (client, path, queries, headers) in sides.items():
+        figures[side] = {"latency": percentiles(await latencies(
+            client, path, queries[name], ids, headers, samples))}
+    for side, (client, path, queries, headers) in sides.items():
+        figures[side]["throughput"] = await throughput(
+            client, path, queries[name], ids, headers, requests, concurrency)
+    return figures
+
+
+async def page_ids(side: Side) -> list[int]:
+    """The report ids of one side's triage page, in order."""
+    client, path, queries, headers = side
+    body = (await client.post(path, json={"query": queries["triage_page"]},
+                              headers=headers)).json()
+    data = body["data"]
+    if "reports" in data and isinstance(data["reports"], dict):  # tipgraph's connection
+        return [int(edge["node"]["id"]) for edge in data["reports"]["edges"]]
+    return [int(report["id"]) for report in data["reports"]]
+
+
+async def same_page(sides: dict[str, Side]) -> int:
+    """Both sides answer the triage page with the same reports in the same order (or the
+    comparison would be of different work); how many."""
+    pages = {name: await page_ids(side) for name, side in sides.items()}
+    if len({tuple(page) for page in pages.values()}) != 1:
+        raise RuntimeError(f"the sides' triage pages differ: {pages}")
+    return len(next(iter(pages.values())))
+
+
+PEER_JWT_SECRET = "tipgraph-bench-peer-secret-not-for-production-0123456789"  # noqa: S105 - a local peer
+
+
 async def main(reports: int, samples: int, requests: int, concurrency: int,
                workers: int = 1) -> dict[str, Any]:
     from bench.generate import generate
@@ -192,34 +267,38 @@ async def main(reports: int, samples: int, requests: int, concurrency: int,
             for name, query in FLOOR.items():
                 await floor_latencies(db, query, ids, 5)  # warm-up
                 floors[name] = percentiles(await floor_latencies(db, query, ids, samples))
+            agency, le_ids = await busiest_agency(db)
+        le_token = mint_token(load_keys(settings.tokens), settings.tokens, role=Role.LE,
+                              agency_id=agency)
+        peer_le_token = jwt.encode({"sub": f"bench-{agency}", "agency_id": agency},
+                                   PEER_JWT_SECRET, algorithm="HS256")
         results: dict[str, Any] = {}
-        with api_server(settings, workers) as api, peer_server(uri) as (peer_url, peer_pid):
+        with api_server(settings, workers) as api, peer_server(uri) as (peer_url, peer_pid), \
+                peer_server(uri, PEER_JWT_SECRET) as (peer_le_url, _):
             async with httpx.AsyncClient(base_url=api.url, timeout=120) as ours, \
-                    httpx.AsyncClient(base_url=peer_url, timeout=120) as peer:
-                sides = {
+                    httpx.AsyncClient(base_url=peer_url, timeout=120) as peer, \
+                    httpx.AsyncClient(base_url=peer_le_url, timeout=120) as peer_le:
+                sides: dict[str, Side] = {
                     "tipgraph": (ours, "/graphql", OURS, {"Authorization": f"Bearer {token}"}),
                     "neo4j_graphql": (peer, "/", PEER, {}),
                 }
+                results["triage_page_reports"] = await same_page(sides)
                 for name in OURS:
-                    figures: dict[str, Any] = {}
-                    for client, path, queries, headers in sides.values():
-                        await latencies(client, path, queries[name], ids, headers, 5)  # warm-up
-                    for side, (client, path, queries, headers) in sides.items():
-                        figures[side] = {"latency": percentiles(await latencies(
-                            client, path, queries[name], ids, headers, samples))}
-                    for side, (client, path, queries, headers) in sides.items():
-                        figures[side]["throughput"] = await throughput(
-                            client, path, queries[name], ids, headers, requests, concurrency)
-                    ours_figures, peer_figures = figures["tipgraph"], figures["neo4j_graphql"]
-                    figures["ratio_p50_tipgraph_over_peer"] = round(
-                        ours_figures["latency"]["p50_ms"] / peer_figures["latency"]["p50_ms"], 3)
-                    figures["ratio_throughput_tipgraph_over_peer"] = round(
-                        ours_figures["throughput"]["per_second"]
-                        / peer_figures["throughput"]["per_second"], 3)
-                    figures["true_floor"] = floors[name]
-                    figures["ratio_p50_tipgraph_over_true_floor"] = round(
-                        ours_figures["latency"]["p50_ms"] / floors[name]["p50_ms"], 3)
-                    results[name] = figures
+                    results[name] = compare(await measure(
+                        sides, name, ids, samples, requests, concurrency), floors[name])
+                # law enforcement: tipgraph's row rule against the peer's @authorization
+                # filter (a report is visible once submitted and referred to the agency)
+                le_sides: dict[str, Side] = {
+                    "tipgraph": (ours, "/graphql", OURS,
+                                 {"Authorization": f"Bearer {le_token}"}),
+                    "neo4j_graphql": (peer_le, "/", PEER,
+                                      {"Authorization": f"Bearer {peer_le_token}"}),
+                }
+                results["law_enforcement"] = {"agency": agency, "referred_reports": len(le_ids),
+                                              "triage_page_reports": await same_page(le_sides)}
+                for name in OURS:
+                    results["law_enforcement"][name] = compare(await measure(
+                        le_sides, name, le_ids, samples, requests, concurrency))
                 results["rss_mib"] = {"tipgraph": round(rss_tree_mib(api.pid), 1),
                                       "neo4j_graphql": round(rss_mib(peer_pid), 1)}
     return {"scenario": "peer", "reports": total, "samples": samples, "requests": requests,

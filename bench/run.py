@@ -73,6 +73,8 @@ def targets(results: dict[str, Any]) -> dict[str, Any] | None:
     ingest_ratio = results["ingest"]["ratio_throughput_api_over_raw"]
     peer_ratios = {name: results["peer"][name]["ratio_throughput_tipgraph_over_peer"]
                    for name in ("report_detail", "triage_page")}
+    le_ratios = {name: results["peer"]["law_enforcement"][name][
+        "ratio_throughput_tipgraph_over_peer"] for name in ("report_detail", "triage_page")}
     rss = max(results["ingest"]["api_rss_mib"], results["reads"]["api_rss_mib"],
               results["ispws"]["api_rss_mib_after_load"],
               results["ispws"]["large_upload"]["rss_peak_mib"],
@@ -93,14 +95,18 @@ def targets(results: dict[str, Any]) -> dict[str, Any] | None:
             "met": true_floor <= 1.2},
         "round_trips_per_read_with_audit": {
             "value": {"report_detail": detail_trips, "triage_page": triage_trips},
-            "goal": "<= 2: one for the data, plus the shared audit append (issue 15)",
-            "met": max(detail_trips, triage_trips) <= 2},
+            "goal": ("<= 3 statements: one for the data, plus the shared audit append (one "
+                     "transaction of two: take the chain's head, append) (issue 15)"),
+            "met": max(detail_trips, triage_trips) <= 3},
         "round_trips_by_page_size": {"value": by_size, "goal": "independent of page size",
                                      "met": max(by_size.values()) - min(by_size.values()) < 1},
         "ingest_throughput_over_floor": {"value": ingest_ratio, "goal": ">= 0.5",
                                          "met": ingest_ratio >= 0.5},
         "throughput_over_neo4j_graphql": {"value": peer_ratios, "goal": ">= 1.5 (issue 15)",
                                           "met": min(peer_ratios.values()) >= 1.5},
+        "law_enforcement_throughput_over_neo4j_graphql_authorization": {
+            "value": le_ratios, "goal": ">= 2: against its @authorization filter (issue 15)",
+            "met": min(le_ratios.values()) >= 2},
         "api_rss_mib": {"value": rss, "goal": "<= 300", "met": rss <= 300},
     }
 
