@@ -137,6 +137,7 @@ class EspCredentials:
         self.by_username = FailureThrottle(failures_per_username, window_seconds)
         self.by_address = FailureThrottle(failures_per_address, window_seconds)
         self._hashing = asyncio.Semaphore(max_hashing)
+        self._checking: dict[bytes, asyncio.Future[str | None]] = {}
 
     async def verify(self, username: str, password: str,
                      address: str | None = None) -> str | None:
@@ -147,6 +148,23 @@ class EspCredentials:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
+        # One check at a time for the same credentials: an ESP's concurrent first requests
+        # share it (one attempt, one hash) instead of each counting against the limit.
+        in_flight = self._checking.get(key)
+        if in_flight is not None:
+            return await asyncio.shield(in_flight)
+        check = asyncio.ensure_future(self._attempt(key, username, password, address, now))
+        self._checking[key] = check
+        try:
+            return await asyncio.shield(check)
+        finally:
+            if check.done():
+                self._checking.pop(key, None)
+            else:
+                check.add_done_callback(lambda _: self._checking.pop(key, None))
+
+    async def _attempt(self, key: bytes, username: str, password: str, address: str | None,
+                       now: float) -> str | None:
         users, addresses = [username], [address or "-"]
         self.by_username.begin(users)
         try:

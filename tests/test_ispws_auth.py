@@ -40,6 +40,16 @@ async def test_wrong_passwords_are_throttled_per_username(api: Api, db: Database
     assert 1 <= int(throttled.headers["Retry-After"]) <= 60
 
 
+async def test_an_esps_concurrent_first_requests_all_pass(api: Api, db: Database) -> None:
+    """An integration that starts eight workers at once: one check serves them all (one
+    attempt, one hash), none is throttled."""
+    await register_reporter(db, "esp-c", "C")
+    username, password = await issue_credentials(db, "esp-c")
+    answers = await asyncio.gather(*(api.client.get(STATUS, auth=(username, password))
+                                     for _ in range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+
+
 def test_concurrent_wrong_attempts_cost_at_most_50_mib(settings: Settings,
                                                        session_db: Database,
                                                        tmp_path: Path) -> None:
