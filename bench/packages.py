@@ -81,7 +81,8 @@ def big_document() -> dict[str, Any]:
               "hashes": [{"algorithm": "SHA256", "value": f"{i:064x}"}]} for i in range(FILES)]
     return {"incident_type": IncidentType.CHILD_PORNOGRAPHY,
             "incident_date_time": datetime(2026, 10, 1, tzinfo=UTC),
-            "reported_people": people, "files": files,
+            # one reported person (B: 0|1 outside a batched report), the rest recipients
+            "reported_people": people[:1], "intended_recipients": people[1:], "files": files,
             "escalate_to_high_priority": "synthetic benchmark"}
 
 
