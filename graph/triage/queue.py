@@ -134,7 +134,7 @@ def _order(order: Sequence[tuple[str, str]]) -> list[tuple[LiteralString, str]]:
 def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
                 count_every_report: bool = False,
                 projection: LiteralString = REPORT_FIELDS,
-                tree: LiteralString | None = None) -> LiteralString:
+                tree: LiteralString | None = None, referred_only: bool = False) -> LiteralString:
     """The page statement for one ordering (from the fixed fragments only).
 
     The keyset condition is written on the sort properties themselves, led by a bound on the
@@ -142,12 +142,18 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
     ``count_every_report``: the reader sees every report and filters nothing, so Neo4j's count
     store gives ``total`` at once. ``tree``: each row also carries what is below its report
     (:func:`graph.reports.queries.tree_map`), so the page is one round trip.
+    ``referred_only``: the reader is an agency, so its page starts from the referrals (a small
+    share of the reports) instead of walking every report in the queue's order; the row rule
+    still decides which of them it sees (its own, or every referral for a seesAll agency).
     """
+    referred: LiteralString = "MATCH (:Agency)<-[:REFERRED_TO]-(r:Report) WITH DISTINCT r WHERE "
     keys = _order(order)
     names = tuple(name for name, _ in order)
     index = ORDER_INDEXES.get(names[:-1] if names[-1:] == ("ID",) else names)
     matched: LiteralString = "MATCH (r:Report) WHERE "
-    if index is not None and len({direction for _, direction in order}) == 1:
+    if referred_only:
+        matched = referred
+    elif index is not None and len({direction for _, direction in order}) == 1:
         # The hint needs a predicate on every indexed property; the keys are never null.
         matched = ("MATCH (r:Report) USING INDEX " + index + " WHERE "
                    + " AND ".join(f"{keys[i][0]} IS NOT NULL"
@@ -165,7 +171,8 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
     ordering: LiteralString = ", ".join(
         f"{expression} {'ASC' if d == 'ASC' else 'DESC'}" for expression, d in keys)
     values: LiteralString = ", ".join(expression for expression, _ in keys)
-    count: LiteralString = "MATCH (r:Report)" + ("" if count_every_report else " WHERE " + FILTER)
+    count: LiteralString = (referred + FILTER if referred_only else "MATCH (r:Report)" + (
+        "" if count_every_report else " WHERE " + FILTER))
     return (
         "CALL () { " + count + " RETURN count(r) AS total }"
         " CALL () { " + matched + FILTER + after
@@ -194,7 +201,8 @@ async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
     query = build_query(order, with_cursor=after is not None,
                         count_every_report=rows.sees_all and not filters.narrows(),
                         projection=report_projection(shape.report),
-                        tree=tree_map(shape) if below is not None else None)
+                        tree=tree_map(shape) if below is not None else None,
+                        referred_only=rows.agency_id is not None)
     files, mentions = below or (False, False)
     page = await db.read(_page_tx, query, {**filters.params(), "rows": rows, "limit": limit,
                                            "after": after, "files": files,
