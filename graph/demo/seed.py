@@ -114,7 +114,6 @@ async def _reports(db: Database, limits: Limits, ids: IdentifierIds, reports: in
     tips = SyntheticTips(seed=2026, now=now)
     report_ids = await IdAllocator(db, "report", block_size=reports).take(reports)
     file_ids = await IdAllocator(db, "file", block_size=reports * 3).take(reports * 3)
-    counts = {"submitted": 0, "open": 0, "cancelled": 0}
     cancel: list[tuple[str, int]] = []
     file_id = file_ids[0]
     rows: list[dict[str, Any]] = []
@@ -136,10 +135,9 @@ async def _reports(db: Database, limits: Limits, ids: IdentifierIds, reports: in
                            identifier_ids=ids)
     for esp_id, report_id in cancel:
         await intake.cancel_report(esp_id, report_id)
-    counts["cancelled"] = len(cancel)
-    counts["open"] = sum(1 for i in range(reports) if i % 50 == 49)
-    counts["submitted"] = reports - counts["open"] - counts["cancelled"]
-    return counts
+    opened = sum(1 for i in range(reports) if i % 50 == 49)
+    return {"submitted": reports - opened - len(cancel), "open": opened,
+            "cancelled": len(cancel)}
 
 
 DEMO_AGENCIES: Final = (

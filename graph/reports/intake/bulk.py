@@ -16,9 +16,9 @@ from typing import Any, Final
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
-from graph.events.log import emit, event
+from graph.events.log import emit
 from graph.identifiers.keyed_ids import IdentifierIds
-from graph.reports.intake.service import create_params
+from graph.reports.intake.service import create_params, submission_events
 from graph.reports.intake.validation import Limits, plan_file, plan_report
 from graph.reports.intake.writes import FILE_PARTS, MERGE_IDENTIFIER
 
@@ -69,18 +69,8 @@ def report_row(reporter_id: str, document: Mapping[str, Any], report_id: int,
 
 def submitted_events(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """What the intake tells subscribers when these reports are finished."""
-    events = []
-    for row in rows:
-        report = row["props"]
-        if report["status"] != "SUBMITTED":
-            continue
-        events.append(event("SUBMITTED", report, at=row["now"], source="ESP",
-                            by=row["reporterId"]))
-        if report.get("escalated"):
-            events.append(event("ESCALATED", report, at=row["now"], source="ESP",
-                                by=row["reporterId"], reason=report.get("escalation"),
-                                priority="P1"))
-    return events
+    return [e for row in rows if row["props"]["status"] == "SUBMITTED"
+            for e in submission_events(row["props"], row["now"])]
 
 
 async def _load_tx(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],

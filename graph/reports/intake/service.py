@@ -310,13 +310,18 @@ async def _idempotent_tx(tx: AsyncManagedTransaction, key: str,
     return report
 
 
-async def _submitted(tx: AsyncManagedTransaction, report: Node, now: datetime) -> None:
-    """Tell subscribers: a new submission, and an escalation when the ESP asked for one."""
+def submission_events(report: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """What subscribers are told of a finished report: a new submission, and an escalation
+    when the ESP asked for one (the bulk loader tells them the same)."""
     events = [event("SUBMITTED", report, at=now, source="ESP", by=report["reporterId"])]
     if report.get("escalated"):
         events.append(event("ESCALATED", report, at=now, source="ESP", by=report["reporterId"],
                             reason=report.get("escalation"), priority="P1"))
-    await emit(tx, events)
+    return events
+
+
+async def _submitted(tx: AsyncManagedTransaction, report: Node, now: datetime) -> None:
+    await emit(tx, submission_events(report, now))
 
 
 async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> Node | None:

@@ -37,6 +37,7 @@ from graph.core.vocabulary import (
     PhoneType,
     ReportAnnotation,
 )
+from graph.reports.intake.validation import camel
 
 Element = etree._Element
 E = TypeVar("E", bound=Enum)
@@ -485,10 +486,8 @@ ELEMENT_NAMES: Final = {
     "associatedAccounts": "associatedAccount", "priorCtReports": "priorCTReports",
     "legalUrl": "legalURL", "hashes": "originalFileHash", "nameValuePairs": "nameValuePair",
     "viewedByEsp": "fileViewedByEsp", "relevance": "fileRelevance",
-    "webPage": "webPageIncident", "email": "emailIncident", "newsgroup": "newsgroupIncident",
-    "chatIm": "chatImIncident", "onlineGaming": "onlineGamingIncident",
-    "cellPhone": "cellPhoneIncident", "nonInternet": "nonInternetIncident",
-    "peer2peer": "peer2peerIncident",
+    # internetDetails' incidents, by their document keys (webPage -> webPageIncident, ...)
+    **{camel(key): tag for tag, key in INCIDENT_KEYS.items()},
 }
 # (parent, key) whose value is the parent element's own text
 TEXT_KEYS: Final = frozenset({("emails", "address"), ("emailAddresses", "address"),
