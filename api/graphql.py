@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -97,6 +98,22 @@ class GraphQLApp(GraphQL[Context, None]):
             headers = {"Allow": "POST"} if status == 405 else None
             response = error_response(error.reason, "BAD_USER_INPUT", status, headers)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> str:
+        """orjson: a 50-report page is several times faster to encode than with ``json``.
+        The same JSON (UTF-8 rather than ``\\u`` escapes); what orjson refuses (an integer
+        beyond 64 bits) goes through ``json``. A string, not bytes: strawberry sends bytes
+        over a WebSocket as binary frames, which graphql-transport-ws clients do not read."""
+        try:
+            return orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(data, separators=(",", ":"))
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:  # json's reading (and its error) for what orjson refuses
+            return json.loads(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """The body must be a request object or a list of them, each with a string ``query``

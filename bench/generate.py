@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import math
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar, overload
 
 from neo4j import AsyncManagedTransaction
 
@@ -87,9 +89,42 @@ AGENCIES: Final = (
 )
 CODES: Final = ("US-CA", "US-TX", "US-NY", "US-FL", "US-WA", "GB", "DE")
 
+T = TypeVar("T")
+
+
+class Population(Sequence[T]):
+    """``size`` items made on demand, each from its own index (a chunk of 1,000 reports out of
+    1,000,000 touches a few thousand of its 750,000 offenders and hashes, not all of them)."""
+
+    def __init__(self, size: int, make: Callable[[int], T]) -> None:
+        self.size = size
+        self.make = functools.lru_cache(maxsize=4096)(make)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.size))]
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        return self.make(index)
+
 
 class ScaleFreeTips(SyntheticTips):
-    """SyntheticTips with a Zipf (s = 1) pick: item ``k`` has weight ~1/(k+1) at any size."""
+    """SyntheticTips with a Zipf (s = 1) pick: item ``k`` has weight ~1/(k+1) at any size, and
+    offenders and hashes made on demand (each from its index alone)."""
+
+    def __init__(self, seed: int, offenders: int, hashes: int, now: datetime) -> None:
+        super().__init__(seed=seed, offenders=0, hashes=0, now=now)
+        self.offenders = Population(offenders, lambda i: self._offender(
+            i, random.Random(f"{seed}:offender:{i}")))
+        self.hashes = Population(hashes, lambda i: self._md5(f"file-{seed}-{i}"))
 
     def _power_law(self, population: int) -> int:
         return min(int(math.exp(self.random.random() * math.log(population + 1))) - 1,
@@ -160,13 +195,14 @@ async def generate(db: Database, reports: int, *, ids: IdentifierIds, batch: int
     workers = workers or max(1, min(8, (os.cpu_count() or 2) - 1))
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = [loop.run_in_executor(pool, plan_chunk, chunk)
-                   for chunk in chunks(reports, batch, seed, report_ids[0], file_ids[0], now,
-                                       ids.key)]
-        for future in pending:  # in order: one writer, so MERGEs never wait on each other
-            rows = await future
-            await load(db, rows, with_events=False)
-            progress.advance(len(rows))
+        # planned a few chunks ahead, not all at once: a million reports' rows would not fit
+        planned: deque[asyncio.Future[list[dict[str, Any]]]] = deque()
+        for chunk in chunks(reports, batch, seed, report_ids[0], file_ids[0], now, ids.key):
+            planned.append(loop.run_in_executor(pool, plan_chunk, chunk))
+            if len(planned) > 2 * workers:
+                await _load(db, await planned.popleft(), progress)
+        while planned:  # in order: one writer, so MERGEs never wait on each other
+            await _load(db, await planned.popleft(), progress)
     loaded = time.perf_counter() - started
     decided = await _decide(db, report_ids, seed, referral_share, batch)
     tips = tips_for(seed, reports, now)
@@ -175,6 +211,11 @@ async def generate(db: Database, reports: int, *, ids: IdentifierIds, batch: int
             "reports_per_second": round(reports / loaded, 1), "referred": decided,
             "bundled": bundled, "total_seconds": round(time.perf_counter() - started, 1),
             "first_report_id": report_ids[0]}
+
+
+async def _load(db: Database, rows: list[dict[str, Any]], progress: Progress) -> None:
+    await load(db, rows, with_events=False)
+    progress.advance(len(rows))
 
 
 async def _bundle_tx(tx: AsyncManagedTransaction, key: str) -> int:

@@ -68,7 +68,7 @@ from authz.audit import UNAVAILABLE, operation_record, write_record
 from graph.reports.queries import Shape
 from resolvers.context import Context
 from resolvers.reports.resolvers import report_page, report_reading_ahead
-from resolvers.reports.types import FILE_READS, MENTION_READS, REPORT_READS
+from resolvers.reports.types import FILE_READS, LABEL_READS, MENTION_READS, REPORT_READS
 
 ROOTS: Final = {"report": frozenset({"id"}), "reports": frozenset({"first", "after"})}
 VARIABLE_TYPES: Final = frozenset({"ID", "String", "Int", "Boolean"})
@@ -93,6 +93,9 @@ class Selected:
     permissions: list[PermissionExtension] = field(default_factory=list)
     children: list[Selected] = field(default_factory=list)
     arguments: dict[str, ValueNode] = field(default_factory=dict)
+    takes_info: bool = False  # the resolver reads strawberry's Info
+    leaf: bool = False  # a synchronous resolver of a scalar or an enum (or a list of them)
+    serialize: Callable[[Any], Any] | None = None  # a scalar's or enum's value as sent
 
 
 @dataclass
@@ -148,17 +151,20 @@ def _named(type_: GraphQLOutputType) -> GraphQLNamedType:
     return type_
 
 
-def _resolver(definition: Any) -> Callable[[Any, Any], Any]:
+def _resolver(definition: Any) -> tuple[Callable[[Any, Any], Any], bool, bool]:
+    """A field's resolver as ``(source, info) -> value``; whether it reads the Info; whether it
+    answers without awaiting."""
     resolver = definition.base_resolver
     if resolver is None:
         name = definition.python_name
-        return lambda source, info: getattr(source, name)
+        return (lambda source, info: getattr(source, name)), False, True
     parameters = list(inspect.signature(resolver.wrapped_func).parameters)
     function = resolver.wrapped_func
+    synchronous = not inspect.iscoroutinefunction(function)
     if parameters == ["self"]:
-        return lambda source, info: function(source)
+        return (lambda source, info: function(source)), False, synchronous
     if parameters == ["self", "info"]:
-        return lambda source, info: function(source, info)
+        return (lambda source, info: function(source, info)), True, synchronous
     raise NotCompiled(f"{definition.python_name} takes arguments")
 
 
@@ -193,7 +199,8 @@ class Planner:
         assert query_type is not None
         roots = self._collect(operation.selection_set, query_type, fragments, root=True)
         asked: set[str] = set()
-        on: dict[str, set[str]] = {"Report": set(), "File": set(), "ReportIdentifier": set()}
+        on: dict[str, set[str]] = {"Report": set(), "File": set(), "ReportIdentifier": set(),
+                                   "Classification": set()}
         stack = list(roots)
         while stack:
             selected = stack.pop()
@@ -201,11 +208,13 @@ class Planner:
                 on[_named(selected.type).name].update(c.name for c in selected.children)
             asked.update(c.name for c in selected.children)
             stack.extend(selected.children)
+        whole_files = "labelSummary" in on["Report"]  # reads whole files and labels
         return Plan(operation.name.value if operation.name else None, variables, roots, asked,
                     Shape(report=_reads(on["Report"], REPORT_READS),
-                          file=None if "labelSummary" in on["Report"]  # reads whole files
-                          else _reads(on["File"], FILE_READS),
-                          mention=_reads(on["ReportIdentifier"], MENTION_READS)))
+                          file=None if whole_files else _reads(on["File"], FILE_READS),
+                          mention=_reads(on["ReportIdentifier"], MENTION_READS),
+                          label=None if whole_files
+                          else _reads(on["Classification"], LABEL_READS)))
 
     @staticmethod
     def _variable_type(node: TypeNode) -> tuple[str, bool]:
@@ -277,9 +286,13 @@ class Planner:
                 raise NotCompiled("a field extension the plan does not know")
             selected.permissions.append(extension)
         selected.type = definition.type
-        if not root:
-            selected.resolve = _resolver(strawberry_field)
         named = _named(definition.type)
+        if not root:
+            selected.resolve, selected.takes_info, synchronous = _resolver(strawberry_field)
+            selected.leaf = synchronous and isinstance(named,
+                                                       GraphQLScalarType | GraphQLEnumType)
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            selected.serialize = _serializer(definition.type)
         if isinstance(named, GraphQLObjectType):
             merged = SelectionSetNode(selections=tuple(
                 s for node in selected.nodes if node.selection_set
@@ -433,13 +446,33 @@ class CompiledReads:
         assert isinstance(type_, GraphQLObjectType)
         out: dict[str, Any] = {}
         for child in selected.children:
-            out[child.key] = await self._field(run, value, type_, child, path)
+            if child.name == "__typename":
+                out[child.key] = type_.name
+            elif child.leaf and not child.permissions:
+                out[child.key] = self._leaf(run, value, type_, child, path)
+            else:
+                out[child.key] = await self._field(run, value, type_, child, path)
         return out
+
+    def _leaf(self, run: Run, source: Any, type_: GraphQLObjectType, child: Selected,
+              path: Path) -> Any:
+        """A scalar or enum field whose resolver does not await and that no permission guards:
+        most of a page's fields, answered without a coroutine each (or a path, unless the
+        resolver reads it)."""
+        assert child.resolve is not None
+        assert child.type is not None
+        info: Any = (Info(run.context, path.add_key(child.key, type_.name)) if child.takes_info
+                     else None)
+        assert child.serialize is not None
+        try:
+            return child.serialize(child.resolve(source, info))
+        except NotCompiled:
+            raise
+        except Exception as error:  # the executor gives the same error, with its path
+            raise NotCompiled(str(error)) from error
 
     async def _field(self, run: Run, source: Any, type_: GraphQLObjectType, child: Selected,
                      path: Path) -> Any:
-        if child.name == "__typename":
-            return type_.name
         field_path = path.add_key(child.key, type_.name)
         info: Any = Info(run.context, field_path)
         for extension in child.permissions:
@@ -464,4 +497,45 @@ class CompiledReads:
                 value = await value
         except Exception as error:
             raise NotCompiled(str(error)) from error
+        if child.serialize is not None:
+            try:
+                return child.serialize(value)
+            except NotCompiled:
+                raise
+            except Exception as error:
+                raise NotCompiled(str(error)) from error
         return await self._complete(run, value, child.type, child, field_path)
+
+
+def _serializer(type_: GraphQLOutputType) -> Callable[[Any], Any]:
+    """How a value of a scalar or enum type (or a list of them) is sent, decided once per plan:
+    the schema's own serialisation, an enum's remembered per member."""
+    if isinstance(type_, GraphQLNonNull):
+        inner = _serializer(type_.of_type)
+
+        def non_null(value: Any) -> Any:
+            completed = inner(value)
+            if completed is None:
+                raise NotCompiled("a null where the schema promises a value")
+            return completed
+        return non_null
+    if isinstance(type_, GraphQLList):
+        item = _serializer(type_.of_type)
+        return lambda value: None if value is None else [item(v) for v in value]
+    assert isinstance(type_, GraphQLScalarType | GraphQLEnumType)
+    serialize = type_.serialize
+    if isinstance(type_, GraphQLScalarType):
+        return lambda value: None if value is None else serialize(value)
+    names: dict[Any, Any] = {}  # at most one entry per member: anything else raises
+
+    def enum(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return names[value]
+        except KeyError:
+            names[value] = name = serialize(value)
+            return name
+        except TypeError:  # not hashable
+            return serialize(value)
+    return enum

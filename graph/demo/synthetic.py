@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -54,15 +55,15 @@ class SyntheticTips:
                  now: datetime | None = None) -> None:
         self.random = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
         self.now = now or datetime.now(UTC)
-        self.offenders = [self._offender(i) for i in range(offenders)]
-        self.hashes = [self._md5(f"file-{seed}-{i}") for i in range(hashes)]
+        self.offenders: Sequence[Offender] = [self._offender(i) for i in range(offenders)]
+        self.hashes: Sequence[str] = [self._md5(f"file-{seed}-{i}") for i in range(hashes)]
         self.viral_hash = self._md5(f"viral-{seed}")
 
     def _md5(self, text: str) -> str:
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
-    def _offender(self, i: int) -> Offender:
-        r = self.random
+    def _offender(self, i: int, r: random.Random | None = None) -> Offender:
+        r = r or self.random
         ips = tuple(f"{r.choice(DOC_NETS)}.{r.randint(1, 254)}" for _ in range(r.randint(1, 3)))
         return Offender(
             screen_name=f"user_{i:05d}",

@@ -26,6 +26,7 @@ class Shape:
     report: frozenset[str] | None = None
     file: frozenset[str] | None = None
     mention: frozenset[str] | None = None  # of each MENTIONS relationship
+    label: frozenset[str] | None = None  # of each file's Classification
 
 
 WHOLE: Final = Shape()
@@ -49,6 +50,11 @@ def report_projection(names: frozenset[str] | None) -> LiteralString:
 @functools.lru_cache(maxsize=256)
 def file_projection(names: frozenset[str] | None) -> LiteralString:
     return "f {.*}" if names is None else "f {" + _properties(names) + "}"
+
+
+@functools.lru_cache(maxsize=256)
+def label_projection(names: frozenset[str] | None) -> LiteralString:
+    return "c {.*}" if names is None else "c {" + _properties(names) + "}"
 
 
 @functools.lru_cache(maxsize=256)
@@ -118,7 +124,7 @@ MENTIONS_BY_REPORT_IDS: Final = (
 # their hashes and labels, and its mentions, in one statement, in the orders of the four
 # statements above (so that the API's DataLoaders can be primed with exactly what they would
 # have read, one round trip instead of four).
-def _tree_files(files: LiteralString) -> LiteralString:
+def _tree_files(files: LiteralString, labels: LiteralString) -> LiteralString:
     return (
         "CASE WHEN r IS NULL OR NOT $files THEN null ELSE COLLECT {"
         " MATCH (r)-[:HAS_FILE]->(f:File) WITH f ORDER BY " + FILE_ORDER
@@ -126,7 +132,7 @@ def _tree_files(files: LiteralString) -> LiteralString:
         " hashes: COLLECT { MATCH (f)-[h:HAS_HASH]->(i:Identifier) WITH h, i ORDER BY "
         + HASH_ORDER + " RETURN " + HASH_ROW + " },"
         " classifications: COLLECT { MATCH (f)-[:LABELLED]->(c:Classification) WITH c ORDER BY "
-        + LABEL_ORDER + " RETURN c {.*} }} } END")
+        + LABEL_ORDER + " RETURN " + labels + " }} } END")
 
 
 def _tree_mentions(mentions: LiteralString) -> LiteralString:
@@ -136,25 +142,30 @@ def _tree_mentions(mentions: LiteralString) -> LiteralString:
 
 
 @functools.lru_cache(maxsize=256)
-def tree_columns(files: LiteralString, mentions: LiteralString = MENTION_ROW) -> LiteralString:
-    """The read-ahead's columns below report ``r``: its files (``files`` projects each) with
-    hashes and labels, and its mentions (``mentions`` projects each)."""
-    return (" " + _tree_files(files) + " AS files, " + _tree_mentions(mentions) + " AS mentions")
+def tree_columns(shape: Shape) -> LiteralString:
+    """The read-ahead's columns below report ``r``: its files with hashes and labels, and its
+    mentions, each projected as ``shape`` says."""
+    return (" " + _tree_files(file_projection(shape.file), label_projection(shape.label))
+            + " AS files, " + _tree_mentions(mention_row(shape.mention)) + " AS mentions")
 
 
 @functools.lru_cache(maxsize=256)
 def tree_map(shape: Shape) -> LiteralString:
     """The same as one map value (``{files, mentions}``), for a statement that collects its
     reports (the triage page reads its page and what is below it in one round trip)."""
-    return ("{files: " + _tree_files(file_projection(shape.file)) + ", mentions: "
-            + _tree_mentions(mention_row(shape.mention)) + "}")
+    return ("{files: " + _tree_files(file_projection(shape.file), label_projection(shape.label))
+            + ", mentions: " + _tree_mentions(mention_row(shape.mention)) + "}")
 
 
 def present_tree(tree: dict[str, Any], shape: Shape) -> dict[str, Any]:
     """A read-ahead's narrowed files and mentions as the level-by-level reads would give
     them (``properties()``: no null entries)."""
-    if shape.file is not None and tree.get("files"):
-        tree["files"] = [{**t, "file": present(t["file"])} for t in tree["files"]]
+    if (shape.file is not None or shape.label is not None) and tree.get("files"):
+        tree["files"] = [
+            {**t, "file": present(t["file"]) if shape.file is not None else t["file"],
+             "classifications": [present(c) for c in t["classifications"]]
+             if shape.label is not None else t["classifications"]}
+            for t in tree["files"]]
     if shape.mention is not None and tree.get("mentions"):
         tree["mentions"] = [{**m, "mention": present(m["mention"])} for m in tree["mentions"]]
     return tree
@@ -166,7 +177,7 @@ def report_with_tree(shape: Shape) -> LiteralString:
     return ("OPTIONAL MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
             + " RETURN CASE WHEN r IS NULL THEN null ELSE " + report_projection(shape.report)
             + " END AS report,"
-            + tree_columns(file_projection(shape.file), mention_row(shape.mention)))
+            + tree_columns(shape))
 
 
 # An identifier exists for a reader only through a report the reader may see.

@@ -186,8 +186,7 @@ def queue_filter(info: Info[Context, None], given: ReportFilter) -> queue.QueueF
 
 
 def encode_queue_cursor(keys: list[Any], order: list[tuple[str, str]]) -> str:
-    values = [["t", k.to_native().isoformat()] if hasattr(k, "to_native") else ["v", k]
-              for k in keys]
+    values = [["t", k.isoformat()] if isinstance(k, datetime) else ["v", k] for k in keys]
     text = json.dumps({"o": order, "k": values}, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode()
 

@@ -82,11 +82,27 @@ class Hash:
 @strawberry.type(description=(
     "A label and its provenance: who said so (source and by), when, and on what basis."))
 class Classification:
-    label: str
-    source: str = strawberry.field(description="ESP, ANALYST or AUTOMATED.")
-    by: str
-    at: datetime
-    basis: str | None
+    row: strawberry.Private[dict[str, Any]]  # the Classification node's properties
+
+    @strawberry.field
+    def label(self) -> str:
+        return str(self.row["label"])
+
+    @strawberry.field(description="ESP, ANALYST or AUTOMATED.")
+    def source(self) -> str:
+        return str(self.row["source"])
+
+    @strawberry.field
+    def by(self) -> str:
+        return str(self.row["by"])
+
+    @strawberry.field
+    def at(self) -> datetime:
+        return required(self.row["at"])
+
+    @strawberry.field
+    def basis(self) -> str | None:
+        return self.row.get("basis")
 
 
 @strawberry.type(description=(
@@ -185,8 +201,7 @@ class File:
     @strawberry.field(description="Every label on the file, each with its provenance.")
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
-        return [Classification(label=c["label"], source=c["source"], by=c["by"],
-                               at=required(c["at"]), basis=c.get("basis")) for c in rows]
+        return [Classification(row=c) for c in rows]
 
 
 @strawberry.type(description="One mention of an identifier by a report, with its capture facts.")
@@ -691,6 +706,10 @@ FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
                                   "details", "additionalInfo", "sizeBytes", "uploadedAt",
                                   "contentPurgedAt")},
     "contentStored": ("contentRef",),
+}
+# What each field of Classification reads of its node.
+LABEL_READS: Final[Mapping[str, tuple[str, ...]]] = {
+    "__typename": (), **{name: (name,) for name in ("label", "source", "by", "at", "basis")},
 }
 # What each field of ReportIdentifier reads of its mention (the MENTIONS relationship).
 MENTION_READS: Final[Mapping[str, tuple[str, ...]]] = {
