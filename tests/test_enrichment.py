@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from authz.tokens import load_keys, mint_token
 from graph.core.db import Database, run
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
 from graph.reports.reporters import register_reporter
-from graph.triage.enrichment import EnrichmentWorker, suggest_priority
+from graph.triage.enrichment import CLAIM_DUE, EnrichmentWorker, suggest_priority
 from graph.triage.geo import CidrTable, Location
 from tests.conftest import Api, Tokens
 from tests.documents import FINISH_REPORT, MINIMAL_INPUT, OPEN_REPORT, SUBMIT_REPORT
@@ -243,3 +244,24 @@ def test_the_demo_table_never_locates_shared_addresses() -> None:
     assert table.locate("192.0.2.1") == Location("US-CA", "demo-cidr", 0.9)
     assert table.locate("2001:db8::5") == Location("DE", "demo-cidr", 0.7)
     assert table.locate("8.8.8.8") is None
+
+
+async def test_a_poll_for_due_jobs_seeks_the_index_instead_of_scanning_every_job(
+        db: Database) -> None:
+    """Done jobs stay (one per report): a poll that scanned them all cost half a second at a
+    million reports, every poll. Both kinds of due job come from the (status, runAfter) index."""
+    now = datetime.now(UTC)
+    result = await db.driver.execute_query("EXPLAIN " + CLAIM_DUE, now=now,
+                                           until=now + timedelta(minutes=5), limit=10)
+    operators: list[str] = []
+    details: list[str] = []
+    assert result.summary.plan is not None
+    stack: list[dict[str, Any]] = [result.summary.plan]
+    while stack:
+        step = stack.pop()
+        operators.append(step["operatorType"].split("@")[0])
+        details.append(step.get("args", {}).get("Details", ""))
+        stack.extend(step.get("children", []))
+    assert not {"NodeByLabelScan", "AllNodesScan"} & set(operators), operators
+    assert operators.count("NodeIndexSeek") == 2, operators
+    assert sum("EnrichmentJob(status, runAfter)" in d for d in details) == 2, details

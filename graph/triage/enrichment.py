@@ -35,10 +35,18 @@ MAX_BACKOFF: Final = timedelta(minutes=10)
 
 # Jobs are written by the intake's finish, in the same transaction (ENQUEUE in
 # graph.reports.intake.writes), and claimed here.
+# Two index seeks on (status, runAfter), not one OR: with an OR the planner scans every job,
+# and done jobs accumulate (a million reports: half a second a poll, all of it wasted).
+# Every job has a runAfter (ENQUEUE, the bulk loader); the seek needs it said.
 CLAIM_DUE: Final = """
-MATCH (job:EnrichmentJob)
-WHERE (job.status IN ['PENDING', 'RETRY'] AND job.runAfter <= $now)
-   OR (job.status = 'RUNNING' AND job.claimedUntil < $now)
+CALL () {
+  MATCH (job:EnrichmentJob) WHERE job.status IN ['PENDING', 'RETRY'] AND job.runAfter <= $now
+  RETURN job
+  UNION
+  MATCH (job:EnrichmentJob)
+  WHERE job.status = 'RUNNING' AND job.runAfter IS NOT NULL AND job.claimedUntil < $now
+  RETURN job
+}
 WITH job ORDER BY job.runAfter LIMIT $limit
 SET job.status = 'RUNNING', job.claimedUntil = $until, job.attempts = job.attempts + 1
 RETURN job.reportId AS reportId, job.attempts AS attempts

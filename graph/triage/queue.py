@@ -146,11 +146,15 @@ def build_query(order: Sequence[tuple[str, str]], with_cursor: bool,
     ``count_every_report``: the reader sees every report and filters nothing, so Neo4j's count
     store gives ``total`` at once. ``tree``: each row also carries what is below its report
     (:func:`graph.reports.queries.tree_map`), so the page is one round trip.
-    ``referred_only``: the reader is an agency, so its page starts from the referrals (a small
-    share of the reports) instead of walking every report in the queue's order; the row rule
-    still decides which of them it sees (its own, or every referral for a seesAll agency).
+    ``referred_only``: the reader is an agency, so its page starts from its own referrals (every
+    agency's, for a seesAll agency) instead of walking every report in the queue's order; the
+    row rule still decides which of them it sees. At a million reports an agency with 20,000
+    referrals no longer walks the 100,000 of every agency.
     """
-    referred: LiteralString = "MATCH (:Agency)<-[:REFERRED_TO]-(r:Report) WITH DISTINCT r WHERE "
+    referred: LiteralString = (
+        "MATCH (a:Agency) WHERE a.id = $rows.agencyId"
+        " OR EXISTS { MATCH (:Agency {id: $rows.agencyId, seesAll: true}) }"
+        " MATCH (a)<-[:REFERRED_TO]-(r:Report) WITH DISTINCT r WHERE ")
     keys = _order(order)
     names = tuple(name for name, _ in order)
     index = ORDER_INDEXES.get(names[:-1] if names[-1:] == ("ID",) else names)
