@@ -216,14 +216,22 @@ def metric(text: str, name: str) -> float:
 
 
 async def round_trips(client: httpx.AsyncClient, scenario: Scenario) -> float:
-    """Cypher statements the server sent for one operation (from its /metrics)."""
-    before = (await client.get("/metrics")).text
-    await time_api(client, scenario, 5)
-    after = (await client.get("/metrics")).text
-    sent = (metric(after, "tipgraph_neo4j_round_trips")
-            - metric(before, "tipgraph_neo4j_round_trips"))
-    requests = (metric(after, "tipgraph_http_requests") - metric(before, "tipgraph_http_requests"))
-    return round(sent / requests, 2)
+    """Cypher statements the server sent for one operation (from its /metrics).
+
+    The least of three windows of five operations: the server's background statements (the
+    enrichment worker's poll every 2 s, the revocation list's re-read) count in the same
+    metric, and one landing in a window would add 0.2 to it."""
+    windows = []
+    for _ in range(3):
+        before = (await client.get("/metrics")).text
+        await time_api(client, scenario, 5)
+        after = (await client.get("/metrics")).text
+        sent = (metric(after, "tipgraph_neo4j_round_trips")
+                - metric(before, "tipgraph_neo4j_round_trips"))
+        requests = (metric(after, "tipgraph_http_requests")
+                    - metric(before, "tipgraph_http_requests"))
+        windows.append(round(sent / requests, 2))
+    return min(windows)
 
 
 async def report_count(db: Database) -> int:
