@@ -463,13 +463,11 @@ class CompiledReads:
         assert child.type is not None
         info: Any = (Info(run.context, path.add_key(child.key, type_.name)) if child.takes_info
                      else None)
-        assert child.serialize is not None
         try:
-            return child.serialize(child.resolve(source, info))
-        except NotCompiled:
-            raise
+            value = child.resolve(source, info)
         except Exception as error:  # the executor gives the same error, with its path
             raise NotCompiled(str(error)) from error
+        return _sent(child, value)
 
     async def _field(self, run: Run, source: Any, type_: GraphQLObjectType, child: Selected,
                      path: Path) -> Any:
@@ -498,13 +496,20 @@ class CompiledReads:
         except Exception as error:
             raise NotCompiled(str(error)) from error
         if child.serialize is not None:
-            try:
-                return child.serialize(value)
-            except NotCompiled:
-                raise
-            except Exception as error:
-                raise NotCompiled(str(error)) from error
+            return _sent(child, value)
         return await self._complete(run, value, child.type, child, field_path)
+
+
+def _sent(child: Selected, value: Any) -> Any:
+    """A scalar or enum field's value as the response carries it; an error falls back to the
+    executor, which gives the same error with its path."""
+    assert child.serialize is not None
+    try:
+        return child.serialize(value)
+    except NotCompiled:
+        raise
+    except Exception as error:
+        raise NotCompiled(str(error)) from error
 
 
 def _serializer(type_: GraphQLOutputType) -> Callable[[Any], Any]:

@@ -201,10 +201,10 @@ async def _page_tx(tx: AsyncManagedTransaction, query: LiteralString,
                      trees={row[1]["id"]: row[2] for row in page if len(row) > 2})
 
 
-def _times(values: list[Any], order: Sequence[tuple[str, str]]) -> list[Any]:
+def _times(values: list[Any], is_time: list[bool]) -> list[Any]:
     """A row's sort values with its time keys (microseconds since the epoch) as datetimes."""
-    return [EPOCH + timedelta(microseconds=value) if expression in TIME_KEYS else value
-            for (expression, _), value in zip(_order(order), values, strict=True)]
+    return [EPOCH + timedelta(microseconds=value) if time else value
+            for time, value in zip(is_time, values, strict=True)]
 
 
 async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
@@ -224,7 +224,8 @@ async def queue_page(db: Database, *, rows: RowScope, filters: QueueFilter,
                                            "after": after, "files": files,
                                            "mentions": mentions})
     # narrowed maps as properties() would give them (no null entries)
-    rows_ = [(_times(keys, order), node if shape.report is None else present(node) or {})
+    is_time = [expression in TIME_KEYS for expression, _ in _order(order)]  # once a page
+    rows_ = [(_times(keys, is_time), node if shape.report is None else present(node) or {})
              for keys, node in page.rows]
     return QueuePage(total=page.total, rows=rows_,
                      trees={i: present_tree(tree, shape) for i, tree in page.trees.items()})
