@@ -21,13 +21,15 @@ from graphql import GraphQLSchema
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_st
+from neo4j import AsyncGraphDatabase
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.settings import PROJECT_ROOT, identifier_ids
+from api.settings import PROJECT_ROOT, Settings, identifier_ids
 from authz.basic import issue_credentials
 from authz.roles import Role
-from graph.core.db import Database, open_driver, run
+from graph.core.db import REQUEST_SESSIONS, Database, open_driver, run, start_counting
+from graph.core.errors import ServiceUnavailable
 from graph.core.migrations import Migrator
 from graph.core.server import LocalNeo4j, free_port
 from graph.reports.reporters import register_reporter
@@ -269,3 +271,49 @@ async def test_hostile_xml_and_multipart_never_get_500(app: Starlette, db: Datab
             response = await client.post("/finish", content=raw,
                                          headers={"Content-Type": content_type})
             assert response.status_code in (400, 404, 409, 413), (raw[:200], boundary)
+
+
+async def test_one_request_holds_at_most_its_share_of_sessions(db: Database) -> None:
+    """Sibling fields run at once; a request's fan-out waits for its own sessions
+    (REQUEST_SESSIONS) instead of taking the driver's whole pool."""
+    holding = most = 0
+
+    async def hold_tx(tx: Any) -> None:
+        nonlocal holding, most
+        holding += 1
+        most = max(most, holding)
+        await run(tx, "RETURN 1")
+        await asyncio.sleep(0.05)
+        holding -= 1
+
+    async def request() -> None:
+        start_counting()
+        await asyncio.gather(*(db.read(hold_tx) for _ in range(REQUEST_SESSIONS * 3)))
+
+    await asyncio.create_task(request())
+    assert most == REQUEST_SESSIONS
+
+
+async def test_a_pool_with_no_free_connection_is_unavailable_not_internal(
+        neo4j_uri: str, settings: Settings) -> None:
+    driver = AsyncGraphDatabase.driver(neo4j_uri, auth=(settings.neo4j_user,
+                                                        settings.neo4j_password),
+                                       max_connection_pool_size=1,
+                                       connection_acquisition_timeout=0.5)
+    busy = Database(driver, settings.neo4j_database)
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_tx(tx: Any) -> None:
+        await run(tx, "RETURN 1")
+        held.set()
+        await release.wait()
+
+    holder = asyncio.create_task(busy.read(hold_tx))
+    try:
+        await held.wait()
+        with pytest.raises(ServiceUnavailable):
+            await busy.read(lambda tx: run(tx, "RETURN 1"))
+    finally:
+        release.set()
+        await holder
+        await busy.close()

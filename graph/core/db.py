@@ -2,11 +2,15 @@
 
 Transaction functions are named ``*_tx``, consume their results through :func:`run`, and are
 idempotent because the driver may retry them. :func:`run` also counts Cypher round trips per
-request, which ``/metrics`` and the benchmarks report.
+request, which ``/metrics`` and the benchmarks report, and bounds how many sessions one request
+holds at once (:data:`REQUEST_SESSIONS`): a document whose fields fan out waits for its own
+sessions instead of taking the whole connection pool from every other request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,11 +26,17 @@ from graph.core.visibility import RowScope
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Sessions one request may hold at once, of the driver's pool of 100: sibling fields run
+# concurrently, and a fan-out beyond this waits its turn.
+REQUEST_SESSIONS: Final = 16
+
 TxFunction = Callable[Concatenate[AsyncManagedTransaction, P], Awaitable[T]]
 
-# Errors that mean "the database is not there right now", as opposed to "the query is wrong".
+# Errors that mean "the database is not there right now", as opposed to "the query is wrong"
+# (a pool with no free connection within its acquisition timeout included: retry later).
 UNAVAILABLE_ERRORS: Final = (
     neo4j_errors.ServiceUnavailable,
+    neo4j_errors.ConnectionAcquisitionTimeoutError,
     neo4j_errors.SessionExpired,
     neo4j_errors.TransientError,
     ConnectionError,
@@ -41,6 +51,8 @@ class RoundTrips:
     count: int = 0
     queries: list[str] = field(default_factory=list)
     statements: list[tuple[str, dict[str, Any]]] | None = None  # benches: what was sent
+    sessions: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(REQUEST_SESSIONS))
 
 
 _round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
@@ -142,11 +154,12 @@ class Database:
 
     async def _run(self, read: bool, work: TxFunction[P, T], *args: P.args,
                    **kwargs: P.kwargs) -> T:
+        counter = _round_trips.get()
+        mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
         try:
-            async with self.driver.session(
-                database=self.database,
-                default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
-            ) as session:
+            async with (counter.sessions if counter else contextlib.nullcontext(),
+                        self.driver.session(database=self.database,
+                                            default_access_mode=mode) as session):
                 if read:
                     return await session.execute_read(work, *args, **kwargs)
                 return await session.execute_write(work, *args, **kwargs)
