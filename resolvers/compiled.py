@@ -68,7 +68,13 @@ from authz.audit import UNAVAILABLE, operation_record, write_record
 from graph.reports.queries import Shape
 from resolvers.context import Context
 from resolvers.reports.resolvers import report_page, report_reading_ahead
-from resolvers.reports.types import FILE_READS, LABEL_READS, MENTION_READS, REPORT_READS
+from resolvers.reports.types import (
+    FILE_READS,
+    LABEL_READS,
+    MENTION_READS,
+    REPORT_READS,
+    STORED_AS_SENT,
+)
 
 ROOTS: Final = {"report": frozenset({"id"}), "reports": frozenset({"first", "after"})}
 VARIABLE_TYPES: Final = frozenset({"ID", "String", "Int", "Boolean"})
@@ -166,6 +172,13 @@ def _resolver(definition: Any) -> tuple[Callable[[Any, Any], Any], bool, bool]:
     if parameters == ["self", "info"]:
         return (lambda source, info: function(source, info)), True, synchronous
     raise NotCompiled(f"{definition.python_name} takes arguments")
+
+
+def _stored(attribute: str, key: str) -> Callable[[Any, Any], Any]:
+    """A field sent as stored: its property, read straight from the object's row."""
+    def read(source: Any, info: Any) -> Any:
+        return getattr(source, attribute).get(key)
+    return read
 
 
 def _reads(fields: set[str], reads: Mapping[str, tuple[str, ...]]) -> frozenset[str] | None:
@@ -287,7 +300,10 @@ class Planner:
             selected.permissions.append(extension)
         selected.type = definition.type
         named = _named(definition.type)
-        if not root:
+        if not root and selected.name in STORED_AS_SENT.get(type_.name, ("", {}))[1]:
+            attribute, stored = STORED_AS_SENT[type_.name]
+            selected.resolve, synchronous = _stored(attribute, stored[selected.name]), True
+        elif not root:
             selected.resolve, selected.takes_info, synchronous = _resolver(strawberry_field)
             selected.leaf = synchronous and isinstance(named,
                                                        GraphQLScalarType | GraphQLEnumType)

@@ -717,3 +717,23 @@ MENTION_READS: Final[Mapping[str, tuple[str, ...]]] = {
     "event": ("event",), "at": ("at",), "port": ("port",), "possibleProxy": ("possibleProxy",),
     "fileId": ("fileId",), "source": ("source",),
 }
+# Fields that send one stored property as it is stored (a string, a number, a boolean or a
+# list of strings; null when absent), by type: the row's attribute on the object, and each
+# field's stored key. The compiled read path sends these straight from the row, with the
+# scalar's own serialisation, without calling their resolvers; the differential test and
+# test_the_declared_reads_are_what_the_resolvers_read hold the two to the same answer.
+STORED_AS_SENT: Final[Mapping[str, tuple[str, Mapping[str, str]]]] = {
+    "Report": ("node", {
+        **{public: REPORT_FIELDS[public] for public in (
+            "incidentDateTimeDescription", "platform", "escalateToHighPriority",
+            "additionalInfo")},
+        "legalHold": "legalHold"}),
+    "File": ("node", {
+        **{public: FILE_FIELDS[public] for public in (
+            "fileName", "originalFileName", "locationOfFile", "viewedByEsp", "exifViewedByEsp",
+            "publiclyAvailable")},
+        "additionalInfo": "additionalInfo"}),
+    "ReportIdentifier": ("mention", {name: name for name in ("party", "event", "port",
+                                                             "possibleProxy")}),
+    "Classification": ("row", {"basis": "basis"}),
+}
