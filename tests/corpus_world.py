@@ -1,0 +1,192 @@
+"""A world for corpus tests: the noninterference test and the compiled-read differential test.
+
+:func:`build_visible` makes esp-p's reports (two submitted, referred to agency-p, one of them
+triaged, labelled and enriched; one open); :func:`pools` gives :mod:`tests.corpus` the values
+found in them, so the generated documents ask about reports, files, identifiers and agencies
+that exist. :func:`stable` masks what differs between two identical asks (see
+:data:`VOLATILE`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+from api.app import create_app
+from authz.roles import Role
+from authz.tokens import load_keys
+from graph.core.db import Database, run
+from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
+from graph.reports.reporters import register_reporter
+from graph.triage.enrichment import EnrichmentWorker
+from graph.triage.geo import geo_provider
+from tests.conftest import Tokens
+from tests.corpus import Document, Pools
+from tests.documents import FULL_INPUT
+from tests.helpers import make_settings
+
+THRESHOLD: Final = 3  # common above 3 reports: the hidden reports push every identifier past it
+VOLATILE: Final = frozenset({"generatedAt", "pdfUrl", "sha256", "signature", "signatureFile",
+                             "pdfSha256", "pdfSignature"})
+
+
+def viral(document: dict[str, Any], hash_value: str) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    changed["files"] = [{**changed["files"][0], "annotations": ["VIRAL"],
+                         "hashes": [{"algorithm": "SHA256", "value": hash_value},
+                                    {"algorithm": "MD5", "value": "9e" * 16}]}]
+    return changed
+
+
+FIRST: Final = viral(FULL_INPUT, "b" * 64)
+SECOND: Final = {**viral(FULL_INPUT, "b" * 64), "annotations": [],
+                 "escalateToHighPriority": None, "victims": []}
+
+SUBMIT: Final = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
+  id files { id } } }"""
+OPEN: Final = "mutation($input: OpenReportInput!) { openReport(input: $input) { id } }"
+CANCEL: Final = "mutation($id: ID!) { cancelReport(reportId: $id) { id } }"
+TRIAGE: Final = """mutation($id: ID!, $file: ID!, $agency: ID!) {
+  setPriority(reportId: $id, priority: P1, reason: "r") { id }
+  setDisposition(reportId: $id, disposition: REFERRAL, reason: "r") { id }
+  classifyFile(fileId: $file, label: "CSAM-confirmed", basis: "viewed the file") { id }
+  addNote(reportId: $id, text: "an analyst's note") { id }
+  referReport(reportId: $id, agencyId: $agency, reason: "in their area") { id } }"""
+OUTCOME: Final = """mutation($id: ID!) {
+  recordReferralOutcome(reportId: $id, outcome: RECEIVED, note: "got it") { at } }"""
+
+
+# Limits that let the whole corpus through (a document of every field is large by design).
+RELAXED: Final = {
+    "TIPGRAPH_COMMON_IDENTIFIER_REPORTS": str(THRESHOLD), "TIPGRAPH_MAX_TOKENS": "1000000",
+    "TIPGRAPH_MAX_COST": "1000000000", "TIPGRAPH_MAX_ALIASES": "1000",
+    "TIPGRAPH_MAX_EXPANDED_FIELDS": "1000000", "TIPGRAPH_MAX_DEPTH": "20",
+    "TIPGRAPH_MAX_DIRECTIVES": "100", "TIPGRAPH_RATE_EXPENSIVE_PER_MINUTE": "1000000",
+    "TIPGRAPH_RATE_MUTATIONS_PER_MINUTE": "1000000"}
+
+
+@dataclass
+class Client:
+    http: httpx.AsyncClient
+    tokens: Tokens
+
+    async def ask(self, query: str, variables: dict[str, Any] | None, token: str) -> Any:
+        response = await self.http.post("/graphql", json={"query": query,
+                                                          "variables": variables or {}},
+                                        headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (200, 503), response.text
+        return response.json()
+
+    async def do(self, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+        body = await self.ask(query, variables, token)
+        assert not body.get("errors"), body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@contextlib.asynccontextmanager
+async def client(neo4j_uri: str, folder: Path, tokens: Tokens,
+                 **overrides: str) -> AsyncIterator[Client]:
+    """An app on the tests' graph whose limits let the whole corpus through."""
+    settings = make_settings(neo4j_uri, folder, **{**RELAXED, **overrides})
+    app = create_app(settings)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://tipgraph.test", timeout=120) as http):
+        yield Client(http, Tokens(load_keys(settings.tokens), settings))
+
+
+async def enrich(db: Database) -> None:
+    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=THRESHOLD)
+    while await worker.run_due():
+        pass
+
+
+async def submit(c: Client, esp: str, document: dict[str, Any]) -> dict[str, Any]:
+    report: dict[str, Any] = (await c.do(SUBMIT, {"input": document},
+                                         c.tokens.esp(esp)))["submitReport"]
+    return report
+
+
+async def triage(c: Client, report: dict[str, Any], agency: str) -> None:
+    analyst = c.tokens.mint(Role.ANALYST, subject="analyst-1")
+    await c.do(TRIAGE, {"id": report["id"], "file": report["files"][0]["id"],
+                        "agency": agency}, analyst)
+    await c.do(OUTCOME, {"id": report["id"]}, c.tokens.mint(Role.LE, agency_id=agency))
+
+
+async def build_visible(c: Client, db: Database) -> list[str]:
+    """esp-p's reports: two submitted (referred to agency-p, one triaged) and one open."""
+    for esp in ("esp-p", "esp-h"):
+        await register_reporter(db, esp, esp.upper())
+    for agency, sees_all in (("agency-p", False), ("agency-h", False), ("agency-all", True)):
+        await upsert_agency(db, AgencySpec(agency, agency.title(), AgencyKind.STATE,
+                                           ("US-CA",), sees_all=sees_all))
+    first = await submit(c, "esp-p", FIRST)
+    second = await submit(c, "esp-p", SECOND)
+    await triage(c, first, "agency-p")
+    analyst = c.tokens.mint(Role.ANALYST)
+    await c.do("mutation($id: ID!) { referReport(reportId: $id, agencyId: \"agency-p\","
+               " reason: \"r\") { id } }", {"id": second["id"]}, analyst)
+    opened = (await c.do(OPEN, {"input": {k: v for k, v in SECOND.items() if k != "files"}},
+                         c.tokens.esp("esp-p")))["openReport"]
+    await enrich(db)
+    return [first["id"], second["id"], opened["id"]]
+
+
+async def pools(db: Database, visible: list[str], cursors: dict[str, list[str]]) -> Pools:
+    async def tx(tx: Any) -> dict[str, Any]:
+        [record] = await run(tx, """
+            MATCH (r:Report) WHERE r.id IN [x IN $ids | toInteger(x)]
+            OPTIONAL MATCH (r)-[:MENTIONS]->(i:Identifier)
+            OPTIONAL MATCH (r)-[:HAS_FILE]->(f:File)
+            OPTIONAL MATCH (r)-[:IN_JURISDICTION]->(j:Jurisdiction)
+            RETURN collect(DISTINCT i {.id, .kind, .value, .scope}) AS identifiers,
+                   collect(DISTINCT toString(f.id)) AS files, collect(DISTINCT j.code) AS codes
+            """, ids=visible)
+        return dict(record)
+
+    found = await db.read(tx)
+    # one identifier of each kind: every kind's rules, without asking twenty times alike
+    by_kind = {i["kind"]: i for i in sorted(found["identifiers"], key=lambda i: i["value"])}
+    identifiers = sorted(by_kind.values(), key=lambda i: i["kind"])
+    return Pools(report_ids=visible, identifier_ids=[i["id"] for i in identifiers],
+                 agency_ids=["agency-p", "agency-h", "agency-all"], file_ids=found["files"],
+                 identifiers=[{k: i[k] for k in ("kind", "value", "scope")}
+                              for i in identifiers],
+                 reporter_ids=["esp-p", "esp-h"], jurisdiction_codes=sorted(found["codes"]),
+                 cursors=cursors)
+
+
+def stable(value: Any, path: str = "") -> Any:
+    """The answer with what differs between two identical asks taken out (see VOLATILE)."""
+    if isinstance(value, dict):
+        return {k: "<volatile>" if k in VOLATILE else stable(v, f"{path}.{k}")
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [stable(v, path) for v in value]
+    if isinstance(value, str) and value.startswith("{") and path.endswith(".json"):
+        return stable({k: v for k, v in json.loads(value).items() if k != "generatedAt"},
+                      path)
+    return value
+
+
+async def answers(c: Client, corpus: list[Document], token: str) -> dict[str, Any]:
+    return {doc.name: stable(await c.ask(doc.query, doc.variables, token)) for doc in corpus}
+
+
+def end_cursors(answers: dict[str, Any]) -> list[str]:
+    found = []
+    for name, body in answers.items():
+        page = (body.get("data") or {}).get(name.split("#")[0]) if name.startswith(
+            "reports#") else None
+        if page and page.get("pageInfo", {}).get("endCursor"):
+            found.append(page["pageInfo"]["endCursor"])
+    return sorted(set(found))[:4]
