@@ -12,7 +12,7 @@ BENCH_REPORTS ?= 100000
 DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
-        bench bench-quick clean
+        bench bench-quick bench-pdq clean
 
 install: $(VENV)/.installed node_modules/.installed chromium poppler
 	@$(BIN)/tipgraph neo4j install >/dev/null
@@ -90,6 +90,9 @@ bench-quick: install
 
 bench: install
 	$(BIN)/python -m bench.run --reports $(BENCH_REPORTS)
+
+bench-pdq: install
+	$(BIN)/python -m bench.pdq --hashes 1000000 --queries 10000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

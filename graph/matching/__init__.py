@@ -1,0 +1,1 @@
+"""Matching files against what is already known: hash lists and near-duplicates (PDQ)."""
