@@ -8,6 +8,8 @@ Examples::
     tipgraph token mint --role esp --esp-id example-esp
     tipgraph seed demo
     tipgraph serve --port 8000
+    tipgraph hashlist import --name ncmec-hashes --version 2026-12 --source NCMEC \\
+        --scheme INDUSTRY hashes.csv
 """
 
 from __future__ import annotations
@@ -273,11 +275,6 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """A report's neighbourhood as GraphML or JSON, for Gephi, yEd or i2; audited."""
-    import getpass
-    import hashlib
-    import uuid
-
-    from graph.audit.trail import AuditRecord, append_event
     from graph.links.export import subgraph_view, to_graphml, to_json
     from graph.links.walks import Subgraph, Walk, neighborhood
 
@@ -287,12 +284,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                     include_common=args.include_common)
         graph = await neighborhood(db, str(args.report), walk, depth=args.depth,
                                    first=args.first)
-        command = " ".join(sys.argv[1:])
-        await append_event(db, AuditRecord(
-            subject=f"cli:{getpass.getuser()}", role="operator", operation="tipgraph export",
-            operation_type="export", query_hash=hashlib.sha256(command.encode()).hexdigest(),
-            outcome="OK", request_id=uuid.uuid4().hex,
-            report_ids=tuple(graph.report_ids())))
+        await _operator_event(db, "tipgraph export", operation_type="export",
+                              report_ids=tuple(graph.report_ids()))
         return graph
 
     view = subgraph_view(_with_db(settings, work), pii=True)
@@ -390,6 +383,60 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         return await intake.sweep()
 
     print(json.dumps({"expired": _with_db(settings, work)}))
+    return 0
+
+
+def _operator_event(db: Database, operation: str, *, operation_type: str = "mutation",
+                    detail: str | None = None,
+                    report_ids: tuple[int, ...] = ()) -> Awaitable[int]:
+    """An audit event for an operator's command (who ran it, the command line's hash)."""
+    import getpass
+    import hashlib
+    import uuid
+
+    from graph.audit.trail import AuditRecord, append_event
+
+    command = " ".join(sys.argv[1:])
+    return append_event(db, AuditRecord(
+        subject=f"cli:{getpass.getuser()}", role="operator", operation=operation,
+        operation_type=operation_type, query_hash=hashlib.sha256(command.encode()).hexdigest(),
+        outcome="OK", request_id=uuid.uuid4().hex, detail=detail, report_ids=report_ids))
+
+
+def cmd_hashlist(args: argparse.Namespace, settings: Settings) -> int:
+    """``hashlist import|retire|list``: hash lists and the labels their matches suggest."""
+    import getpass
+
+    from graph.core.errors import BadInput
+    from graph.matching import hashlists
+
+    by = f"cli:{getpass.getuser()}"
+    if args.action == "import":
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise BadInput(f"cannot read {args.file}: {error}", field="file") from None
+        version = hashlists.list_version(args.name, args.version, args.source, args.scheme)
+        entries = hashlists.read_csv(text)
+
+        async def imported(db: Database) -> dict[str, Any]:
+            result = await hashlists.import_list(db, version, entries, by=by)
+            await _operator_event(db, "tipgraph hashlist import",
+                                  detail=f"{version.id}: {result['entries']} entries")
+            return result
+
+        print(json.dumps(_with_db(settings, imported), sort_keys=True))
+    elif args.action == "retire":
+        async def retired(db: Database) -> list[dict[str, Any]]:
+            result = await hashlists.retire(db, args.name, args.version, by=by)
+            await _operator_event(db, "tipgraph hashlist retire",
+                                  detail=", ".join(r["id"] for r in result))
+            return result
+
+        print(json.dumps(_with_db(settings, retired), sort_keys=True))
+    else:
+        print(json.dumps(_with_db(settings, lambda db: hashlists.versions(db, args.name)),
+                         sort_keys=True, default=str))
     return 0
 
 
@@ -504,6 +551,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="mark open reports past their deadline EXPIRED")
     sweep.set_defaults(handler=cmd_sweep)
+
+    hashlist = commands.add_parser(
+        "hashlist", help="hash lists: known hashes and the labels their matches suggest")
+    hashlist_actions = hashlist.add_subparsers(dest="action", required=True)
+    hashlist_import = hashlist_actions.add_parser(
+        "import", help="import a version of a list from a CSV of algorithm,value,label and "
+        "match every file against it (audited; prints JSON)")
+    hashlist_import.add_argument("--name", required=True)
+    hashlist_import.add_argument("--version", required=True)
+    hashlist_import.add_argument("--source", required=True,
+                                 help="the organisation that classified the material")
+    hashlist_import.add_argument("--scheme", required=True,
+                                 help="the classification scheme of its labels")
+    hashlist_import.add_argument("file", help="the CSV file")
+    hashlist_retire = hashlist_actions.add_parser(
+        "retire", help="retire a version (or every live one): its matches stop counting as "
+        "suggestions and stay in the files' history (audited)")
+    hashlist_retire.add_argument("--name", required=True)
+    hashlist_retire.add_argument("--version", help="one version (default: every live one)")
+    hashlist_list = hashlist_actions.add_parser("list", help="the versions, as JSON")
+    hashlist_list.add_argument("--name", help="one list")
+    for action in (hashlist_import, hashlist_retire, hashlist_list):
+        action.set_defaults(handler=cmd_hashlist)
     return parser
 
 

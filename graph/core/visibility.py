@@ -151,6 +151,8 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.retention:MARK_PURGED": _JOB + " (purging content past preserveUntil)",
     "graph.triage.enrichment:WRITE": _JOB + " (the enrichment worker sees every report)",
     "graph.triage.enrichment:PREVIOUS_SUGGESTIONS": _JOB + " (the enrichment worker)",
+    "graph.matching.hashlists:MATCH_FILES_OF_REPORTS": _JOB + " (the enrichment worker "
+    "matches each finished report's files against the hash lists)",
     "graph.identifiers.keyed_ids:SET_IDS": _JOB + " (re-keying identifier ids)",
     "graph.demo.seed:SUGGESTED": _JOB + " (the demo seed)",
     "graph.triage.queue:ORDER_INDEXES": "index hints for the queue's order, not "

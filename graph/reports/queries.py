@@ -98,7 +98,7 @@ HASH_ROW: Final = "{algorithm: i.scope, value: i.value, identifierId: i.id, sour
 MENTION_ROW: Final = "{mention: properties(m), identifier: i {.id, .kind, .value, .scope}}"
 FILE_ORDER: Final = "f.id"
 HASH_ORDER: Final = "i.scope"
-LABEL_ORDER: Final = "c.at"
+LABEL_ORDER: Final = "c.at, c.id"  # matches made together are ordered by id
 MENTION_ORDER: Final = "i.kind, i.value, m.role"
 
 FILES_BY_REPORT_IDS: Final = (

@@ -1,4 +1,5 @@
-"""Enrichment of finished reports: IP geolocation, jurisdictions and a suggested priority.
+"""Enrichment of finished reports: IP geolocation, jurisdictions, a suggested priority, and the
+labels hash lists suggest for their files (graph.matching.hashlists).
 
 Finishing a report (through either door) writes an ``:EnrichmentJob`` in the same transaction,
 so the ESP's answer does not wait for enrichment and no finished report is forgotten. A worker
@@ -24,6 +25,7 @@ from graph.core.db import Database, run
 from graph.core.errors import BadInput, TipgraphError
 from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
+from graph.matching.hashlists import match_reports_tx
 from graph.referrals.agencies import jurisdiction_row
 from graph.triage.geo import GeoProvider
 
@@ -203,6 +205,7 @@ async def _write_tx(tx: AsyncManagedTransaction, now: datetime,
     before = {r["report"]["id"]: r for r in await run(
         tx, PREVIOUS_SUGGESTIONS, ids=[row["id"] for row in rows])}
     await run(tx, WRITE, rows=rows, now=now, by=WORKER)
+    await match_reports_tx(tx, [row["id"] for row in rows], now)
     await emit(tx, [event("PRIORITY_SUGGESTED", before[row["id"]]["report"], at=now,
                           source="AUTOMATED", by=WORKER, priority="P1", reason=row["basis"])
                     for row in rows

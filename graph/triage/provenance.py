@@ -30,19 +30,24 @@ def _label(classification: Mapping[str, Any]) -> str:
         return f"the ESP ({by}) labelled it {label}"
     if source == "ANALYST":
         return f"analyst {by} labelled it {label}"
+    if source == "MATCH":
+        return f"hash list {by} suggests {label}"
     return f"an automated match ({by}) labelled it {label}"
 
 
 def label_summary(files: Sequence[Mapping[str, Any]]) -> str:
     """One sentence for a report's files: per file, what the ESP saw, then each label by
-    whom (the ESP's first, then analysts', then automated matches)."""
+    whom (the ESP's first, then analysts', then automated suggestions and hash-list matches;
+    a match whose list version was retired no longer counts)."""
     if not files:
         return "No files were reported."
-    order = {"ESP": 0, "ANALYST": 1, "AUTOMATED": 2}
+    order = {"ESP": 0, "ANALYST": 1, "AUTOMATED": 2, "MATCH": 3}
     clauses = []
     for file in files:
-        labels = sorted(file.get("classifications") or [],
-                        key=lambda c: (order.get(c.get("source", ""), 3), str(c.get("at"))))
+        labels = sorted((c for c in file.get("classifications") or []
+                         if c.get("retiredAt") is None),
+                        key=lambda c: (order.get(c.get("source", ""), 4), str(c.get("at")),
+                                       str(c.get("by"))))
         parts = [_viewing(file), *(_label(c) for c in labels)]
         if not labels:
             parts.append("no one labelled it")

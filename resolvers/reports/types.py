@@ -88,7 +88,10 @@ class Classification:
     def label(self) -> str:
         return str(self.row["label"])
 
-    @strawberry.field(description="ESP, ANALYST or AUTOMATED.")
+    @strawberry.field(description=(
+        "ESP, ANALYST, AUTOMATED, or MATCH: a file's hash is on a hash list, whose name, "
+        "version and organisation are in `by` and `basis`. A match is a suggestion, never a "
+        "verdict, and overrides no one's label."))
     def source(self) -> str:
         return str(self.row["source"])
 
@@ -103,6 +106,12 @@ class Classification:
     @strawberry.field
     def basis(self) -> str | None:
         return self.row.get("basis")
+
+    @strawberry.field(description=(
+        "When the hash list version behind a MATCH was retired: the label stays in the file's "
+        "history and no longer counts as a suggestion."))
+    def retired_at(self) -> datetime | None:
+        return native(self.row.get("retiredAt"))
 
 
 @strawberry.type(description=(
@@ -709,7 +718,8 @@ FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 # What each field of Classification reads of its node.
 LABEL_READS: Final[Mapping[str, tuple[str, ...]]] = {
-    "__typename": (), **{name: (name,) for name in ("label", "source", "by", "at", "basis")},
+    "__typename": (), **{name: (name,) for name in ("label", "source", "by", "at", "basis",
+                                                    "retiredAt")},
 }
 # What each field of ReportIdentifier reads of its mention (the MENTIONS relationship).
 MENTION_READS: Final[Mapping[str, tuple[str, ...]]] = {

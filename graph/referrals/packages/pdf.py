@@ -142,7 +142,8 @@ def _label_overview(files: list[dict[str, Any]]) -> str:
         for c in file["classifications"]:
             key = (str(c["label"]), str(c["source"]), str(c["by"]))
             labels[key] = labels.get(key, 0) + 1
-    who = {"ESP": "the ESP", "ANALYST": "analyst", "AUTOMATED": "an automated match"}
+    who = {"ESP": "the ESP", "ANALYST": "analyst", "AUTOMATED": "an automated match",
+           "MATCH": "hash list"}
     said = "; ".join(f"{who.get(source, source)} ({_text(by)}) labelled {n} of them "
                      f"<b>{_text(label)}</b>"
                      for (label, source, by), n in sorted(labels.items(),
@@ -212,7 +213,8 @@ def _files(content: dict[str, Any]) -> list[Flowable]:
     story: list[Flowable] = [_p("Files, their hashes and every label's provenance", H2), _p(
         "Viewed by ESP: did anyone at the ESP view the whole file. EXIF viewed: did anyone "
         "view its EXIF data. A label's source is ESP (the provider's industry classification "
-        "or hash match), ANALYST, or AUTOMATED; read a label together with these facts.", SMALL)]
+        "or hash match), ANALYST, AUTOMATED, or MATCH (a hash list's suggestion, never a "
+        "verdict); read a label together with these facts.", SMALL)]
     if len(files) > FILES_ON_FIRST_PAGE:
         story.append(_p("<b>Label summary, file by file.</b> " + _text(content["labelSummary"]),
                         SMALL))

@@ -1,0 +1,244 @@
+"""Hash lists: known hashes of already-classified material, and the labels their matches suggest.
+
+A list (``:HashList {name}``) has versions (``:HashListVersion {id: "NAME@VERSION"}``), each with
+its entries (``:HashListEntry {algorithm, value, label}``), who imported it, when, from which
+organisation (``source``) and under which classification scheme. A version can be retired: its
+matches stop counting as suggestions, and their history stays.
+
+A file whose hash is on a live version gets a label with ``source: 'MATCH'``, never a verdict:
+``by`` names the list, its version and its organisation, ``basis`` says how it matched (an exact
+SHA-256, say). It sits beside the ESP's and analysts' labels and overrides none of them. Files
+are matched when their report is enriched (after finishing, through either door) and all at once
+whenever a version is imported. A match's label belongs to the file, so it obeys the file's row
+rule; its basis names the list, never another report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from neo4j import AsyncManagedTransaction
+
+from graph.core.db import Database, run
+from graph.core.errors import BadInput, Conflict, NotFound
+from graph.identifiers.identity import normalise_hash
+
+MAX_ENTRIES: Final = 2_000_000
+NAME_LENGTH: Final = 100
+BATCH: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    algorithm: str  # normalised as files' hashes are (MD5, SHA1, SHA256, ...)
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListVersion:
+    name: str
+    version: str
+    source: str  # the organisation that classified the material
+    scheme: str  # the classification scheme its labels belong to
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def _text(value: str, what: str) -> str:
+    text = value.strip()
+    if not text or len(text) > NAME_LENGTH or not text.isprintable() or "@" in text:
+        raise BadInput(f"{what} must be 1 to {NAME_LENGTH} printable characters, without '@'",
+                       field=what)
+    return text
+
+
+def list_version(name: str, version: str, source: str, scheme: str) -> ListVersion:
+    return ListVersion(_text(name, "name"), _text(version, "version"), _text(source, "source"),
+                       _text(scheme, "scheme"))
+
+
+def read_csv(text: str) -> list[Entry]:
+    """Entries from ``algorithm,value,label`` lines (a header line is allowed); every error
+    names its line, and nothing is imported unless every line is good."""
+    entries: dict[tuple[str, str], Entry] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if number == 1 and [c.strip().lower() for c in row] == ["algorithm", "value", "label"]:
+            continue
+        if len(row) != 3:
+            raise BadInput(f"line {number}: expected algorithm,value,label; got {len(row)} "
+                           "fields", field="file")
+        algorithm, value, label = (cell.strip() for cell in row)
+        try:
+            hashed = normalise_hash(algorithm, value, field="file")
+        except BadInput as error:
+            raise BadInput(f"line {number}: {error}", field="file") from None
+        if not label or len(label) > NAME_LENGTH or not label.isprintable():
+            raise BadInput(f"line {number}: a label is 1 to {NAME_LENGTH} printable characters",
+                           field="file")
+        key = (hashed.scope or "", hashed.value)
+        if key in entries and entries[key].label != label:
+            raise BadInput(f"line {number}: {algorithm} {value} is listed twice with different "
+                           "labels", field="file")
+        entries[key] = Entry(hashed.scope or "", hashed.value, label)
+        if len(entries) > MAX_ENTRIES:
+            raise BadInput(f"a list has at most {MAX_ENTRIES} entries", field="file")
+    if not entries:
+        raise BadInput("the list has no entries", field="file")
+    return list(entries.values())
+
+
+# A version is written first, incomplete; its entries follow in batches; matching marks it
+# complete. An import that stopped half-way is started again by importing the same version:
+# its entries are cleared and written anew. A complete version is never imported twice.
+CREATE_VERSION: Final = """
+MERGE (l:HashList {name: $v.name})
+  ON CREATE SET l.createdAt = $now
+MERGE (v:HashListVersion {id: $v.id})
+  ON CREATE SET v.complete = false
+MERGE (l)-[:HAS_VERSION]->(v)
+WITH v WHERE NOT v.complete
+SET v.name = $v.name, v.version = $v.version, v.source = $v.source, v.scheme = $v.scheme,
+    v.importedAt = $now, v.importedBy = $by, v.entries = $count
+WITH v
+CALL (v) {
+  MATCH (v)-[:LISTS]->(e:HashListEntry)
+  DETACH DELETE e
+}
+RETURN v.id AS id
+"""
+
+ADD_ENTRIES: Final = """
+MATCH (v:HashListVersion {id: $id})
+UNWIND $entries AS e
+CREATE (v)-[:LISTS]->(:HashListEntry {algorithm: e.algorithm, value: e.value, label: e.label,
+                                      version: $id})
+"""
+
+# The labels a live version's entries suggest for files with the same hash: one per file,
+# version and algorithm (MERGE on a deterministic id, so matching twice changes nothing).
+MATCH_LABELS: Final = """
+MERGE (c:Classification {id: 'match:' + toString(f.id) + ':' + v.id + ':' + e.algorithm})
+  ON CREATE SET c.label = e.label, c.source = 'MATCH', c.at = $now,
+                c.by = v.name + ' ' + v.version + ' (' + v.source + ')',
+                c.basis = 'exact ' + e.algorithm + ' match in hash list ' + v.name
+                          + ' version ' + v.version + ' from ' + v.source
+                          + ' (scheme ' + v.scheme + ')',
+                c.scheme = v.scheme, c.listVersion = v.id
+MERGE (f)-[:LABELLED]->(c)
+RETURN count(c) AS matched
+"""
+
+MATCH_FILES_OF_REPORTS: Final = """
+UNWIND $ids AS id
+MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
+MATCH (e:HashListEntry {algorithm: h.scope, value: h.value})<-[:LISTS]-(v:HashListVersion)
+WHERE v.complete AND v.retiredAt IS NULL
+""" + MATCH_LABELS
+
+MATCH_VERSION: Final = """
+MATCH (v:HashListVersion {id: $id})
+SET v.complete = true
+WITH v
+MATCH (v)-[:LISTS]->(e:HashListEntry)
+WHERE v.retiredAt IS NULL
+MATCH (h:Identifier {key: 'FILE_HASH:' + e.algorithm + ':' + e.value})
+MATCH (f:File)-[:HAS_HASH]->(h)
+""" + MATCH_LABELS
+
+RETIRE: Final = """
+MATCH (l:HashList {name: $name})-[:HAS_VERSION]->(v:HashListVersion)
+WHERE v.retiredAt IS NULL AND ($version IS NULL OR v.version = $version)
+SET v.retiredAt = $now, v.retiredBy = $by
+WITH v
+OPTIONAL MATCH (c:Classification {listVersion: v.id})
+SET c.retiredAt = $now
+RETURN v.id AS id, count(c) AS labels
+"""
+
+VERSIONS: Final = """
+MATCH (l:HashList)-[:HAS_VERSION]->(v:HashListVersion)
+WHERE $name IS NULL OR l.name = $name
+OPTIONAL MATCH (c:Classification {listVersion: v.id})
+WITH v, count(c) AS matches
+RETURN v {.id, .name, .version, .source, .scheme, .importedAt, .importedBy, .entries,
+          .retiredAt, .retiredBy, matches: matches} AS version
+ORDER BY v.name, v.importedAt
+"""
+
+
+async def _create_tx(tx: AsyncManagedTransaction, version: ListVersion, count: int, by: str,
+                     now: datetime) -> bool:
+    created = await run(tx, CREATE_VERSION, v={"id": version.id, "name": version.name,
+                                               "version": version.version,
+                                               "source": version.source,
+                                               "scheme": version.scheme},
+                        count=count, by=by, now=now)
+    return bool(created)
+
+
+async def _entries_tx(tx: AsyncManagedTransaction, version_id: str,
+                      entries: list[dict[str, str]]) -> None:
+    await run(tx, ADD_ENTRIES, id=version_id, entries=entries)
+
+
+async def _match_version_tx(tx: AsyncManagedTransaction, version_id: str,
+                            now: datetime) -> int:
+    [record] = await run(tx, MATCH_VERSION, id=version_id, now=now)
+    return int(record["matched"])
+
+
+async def match_reports_tx(tx: AsyncManagedTransaction, report_ids: Sequence[int],
+                           now: datetime) -> int:
+    """Labels suggested by every live list for these reports' files (enrichment calls it in
+    its own transaction)."""
+    [record] = await run(tx, MATCH_FILES_OF_REPORTS, ids=list(report_ids), now=now)
+    return int(record["matched"])
+
+
+async def import_list(db: Database, version: ListVersion, entries: Sequence[Entry], *,
+                      by: str) -> dict[str, Any]:
+    """Imports a new version and matches every file against it. A complete version is
+    imported once: the same name and version again is a ``Conflict`` (an interrupted import
+    is started again: see CREATE_VERSION)."""
+    now = datetime.now(UTC)
+    if not await db.write(_create_tx, version, len(entries), by, now):
+        raise Conflict(f"hash list {version.name} version {version.version} was already "
+                       "imported; import a new version")
+    rows = [{"algorithm": e.algorithm, "value": e.value, "label": e.label} for e in entries]
+    for start in range(0, len(rows), BATCH):
+        await db.write(_entries_tx, version.id, rows[start:start + BATCH])
+    matched = await db.write(_match_version_tx, version.id, now)
+    return {"id": version.id, "entries": len(entries), "matched": matched}
+
+
+async def _retire_tx(tx: AsyncManagedTransaction, name: str, version: str | None, by: str,
+                     now: datetime) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, RETIRE, name=name, version=version, by=by, now=now)]
+
+
+async def retire(db: Database, name: str, version: str | None, *, by: str) -> list[dict[str, Any]]:
+    """Retires one version of a list, or every live one; their labels stay, marked retired."""
+    retired = await db.write(_retire_tx, name, version, by, datetime.now(UTC))
+    if not retired:
+        raise NotFound(f"no live version of hash list {name}"
+                       + (f" numbered {version}" if version else ""))
+    return retired
+
+
+async def _versions_tx(tx: AsyncManagedTransaction, name: str | None) -> list[dict[str, Any]]:
+    return [dict(r["version"]) for r in await run(tx, VERSIONS, name=name)]
+
+
+async def versions(db: Database, name: str | None = None) -> list[dict[str, Any]]:
+    return await db.read(_versions_tx, name)
+
