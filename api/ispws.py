@@ -34,6 +34,7 @@ Uploaded bytes stream through hashing and encryption into the content store
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -64,6 +65,7 @@ from graph.core.errors import (
     TipgraphError,
 )
 from graph.core.vocabulary import XSD_PATH
+from graph.matching import perceptual
 from graph.reports.blobs import BlobWriter, ContentStore, TooLarge
 from graph.reports.intake.service import UploadedContent
 from graph.reports.intake.xml import (
@@ -357,6 +359,11 @@ async def submit(request: Request, services: Services, reporter_id: str) -> Resp
     return xml_response(report_response(0, "Success", report["id"]))
 
 
+def _perceptual_hash(store: ContentStore, address: str) -> str | None:
+    """The stored bytes' PDQ hash (off the event loop: decrypting and decoding take a while)."""
+    return perceptual.pdq_of(store.read(address))
+
+
 async def upload(request: Request, services: Services, reporter_id: str) -> Response:
     store = services.intake.content
     assert store is not None  # the app always configures one
@@ -372,8 +379,10 @@ async def upload(request: Request, services: Services, reporter_id: str) -> Resp
     blob = reader.blob
     assert blob is not None
     store.keep(blob)
+    pdq = (await asyncio.to_thread(_perceptual_hash, store, blob.address)
+           if blob.size <= perceptual.MAX_BYTES else None)
     content = UploadedContent(address=blob.address, size=blob.size, md5=blob.md5,
-                              sha1=blob.sha1, file_name=reader.file_name)
+                              sha1=blob.sha1, file_name=reader.file_name, pdq=pdq)
     file = await services.intake.add_file(reporter_id, report_id, {}, content)
     return xml_response(report_response(0, "Success", report_id, str(file["id"]), blob.md5))
 

@@ -81,11 +81,13 @@ class UploadedContent:
     md5: str
     sha1: str
     file_name: str | None = None
+    pdq: str | None = None  # an image's perceptual hash (graph.matching.perceptual)
 
     def hashes(self) -> list[dict[str, str]]:
         return [{"algorithm": "MD5", "value": self.md5},
                 {"algorithm": "SHA1", "value": self.sha1},
-                {"algorithm": "SHA256", "value": self.address}]
+                {"algorithm": "SHA256", "value": self.address},
+                *([{"algorithm": "PDQ", "value": self.pdq}] if self.pdq else [])]
 
 
 def _file_params(plan: FilePlan, file_id: int, ids: IdentifierIds, *,
