@@ -39,6 +39,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -359,6 +360,11 @@ async def submit(request: Request, services: Services, reporter_id: str) -> Resp
     return xml_response(report_response(0, "Success", report["id"]))
 
 
+# Decoding images for PDQ runs on one thread of its own, off the event loop: uploads never
+# take more than one core for it, nor more than one more allocator arena.
+PERCEPTUAL_THREAD: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tipgraph-pdq")
+
+
 def _perceptual_hash(store: ContentStore, address: str) -> str | None:
     """The stored bytes' PDQ hash (off the event loop: decrypting and decoding take a while)."""
     return perceptual.pdq_of(store.read(address))
@@ -379,8 +385,10 @@ async def upload(request: Request, services: Services, reporter_id: str) -> Resp
     blob = reader.blob
     assert blob is not None
     store.keep(blob)
-    pdq = (await asyncio.to_thread(_perceptual_hash, store, blob.address)
-           if blob.size <= perceptual.MAX_BYTES else None)
+    pdq = (await asyncio.get_running_loop().run_in_executor(
+               PERCEPTUAL_THREAD, _perceptual_hash, store, blob.address)
+           if blob.size <= perceptual.MAX_BYTES and perceptual.looks_like_image(blob.head)
+           else None)
     content = UploadedContent(address=blob.address, size=blob.size, md5=blob.md5,
                               sha1=blob.sha1, file_name=reader.file_name, pdq=pdq)
     file = await services.intake.add_file(reporter_id, report_id, {}, content)

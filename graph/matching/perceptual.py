@@ -30,6 +30,17 @@ MIN_QUALITY: Final = 50
 ALGORITHM: Final = "PDQ"
 
 
+# The signatures of the formats worth decoding (JPEG, PNG, GIF, BMP, WebP, TIFF): anything else
+# is not read back from the store at all.
+SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM",
+                     b"II*\x00", b"MM\x00*")
+
+
+def looks_like_image(head: bytes) -> bool:
+    """Whether content starting with ``head`` may be an image PDQ can hash."""
+    return head.startswith(SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
 def pdq_of(data: bytes) -> str | None:
     """The PDQ hash of an image's bytes as 64 hexadecimal digits, or ``None`` (see above)."""
     if len(data) > MAX_BYTES:

@@ -34,6 +34,7 @@ log = logging.getLogger("tipgraph.content")
 MAGIC: Final = b"TGC1"
 NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
+HEAD_BYTES: Final = 16
 
 STILL_REFERENCED: Final = """
 UNWIND $refs AS ref
@@ -61,6 +62,7 @@ class BlobWriter:
         self.temporary = temporary
         self.limit = limit
         self.size = 0
+        self.head = b""  # the first bytes, to tell an image from other content
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha1 = hashlib.sha1(usedforsecurity=False)
         self._sha256 = hashlib.sha256()
@@ -74,6 +76,8 @@ class BlobWriter:
         if self.size > self.limit:
             raise TooLarge(f"the file is larger than the limit of {self.limit} bytes",
                            field="file", details={"limit": self.limit})
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[:HEAD_BYTES - len(self.head)]
         self._md5.update(chunk)
         self._sha1.update(chunk)
         self._sha256.update(chunk)
