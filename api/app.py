@@ -42,6 +42,7 @@ from graph.core.ids import IdAllocator
 from graph.core.migrations import Migrator
 from graph.events.log import EventHub
 from graph.identifiers.keyed_ids import IdentifierIds
+from graph.matching.near import References
 from graph.referrals.packages.signing import Signer, SigningKeyError
 from graph.reports.blobs import ContentStore, load_content_key
 from graph.reports.intake.service import IntakeService
@@ -189,7 +190,8 @@ def load_process_keys(settings: Settings) -> Keys:
 def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) -> AppState:
     """The services of one process, wired together (the lifespan starts their tasks)."""
     worker = EnrichmentWorker(db, geo_provider(settings.geoip_db),
-                              settings.reads.common_identifier_reports)
+                              settings.reads.common_identifier_reports,
+                              references=References(settings.state_dir / "pdq"))
     events = EventHub(db, poll_seconds=settings.event_poll_seconds,
                       idle_numbering_seconds=settings.event_numbering_seconds)
     metrics.subscriptions.set_function(lambda: events.subscribers)

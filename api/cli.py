@@ -416,7 +416,8 @@ def cmd_hashlist(args: argparse.Namespace, settings: Settings) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise BadInput(f"cannot read {args.file}: {error}", field="file") from None
-        version = hashlists.list_version(args.name, args.version, args.source, args.scheme)
+        version = hashlists.list_version(args.name, args.version, args.source, args.scheme,
+                                         args.pdq_threshold)
         entries = hashlists.read_csv(text)
 
         async def imported(db: Database) -> dict[str, Any]:
@@ -564,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="the organisation that classified the material")
     hashlist_import.add_argument("--scheme", required=True,
                                  help="the classification scheme of its labels")
+    hashlist_import.add_argument("--pdq-threshold", type=int, default=31,
+                                 help="PDQ entries match files within this Hamming distance "
+                                      "(bits of 256; default 31, PDQ's published threshold)")
     hashlist_import.add_argument("file", help="the CSV file")
     hashlist_retire = hashlist_actions.add_parser(
         "retire", help="retire a version (or every live one): its matches stop counting as "

@@ -25,6 +25,7 @@ from authz.audit import AuditTrail
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
 from graph.identifiers.loaders import identifier_by_key
+from graph.matching.schemes import FIXED, scheme
 from graph.referrals.loaders import all_agencies
 from resolvers.agencies.mutations import AgencyMutations
 from resolvers.agencies.types import Agency, Jurisdiction
@@ -46,7 +47,7 @@ from resolvers.referrals.mutations import ReferralMutations
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
-from resolvers.reports.types import Report, ReportConnection
+from resolvers.reports.types import ClassificationScheme, Report, ReportConnection
 from resolvers.settings import EdgeLimits
 from resolvers.statistics.resolvers import statistics
 from resolvers.statistics.types import StatisticsTable
@@ -72,6 +73,17 @@ class Query(LinkQueries):
         description=("Published counts of submitted reports for a year, by dimensions. No "
                      "token needed. Cells under the threshold are suppressed, and so are the "
                      "cells that would reveal them."))
+    @strawberry.field(description=(
+        "The classification schemes labels are given under, with their vocabularies: INDUSTRY, "
+        "INTERPOL and ANALYST, and NATIONAL:CC for each country code asked for. No token "
+        "needed: vocabularies are public."))
+    def classification_schemes(self, countries: list[str] | None = None
+                               ) -> list[ClassificationScheme]:
+        if countries is not None and len(countries) > 300:
+            raise BadInput("at most 300 countries", field="countries")
+        asked = [scheme(f"NATIONAL:{c}") for c in dict.fromkeys(countries or [])]
+        return [ClassificationScheme.of(s) for s in (*FIXED[:2], *asked, FIXED[2])]
+
     audit_events: AuditEventConnection = strawberry.field(
         resolver=audit_events,
         description="The audit trail, newest first. Auditors only (audit:read).")

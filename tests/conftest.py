@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, identifier_ids
+from authz.basic import issue_credentials
 from authz.roles import Role
 from authz.tokens import Keys, load_keys, mint_token
 from bench.harness import served_api
@@ -27,6 +28,7 @@ from graph.core.db import Database, open_driver, run
 from graph.core.migrations import Migrator
 from graph.core.server import ephemeral_server
 from graph.reports.reporters import register_reporter
+from tests.cybertipline import Ispws, ispws_client
 from tests.helpers import IDENTIFIER_KEY, make_settings
 
 CLEAN_GRAPH: Final = """
@@ -155,3 +157,10 @@ def served(settings: Settings, session_db: Database,
            "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS": "1", "TIPGRAPH_EVENT_NUMBERING_SECONDS": "0"}
     with served_api(env, log) as api:
         yield api.url
+
+
+@pytest.fixture
+async def ispws(app: Starlette, db: Database) -> AsyncIterator[Ispws]:
+    await register_reporter(db, "example-esp", "Example ESP")
+    async with ispws_client(app, *await issue_credentials(db, "example-esp")) as client:
+        yield Ispws(client)

@@ -1,7 +1,9 @@
 """A world for corpus tests: the noninterference test and the compiled-read differential test.
 
 :func:`build_visible` makes esp-p's reports (two submitted, referred to agency-p, one of them
-triaged, labelled and enriched; one open); :func:`pools` gives :mod:`tests.corpus` the values
+triaged, labelled and enriched; one open), with matches present: a hash list's exact and PDQ
+matches on both files, and a near-duplicate suggestion from the first file's analyst label on
+the second; :func:`pools` gives :mod:`tests.corpus` the values
 found in them, so the generated documents ask about reports, files, identifiers and agencies
 that exist. :func:`stable` masks what differs between two identical asks (see
 :data:`VOLATILE`).
@@ -23,6 +25,7 @@ from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys
 from graph.core.db import Database, run
+from graph.matching.hashlists import import_list, list_version, read_csv
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
 from graph.reports.reporters import register_reporter
 from graph.triage.enrichment import EnrichmentWorker
@@ -37,16 +40,26 @@ VOLATILE: Final = frozenset({"generatedAt", "pdfUrl", "sha256", "signature", "si
                              "pdfSha256", "pdfSignature"})
 
 
-def viral(document: dict[str, Any], hash_value: str) -> dict[str, Any]:
+def viral(document: dict[str, Any], hash_value: str, pdq: str) -> dict[str, Any]:
     changed = copy.deepcopy(document)
     changed["files"] = [{**changed["files"][0], "annotations": ["VIRAL"],
                          "hashes": [{"algorithm": "SHA256", "value": hash_value},
-                                    {"algorithm": "MD5", "value": "9e" * 16}]}]
+                                    {"algorithm": "MD5", "value": "9e" * 16},
+                                    {"algorithm": "PDQ", "value": pdq}]}]
     return changed
 
 
-FIRST: Final = viral(FULL_INPUT, "b" * 64)
-SECOND: Final = {**viral(FULL_INPUT, "b" * 64), "annotations": [],
+def flipped(pdq: str, bits: int) -> str:
+    """A PDQ hash ``bits`` bits away from ``pdq``."""
+    return f"{int(pdq, 16) ^ ((1 << bits) - 1):064x}"
+
+
+# The files' PDQ hashes: the second's 9 bits from the first's, the hash list's 5 bits from it,
+# so the list suggests a label for both, and the first's analyst label one for the second.
+PDQ: Final = "5a" * 32
+LISTED_PDQ: Final = flipped(PDQ, 5)
+FIRST: Final = viral(FULL_INPUT, "b" * 64, PDQ)
+SECOND: Final = {**viral(FULL_INPUT, "b" * 64, flipped(PDQ, 9)), "annotations": [],
                  "escalateToHighPriority": None, "victims": []}
 
 SUBMIT: Final = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
@@ -129,6 +142,9 @@ async def build_visible(c: Client, db: Database) -> list[str]:
     for agency, sees_all in (("agency-p", False), ("agency-h", False), ("agency-all", True)):
         await upsert_agency(db, AgencySpec(agency, agency.title(), AgencyKind.STATE,
                                            ("US-CA",), sees_all=sees_all))
+    # matches present: a hash list (exact and near), and the first file's analyst label
+    await import_list(db, list_version("corpus-list", "1", "Example Hotline", "INDUSTRY"),
+                      read_csv(f"SHA256,{'b' * 64},A1\nPDQ,{LISTED_PDQ},B1\n"), by="test")
     first = await submit(c, "esp-p", FIRST)
     second = await submit(c, "esp-p", SECOND)
     await triage(c, first, "agency-p")
@@ -138,6 +154,16 @@ async def build_visible(c: Client, db: Database) -> list[str]:
     opened = (await c.do(OPEN, {"input": {k: v for k, v in SECOND.items() if k != "files"}},
                          c.tokens.esp("esp-p")))["openReport"]
     await enrich(db)
+
+    async def matched_tx(tx: Any) -> list[tuple[str, str, bool]]:
+        return [(str(r["report"]), r["label"], r["near"]) for r in await run(tx, """
+            MATCH (r:Report)-[:HAS_FILE]->(:File)-[:LABELLED]->(c:Classification)
+            WHERE c.source = 'MATCH'
+            RETURN r.id AS report, c.label AS label, c.nearFile IS NOT NULL AS near""")]
+    # the list's exact and near matches on both, and the first's label near the second
+    assert sorted(await db.read(matched_tx)) == sorted([
+        (first["id"], "A1", False), (first["id"], "B1", False), (second["id"], "A1", False),
+        (second["id"], "B1", False), (second["id"], "CSAM-confirmed", True)])
     return [first["id"], second["id"], opened["id"]]
 
 

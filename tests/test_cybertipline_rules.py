@@ -597,13 +597,6 @@ async def reports(db: Database) -> int:
     return int(records[0]["n"])
 
 
-@pytest.fixture
-async def ispws(app: Starlette, db: Database) -> AsyncIterator[Ispws]:
-    await register_reporter(db, "example-esp", "Example ESP")
-    async with ispws_client(app, *await issue_credentials(db, "example-esp")) as client:
-        yield Ispws(client)
-
-
 async def test_the_valid_documents_pass(ispws: Ispws) -> None:
     for document in (report_xml(MAXIMAL_REPORT), report_xml(BATCHED)):
         opened = await ispws.submit(document)

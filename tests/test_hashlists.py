@@ -102,7 +102,8 @@ async def test_reports_finished_later_are_matched_and_people_keep_precedence(
     analyst = tokens.mint(Role.ANALYST, subject="analyst-ana")
     file_id = (await labels(api, tokens, report_id))["files"][0]["id"]
     body = await api.gql('mutation($f: ID!) { classifyFile(fileId: $f, label: "A1", '
-                         'basis: "viewed the file") { id } }', {"f": file_id}, token=analyst)
+                         'basis: "viewed the file", scheme: "INDUSTRY") { id } }',
+                         {"f": file_id}, token=analyst)
     assert "errors" not in body, body
     await enrich(db)
     await enrich(db)  # matching twice adds nothing
@@ -177,3 +178,4 @@ async def test_a_bad_list_is_refused_whole_with_its_line(
     await import_list(db, version, read_csv(f"MD5,{MD5},B1\n"), by="test")
     with pytest.raises(Conflict):
         await import_list(db, version, read_csv(f"MD5,{MD5},B1\n"), by="test")
+

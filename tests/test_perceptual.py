@@ -5,47 +5,17 @@ outside it; content that is not an image, is blank, or claims a bomb's size gets
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
-from collections.abc import AsyncIterator
 
-import numpy as np
-import pytest
 from PIL import Image
-from starlette.applications import Starlette
 
-from authz.basic import issue_credentials
 from authz.roles import Role
-from graph.core.db import Database
 from graph.matching.pdq_index import DEFAULT_RADIUS
 from graph.matching.perceptual import pdq_of
-from graph.reports.reporters import register_reporter
 from tests.conftest import Api, Tokens
-from tests.cybertipline import REFERENCE_REPORT, Ispws, ispws_client, synthetic_bytes
-
-
-def picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    """A synthetic picture: coloured rectangles and a gradient, from ``seed``."""
-    rng = np.random.default_rng(seed)
-    height, width = size[1], size[0]
-    pixels = np.zeros((height, width, 3), dtype=np.float64)
-    pixels += np.linspace(0, 60, width)[None, :, None]
-    for _ in range(40):
-        x, y = int(rng.integers(0, width - 20)), int(rng.integers(0, height - 20))
-        w, h = int(rng.integers(20, width // 3)), int(rng.integers(20, height // 3))
-        pixels[y:y + h, x:x + w] = rng.integers(0, 256, size=3)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-
-
-def encoded(image: Image.Image, kind: str = "PNG", **options: int) -> bytes:
-    out = io.BytesIO()
-    image.save(out, kind, **options)
-    return out.getvalue()
-
-
-def distance(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+from tests.cybertipline import REFERENCE_REPORT, Ispws, synthetic_bytes
+from tests.images import distance, encoded, picture
 
 
 def bomb() -> bytes:
@@ -88,13 +58,6 @@ def test_no_pdq_for_what_is_not_a_usable_image() -> None:
     assert pdq_of(encoded(Image.new("RGB", (300, 200), (128, 128, 128)))) is None  # blank
     assert pdq_of(bomb()) is None
     assert pdq_of(encoded(picture(1))[:2_000]) is None  # truncated
-
-
-@pytest.fixture
-async def ispws(app: Starlette, db: Database) -> AsyncIterator[Ispws]:
-    await register_reporter(db, "example-esp", "Example ESP")
-    async with ispws_client(app, *await issue_credentials(db, "example-esp")) as client:
-        yield Ispws(client)
 
 
 async def uploaded_hashes(ispws: Ispws, api: Api, tokens: Tokens,

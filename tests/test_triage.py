@@ -127,7 +127,8 @@ async def test_an_analysts_label_sits_beside_the_esps(api: Api, esp: str,
         ("A1", "ESP", "example-esp"), ("B2", "ANALYST", "analyst-1")]
     assert body["data"]["classifyFile"]["labelSummary"] == (
         "1 file — img001.jpg: the ESP viewed the whole file but not its EXIF data, "
-        "the ESP (example-esp) labelled it A1, analyst analyst-1 labelled it B2.")
+        "in the industry categories the ESP (example-esp) labelled it A1, "
+        "in the analysts' categories analyst analyst-1 labelled it B2.")
     history = await api.gql(HISTORY, {"id": report["id"]}, token=analyst)
     [entry] = [h for h in history["data"]["report"]["history"] if h["kind"] == "CLASSIFICATION"]
     assert (entry["after"], entry["reason"], entry["fileId"]) == ("B2", "viewed the file",
@@ -149,16 +150,17 @@ async def test_a_label_on_a_file_nobody_may_see_is_not_found(api: Api, esp: str,
 @pytest.mark.parametrize(("file", "expected"), [
     ({"fileName": "a.jpg", "viewedByEsp": False, "classifications": [
         {"label": "A1", "source": "ESP", "by": "esp-1"}]},
-     "1 file — a.jpg: no one at the ESP viewed it, the ESP (esp-1) labelled it A1."),
+     "1 file — a.jpg: no one at the ESP viewed it, in the industry categories the ESP (esp-1) "
+     "labelled it A1."),
     ({"fileName": "b.jpg", "classifications": []},
      "1 file — b.jpg: the ESP did not say whether anyone there viewed it, no one labelled it."),
     ({"fileName": "c.jpg", "viewedByEsp": True, "exifViewedByEsp": True,
       "publiclyAvailable": True, "classifications": [
           {"label": "known match", "source": "AUTOMATED", "by": "hash-list"},
           {"label": "B1", "source": "ESP", "by": "esp-1"}]},
-     "1 file — c.jpg: the ESP viewed the whole file and its EXIF data, the ESP (esp-1) "
-     "labelled it B1, an automated match (hash-list) labelled it known match, it was "
-     "publicly available."),
+     "1 file — c.jpg: the ESP viewed the whole file and its EXIF data, in the industry "
+     "categories the ESP (esp-1) labelled it B1, an automated match (hash-list) labelled it "
+     "known match, it was publicly available."),
 ])
 def test_the_label_summary_reads_plainly(file: dict[str, Any], expected: str) -> None:
     assert label_summary([file]) == expected

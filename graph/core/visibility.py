@@ -153,6 +153,11 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.triage.enrichment:PREVIOUS_SUGGESTIONS": _JOB + " (the enrichment worker)",
     "graph.matching.hashlists:MATCH_FILES_OF_REPORTS": _JOB + " (the enrichment worker "
     "matches each finished report's files against the hash lists)",
+    "graph.matching.near:PDQ_OF_REPORTS": _JOB + " (the enrichment worker reads each "
+    "finished report's files' PDQ hashes)",
+    "graph.matching.near:NEAR_LABELS": _JOB + " (the enrichment worker and a list's import "
+    "label near duplicates; what the earlier report is shows only in basisForAll, which "
+    "only readers who see every report are shown)",
     "graph.identifiers.keyed_ids:SET_IDS": _JOB + " (re-keying identifier ids)",
     "graph.demo.seed:SUGGESTED": _JOB + " (the demo seed)",
     "graph.triage.queue:ORDER_INDEXES": "index hints for the queue's order, not "

@@ -7,7 +7,9 @@ matches stop counting as suggestions, and their history stays.
 
 A file whose hash is on a live version gets a label with ``source: 'MATCH'``, never a verdict:
 ``by`` names the list, its version and its organisation, ``basis`` says how it matched (an exact
-SHA-256, say). It sits beside the ESP's and analysts' labels and overrides none of them. Files
+SHA-256, say; a PDQ hash within the version's threshold, 31 bits by default, with its distance:
+graph.matching.near). It sits beside the ESP's and analysts' labels and overrides none of them.
+Files
 are matched when their report is enriched (after finishing, through either door) and all at once
 whenever a version is imported. A match's label belongs to the file, so it obeys the file's row
 rule; its basis names the list, never another report.
@@ -27,6 +29,14 @@ from neo4j import AsyncManagedTransaction
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
 from graph.identifiers.identity import normalise_hash
+from graph.matching import schemes
+from graph.matching.near import (
+    ALGORITHM,
+    MAX_THRESHOLD,
+    add_references_tx,
+    match_version_near,
+)
+from graph.matching.pdq_index import DEFAULT_RADIUS
 
 MAX_ENTRIES: Final = 2_000_000
 NAME_LENGTH: Final = 100
@@ -46,6 +56,7 @@ class ListVersion:
     version: str
     source: str  # the organisation that classified the material
     scheme: str  # the classification scheme its labels belong to
+    pdq_threshold: int = DEFAULT_RADIUS  # PDQ entries match within this Hamming distance
 
     @property
     def id(self) -> str:
@@ -60,9 +71,13 @@ def _text(value: str, what: str) -> str:
     return text
 
 
-def list_version(name: str, version: str, source: str, scheme: str) -> ListVersion:
+def list_version(name: str, version: str, source: str, scheme: str,
+                 pdq_threshold: int = DEFAULT_RADIUS) -> ListVersion:
+    if not 0 <= pdq_threshold <= MAX_THRESHOLD:
+        raise BadInput(f"a PDQ threshold is 0 to {MAX_THRESHOLD} bits of 256 (PDQ's own is "
+                       f"{DEFAULT_RADIUS})", field="pdqThreshold")
     return ListVersion(_text(name, "name"), _text(version, "version"), _text(source, "source"),
-                       _text(scheme, "scheme"))
+                       schemes.scheme(scheme).name, pdq_threshold)
 
 
 def read_csv(text: str) -> list[Entry]:
@@ -108,7 +123,7 @@ MERGE (v:HashListVersion {id: $v.id})
 MERGE (l)-[:HAS_VERSION]->(v)
 WITH v WHERE NOT v.complete
 SET v.name = $v.name, v.version = $v.version, v.source = $v.source, v.scheme = $v.scheme,
-    v.importedAt = $now, v.importedBy = $by, v.entries = $count
+    v.pdqThreshold = $v.pdqThreshold, v.importedAt = $now, v.importedBy = $by, v.entries = $count
 WITH v
 CALL (v) {
   MATCH (v)-[:LISTS]->(e:HashListEntry)
@@ -124,7 +139,8 @@ CREATE (v)-[:LISTS]->(:HashListEntry {algorithm: e.algorithm, value: e.value, la
                                       version: $id})
 """
 
-# The labels a live version's entries suggest for files with the same hash: one per file,
+# The labels a live version's entries suggest for files with the same hash (PDQ entries match
+# by distance instead: graph.matching.near): one per file,
 # version and algorithm (MERGE on a deterministic id, so matching twice changes nothing).
 MATCH_LABELS: Final = """
 MERGE (c:Classification {id: 'match:' + toString(f.id) + ':' + v.id + ':' + e.algorithm})
@@ -142,7 +158,7 @@ MATCH_FILES_OF_REPORTS: Final = """
 UNWIND $ids AS id
 MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
 MATCH (e:HashListEntry {algorithm: h.scope, value: h.value})<-[:LISTS]-(v:HashListVersion)
-WHERE v.complete AND v.retiredAt IS NULL
+WHERE v.complete AND v.retiredAt IS NULL AND e.algorithm <> 'PDQ'
 """ + MATCH_LABELS
 
 MATCH_VERSION: Final = """
@@ -150,7 +166,7 @@ MATCH (v:HashListVersion {id: $id})
 SET v.complete = true
 WITH v
 MATCH (v)-[:LISTS]->(e:HashListEntry)
-WHERE v.retiredAt IS NULL
+WHERE v.retiredAt IS NULL AND e.algorithm <> 'PDQ'
 MATCH (h:Identifier {key: 'FILE_HASH:' + e.algorithm + ':' + e.value})
 MATCH (f:File)-[:HAS_HASH]->(h)
 """ + MATCH_LABELS
@@ -170,8 +186,8 @@ MATCH (l:HashList)-[:HAS_VERSION]->(v:HashListVersion)
 WHERE $name IS NULL OR l.name = $name
 OPTIONAL MATCH (c:Classification {listVersion: v.id})
 WITH v, count(c) AS matches
-RETURN v {.id, .name, .version, .source, .scheme, .importedAt, .importedBy, .entries,
-          .retiredAt, .retiredBy, matches: matches} AS version
+RETURN v {.id, .name, .version, .source, .scheme, .pdqThreshold, .importedAt, .importedBy,
+          .entries, .retiredAt, .retiredBy, matches: matches} AS version
 ORDER BY v.name, v.importedAt
 """
 
@@ -181,7 +197,8 @@ async def _create_tx(tx: AsyncManagedTransaction, version: ListVersion, count: i
     created = await run(tx, CREATE_VERSION, v={"id": version.id, "name": version.name,
                                                "version": version.version,
                                                "source": version.source,
-                                               "scheme": version.scheme},
+                                               "scheme": version.scheme,
+                                               "pdqThreshold": version.pdq_threshold},
                         count=count, by=by, now=now)
     return bool(created)
 
@@ -189,6 +206,7 @@ async def _create_tx(tx: AsyncManagedTransaction, version: ListVersion, count: i
 async def _entries_tx(tx: AsyncManagedTransaction, version_id: str,
                       entries: list[dict[str, str]]) -> None:
     await run(tx, ADD_ENTRIES, id=version_id, entries=entries)
+    await add_references_tx(tx, [e["value"] for e in entries if e["algorithm"] == ALGORITHM])
 
 
 async def _match_version_tx(tx: AsyncManagedTransaction, version_id: str,
@@ -210,6 +228,9 @@ async def import_list(db: Database, version: ListVersion, entries: Sequence[Entr
     """Imports a new version and matches every file against it. A complete version is
     imported once: the same name and version again is a ``Conflict`` (an interrupted import
     is started again: see CREATE_VERSION)."""
+    vocabulary = schemes.scheme(version.scheme)
+    for label in sorted({e.label for e in entries}):
+        vocabulary.check(label)  # every label is the scheme's before anything is written
     now = datetime.now(UTC)
     if not await db.write(_create_tx, version, len(entries), by, now):
         raise Conflict(f"hash list {version.name} version {version.version} was already "
@@ -218,6 +239,9 @@ async def import_list(db: Database, version: ListVersion, entries: Sequence[Entr
     for start in range(0, len(rows), BATCH):
         await db.write(_entries_tx, version.id, rows[start:start + BATCH])
     matched = await db.write(_match_version_tx, version.id, now)
+    matched += await match_version_near(
+        db, version.id, [e.value for e in entries if e.algorithm == ALGORITHM],
+        version.pdq_threshold, now)
     return {"id": version.id, "entries": len(entries), "matched": matched}
 
 

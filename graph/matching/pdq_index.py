@@ -83,6 +83,17 @@ class PdqIndex:
             self._ids = np.delete(self._ids, positions)
         return len(positions)
 
+    def code(self, id_: int) -> bytes:
+        """The hash added with ``id_`` (found at once when ids are positions, as in an index
+        nothing was removed from and numbered from 0)."""
+        if 0 <= id_ < len(self._ids) and self._ids[id_] == id_:
+            position = id_
+        else:
+            [position] = np.flatnonzero(self._ids == id_)[:1].tolist() or [-1]
+            if position < 0:
+                raise KeyError(id_)
+        return bytes(self._index.reconstruct(int(position)))
+
     def within(self, queries: Codes, radius: int = DEFAULT_RADIUS) -> list[list[tuple[int, int]]]:
         """For each query, the ``(id, distance)`` of every hash at most ``radius`` bits away,
         nearest first (then by id)."""

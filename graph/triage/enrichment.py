@@ -1,5 +1,5 @@
 """Enrichment of finished reports: IP geolocation, jurisdictions, a suggested priority, and the
-labels hash lists suggest for their files (graph.matching.hashlists).
+labels hash lists and near duplicates suggest for their files (graph.matching).
 
 Finishing a report (through either door) writes an ``:EnrichmentJob`` in the same transaction,
 so the ESP's answer does not wait for enrichment and no finished report is forgotten. A worker
@@ -26,6 +26,7 @@ from graph.core.errors import BadInput, TipgraphError
 from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
 from graph.matching.hashlists import match_reports_tx
+from graph.matching.near import References, match_near_tx, near_of_reports
 from graph.referrals.agencies import jurisdiction_row
 from graph.triage.geo import GeoProvider
 
@@ -200,12 +201,14 @@ RETURN r {.id, .reporterId, .incidentType} AS report, c.label AS label
 """
 
 
-async def _write_tx(tx: AsyncManagedTransaction, now: datetime,
-                    rows: list[dict[str, Any]]) -> None:
+async def _write_tx(tx: AsyncManagedTransaction, now: datetime, rows: list[dict[str, Any]],
+                    near: list[dict[str, Any]], matching: bool) -> None:
     before = {r["report"]["id"]: r for r in await run(
         tx, PREVIOUS_SUGGESTIONS, ids=[row["id"] for row in rows])}
     await run(tx, WRITE, rows=rows, now=now, by=WORKER)
-    await match_reports_tx(tx, [row["id"] for row in rows], now)
+    if matching:
+        await match_reports_tx(tx, [row["id"] for row in rows], now)
+        await match_near_tx(tx, near, now)
     await emit(tx, [event("PRIORITY_SUGGESTED", before[row["id"]]["report"], at=now,
                           source="AUTOMATED", by=WORKER, priority="P1", reason=row["basis"])
                     for row in rows
@@ -232,10 +235,14 @@ async def override_jurisdiction(db: Database, report_id: int, code: str, *, reas
 
 
 class EnrichmentWorker:
-    def __init__(self, db: Database, geo: GeoProvider, common_threshold: int) -> None:
+    def __init__(self, db: Database, geo: GeoProvider, common_threshold: int, *,
+                 references: References | None = None, matching: bool = True) -> None:
         self.db = db
         self.geo = geo
         self.common_threshold = common_threshold
+        # the PDQ hashes new files are matched against (in memory unless given a folder)
+        self.references = references or References()
+        self.matching = matching  # hash lists and near duplicates; off only to measure it
         self.wake = asyncio.Event()
         self.on_enriched: Callable[[], None] = lambda: None  # e.g. the event hub's poke
 
@@ -247,8 +254,11 @@ class EnrichmentWorker:
         facts = await self.db.read(_facts_tx, report_ids, self.common_threshold)
         if not facts:
             return
+        ids = [f["id"] for f in facts]
+        near = await near_of_reports(self.db, self.references, ids) if self.matching else []
         now = datetime.now(UTC)
-        await self.db.write(_write_tx, now, [self._result(f) for f in facts])
+        await self.db.write(_write_tx, now, [self._result(f) for f in facts], near,
+                            self.matching)
         self.on_enriched()
 
     def _result(self, facts: dict[str, Any]) -> dict[str, Any]:

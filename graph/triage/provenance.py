@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graph.matching.schemes import scheme_of, scheme_order
+
 
 def _viewing(file: Mapping[str, Any]) -> str:
     viewed, exif = file.get("viewedByEsp"), file.get("exifViewedByEsp")
@@ -30,15 +32,27 @@ def _label(classification: Mapping[str, Any]) -> str:
         return f"the ESP ({by}) labelled it {label}"
     if source == "ANALYST":
         return f"analyst {by} labelled it {label}"
+    if source == "MATCH" and classification.get("nearFile") is not None:
+        return f"a near duplicate of a file an analyst labelled suggests {label}"
     if source == "MATCH":
         return f"hash list {by} suggests {label}"
     return f"an automated match ({by}) labelled it {label}"
 
 
+def _scheme(name: str | None) -> str:
+    if name is None:
+        return ""
+    if name.startswith("NATIONAL:"):
+        return f"under the law of {name.removeprefix('NATIONAL:')} "
+    return {"INDUSTRY": "in the industry categories ", "INTERPOL": "by the INTERPOL baseline ",
+            "ANALYST": "in the analysts' categories "}.get(name, f"in scheme {name} ")
+
+
 def label_summary(files: Sequence[Mapping[str, Any]]) -> str:
-    """One sentence for a report's files: per file, what the ESP saw, then each label by
-    whom (the ESP's first, then analysts', then automated suggestions and hash-list matches;
-    a match whose list version was retired no longer counts)."""
+    """One sentence for a report's files: per file, what the ESP saw, then each scheme's labels
+    side by side (industry, INTERPOL, national law, the analysts'), each label by whom (the
+    ESP's first, then analysts', then automated suggestions and matches; a match whose list
+    version was retired no longer counts)."""
     if not files:
         return "No files were reported."
     order = {"ESP": 0, "ANALYST": 1, "AUTOMATED": 2, "MATCH": 3}
@@ -46,9 +60,14 @@ def label_summary(files: Sequence[Mapping[str, Any]]) -> str:
     for file in files:
         labels = sorted((c for c in file.get("classifications") or []
                          if c.get("retiredAt") is None),
-                        key=lambda c: (order.get(c.get("source", ""), 4), str(c.get("at")),
+                        key=lambda c: (scheme_order(scheme_of(c)),
+                                       order.get(c.get("source", ""), 4), str(c.get("at")),
                                        str(c.get("by"))))
-        parts = [_viewing(file), *(_label(c) for c in labels)]
+        parts = [_viewing(file)]
+        for index, label in enumerate(labels):
+            scheme = scheme_of(label)
+            first = index == 0 or scheme_of(labels[index - 1]) != scheme
+            parts.append((_scheme(scheme) if first else "") + _label(label))
         if not labels:
             parts.append("no one labelled it")
         if file.get("publiclyAvailable"):

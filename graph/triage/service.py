@@ -14,6 +14,9 @@ from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.events.log import emit, event
+from graph.matching import schemes
+from graph.matching.near import add_references_tx
+from graph.matching.schemes import ANALYST
 from graph.triage.queue import PRIORITY_RANK
 
 PRIORITIES: Final = ("P1", "P2", "P3")
@@ -42,12 +45,16 @@ SET_DISPOSITION: Final = _decision("disposition", "DISPOSITION")
 CLASSIFY_FILE: Final = (
     "MATCH (r:Report)-[:HAS_FILE]->(f:File {id: $fileId}) WHERE " + VISIBLE_REPORT
     + " CREATE (f)-[:LABELLED]->(:Classification {id: $id, label: $label, source: 'ANALYST',"
-    " by: $by, at: $at, basis: $basis})"
+    " by: $by, at: $at, basis: $basis, scheme: $scheme})"
     " CREATE (r)-[:HAS_EVENT]->(:HistoryEntry {id: $eventId, kind: 'CLASSIFICATION', at: $at,"
     " by: $by, source: 'ANALYST', reason: $basis, after: $label, fileId: $fileId})"
     " SET r.modifiedAt = $at"
     " RETURN r.id AS reportId"
 )
+
+FILE_PDQ: Final = (
+    "MATCH (:File {id: $fileId})-[:HAS_HASH]->(h:Identifier {scope: 'PDQ'})"
+    " RETURN h.value AS value")
 
 EVENTS_BY_REPORT_IDS: Final = """
 UNWIND $ids AS id
@@ -126,16 +133,21 @@ async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> i
     if not records:
         raise NotFound(f"file {params['fileId']} does not exist")
     report_id: int = records[0]["reportId"]
+    # A labelled file's PDQ hash joins the references new files are matched against.
+    await add_references_tx(tx, [r["value"] for r in await run(tx, FILE_PDQ, **params)])
     return report_id
 
 
 async def classify_file(db: Database, file_id: int, label: str, *, basis: str, by: str,
-                        rows: RowScope) -> int:
-    """Add an analyst's label beside (never instead of) the ESP's; returns the report id."""
+                        rows: RowScope, scheme: str = ANALYST.name) -> int:
+    """Add an analyst's label under a scheme, beside (never instead of) the ESP's; returns the
+    report id."""
     label = label.strip()
     if not label or len(label) > 64:
         raise BadInput("a label has 1 to 64 characters", field="label")
+    chosen = schemes.scheme(scheme)
     return await db.write(_classify_tx, {
-        "fileId": file_id, "label": label, "basis": _reason(basis), "by": by,
+        "fileId": file_id, "label": chosen.check(label), "scheme": chosen.name,
+        "basis": _reason(basis), "by": by,
         "at": datetime.now(UTC), "id": str(uuid.uuid4()), "eventId": str(uuid.uuid4()),
         "rows": rows})

@@ -59,13 +59,16 @@ class DispositionMutations:
         return await require_report(info, key, changed=True)
 
     @strawberry.mutation(description=(
-        "Label a file as an analyst, with the basis (e.g. 'viewed the file'). The label sits "
-        "beside the ESP's, never replacing it. Requires report:triage."))
+        "Label a file as an analyst, with the basis (e.g. 'viewed the file'), under a "
+        "classification scheme (ANALYST unless given: INDUSTRY, INTERPOL, NATIONAL:CC; see "
+        "classificationSchemes); a label outside the scheme's vocabulary is BAD_USER_INPUT. "
+        "The label sits beside the ESP's, never replacing it. Requires report:triage."))
     async def classify_file(self, info: Info[Context, None], file_id: strawberry.ID,
-                            label: str, basis: str) -> Report:
+                            label: str, basis: str, scheme: str = "ANALYST") -> Report:
         principal, key = _analyst(info, Scope.REPORT_TRIAGE, file_id, "fileId")
         report_id = await triage.classify_file(info.context.services.db, key, label,
                                                basis=basis, by=principal.subject,
+                                               scheme=scheme,
                                                rows=principal.row_scope())
         return await require_report(info, report_id, changed=True)
 

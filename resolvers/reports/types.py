@@ -16,6 +16,8 @@ from authz.fields import HasScope, IsAnalyst, ReadsReferrals, SeesEveryReport
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput
 from graph.identifiers.crossrefs import cross_references, score_description
+from graph.matching.near import basis_for
+from graph.matching.schemes import Scheme, described, scheme_of, scheme_order
 from graph.reports.outward import FILE_FIELDS, REPORT_FIELDS, REPORT_PARTS
 from graph.triage.provenance import label_summary
 from graph.triage.service import history_for
@@ -103,15 +105,56 @@ class Classification:
     def at(self) -> datetime:
         return required(self.row["at"])
 
-    @strawberry.field
-    def basis(self) -> str | None:
-        return self.row.get("basis")
+    @strawberry.field(description=(
+        "On what basis. A near-duplicate match on a file an analyst labelled names that file, "
+        "its report and the analyst only to readers who see every report; others read "
+        "\"matches a file labelled B1 by an analyst\", which reveals no other report."))
+    def basis(self, info: Info[Context, None]) -> str | None:
+        principal = info.context.principal
+        return basis_for(self.row, sees_all=principal is not None
+                         and principal.row_scope().sees_all)
 
     @strawberry.field(description=(
         "When the hash list version behind a MATCH was retired: the label stays in the file's "
         "history and no longer counts as a suggestion."))
     def retired_at(self) -> datetime | None:
         return native(self.row.get("retiredAt"))
+
+    @strawberry.field(description=(
+        "The classification scheme the label belongs to: INDUSTRY, INTERPOL, NATIONAL:CC or "
+        "ANALYST (see classificationSchemes)."))
+    def scheme(self) -> str | None:
+        return scheme_of(self.row)
+
+
+@strawberry.type(description="A term of a classification scheme's vocabulary.")
+class ClassificationTerm:
+    label: str
+    meaning: str
+
+
+@strawberry.type(description=(
+    "A classification scheme: its name, what it means, and its vocabulary. Labels of several "
+    "schemes sit side by side on a file (the industry categories, the INTERPOL baseline, a "
+    "country's law, the analysts' own)."))
+class ClassificationScheme:
+    name: str
+    description: str
+    open: bool = strawberry.field(description=(
+        "Whether labels outside the terms are allowed (the analysts' own categories)."))
+    terms: list[ClassificationTerm]
+
+    @classmethod
+    def of(cls, scheme: Scheme) -> ClassificationScheme:
+        return cls(name=scheme.name, description=scheme.description, open=scheme.open,
+                   terms=[ClassificationTerm(label=t.label, meaning=t.meaning)
+                          for t in scheme.terms])
+
+
+@strawberry.type(description="One scheme's labels on a file, each with its provenance.")
+class SchemeLabels:
+    scheme: ClassificationScheme
+    labels: list[Classification]
 
 
 @strawberry.type(description=(
@@ -211,6 +254,18 @@ class File:
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
         return [Classification(row=c) for c in rows]
+
+    @strawberry.field(description=(
+        "The file's labels grouped by classification scheme, side by side: industry, "
+        "INTERPOL, national law by country, the analysts' own."))
+    async def labels_by_scheme(self, info: Info[Context, None]) -> list[SchemeLabels]:
+        rows = await info.context.loaders.classifications_by_file_id.load(self.node["id"])
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(scheme_of(row) or "UNKNOWN", []).append(row)
+        return [SchemeLabels(scheme=ClassificationScheme.of(described(name)),
+                             labels=[Classification(row=c) for c in groups[name]])
+                for name in sorted(groups, key=scheme_order)]
 
 
 @strawberry.type(description="One mention of an identifier by a report, with its capture facts.")
@@ -710,7 +765,7 @@ REPORT_READS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
     **{public: (stored,) for public, stored in FILE_FIELDS.items()},
-    "__typename": (), "id": (), "hashes": (), "classifications": (),
+    "__typename": (), "id": (), "hashes": (), "classifications": (), "labelsByScheme": (),
     **{name: (name,) for name in ("relevance", "annotations", "ipCaptureEvent", "deviceIds",
                                   "details", "additionalInfo", "sizeBytes", "uploadedAt",
                                   "contentPurgedAt")},
@@ -718,8 +773,10 @@ FILE_READS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 # What each field of Classification reads of its node.
 LABEL_READS: Final[Mapping[str, tuple[str, ...]]] = {
-    "__typename": (), **{name: (name,) for name in ("label", "source", "by", "at", "basis",
+    "__typename": (), **{name: (name,) for name in ("label", "source", "by", "at",
                                                     "retiredAt")},
+    "scheme": ("scheme", "source"),
+    "basis": ("basis", "basisForAll"),
 }
 # What each field of ReportIdentifier reads of its mention (the MENTIONS relationship).
 MENTION_READS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -745,5 +802,4 @@ STORED_AS_SENT: Final[Mapping[str, tuple[str, Mapping[str, str]]]] = {
         "additionalInfo": "additionalInfo"}),
     "ReportIdentifier": ("mention", {name: name for name in ("party", "event", "port",
                                                              "possibleProxy")}),
-    "Classification": ("row", {"basis": "basis"}),
 }

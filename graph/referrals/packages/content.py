@@ -21,6 +21,7 @@ from graph.core.visibility import RowScope
 from graph.identifiers import crossrefs
 from graph.identifiers.identity import PERSONAL_KINDS
 from graph.links.export import plain
+from graph.matching.schemes import scheme_of, scheme_order
 from graph.referrals import loaders as referral_loaders
 from graph.referrals.agencies import AGENCIES_BY_IDS
 from graph.reports import loaders as report_loaders
@@ -168,8 +169,11 @@ def _files(read: _Read, pii: bool) -> list[dict[str, Any]]:
         "ipCaptureEvent": _parts(f, "ipCaptureEvent", pii),
         "hashes": [{"algorithm": h["algorithm"], "value": h["value"],
                     "source": h.get("source") or "ESP"} for h in file_hashes],
-        "classifications": [{"label": c["label"], "source": c["source"], "by": c["by"],
-                             "at": c["at"], "basis": c.get("basis")} for c in file_labels],
+        "classifications": [{"label": c["label"], "scheme": scheme_of(c), "source": c["source"],
+                             "by": c["by"], "at": c["at"], "basis": c.get("basis"),
+                             "retiredAt": c.get("retiredAt")}
+                            for c in sorted(file_labels, key=lambda c: scheme_order(
+                                scheme_of(c)))],
         "contentStored": f.get("contentRef") is not None,
     } for f, file_hashes, file_labels in zip(read.files, read.hashes, read.labels, strict=True)]
 

@@ -137,17 +137,18 @@ def _label_overview(files: list[dict[str, Any]]) -> str:
     viewed = sum(1 for f in files if f.get("viewedByEsp"))
     unsaid = sum(1 for f in files if f.get("viewedByEsp") is None)
     exif = sum(1 for f in files if f.get("exifViewedByEsp"))
-    labels: dict[tuple[str, str, str], int] = {}
+    labels: dict[tuple[str, str, str, str], int] = {}
     for file in files:
         for c in file["classifications"]:
-            key = (str(c["label"]), str(c["source"]), str(c["by"]))
-            labels[key] = labels.get(key, 0) + 1
+            if c.get("retiredAt") is None:  # a retired list's match no longer counts
+                key = (str(c["label"]), str(c["source"]), str(c["by"]), str(c["scheme"]))
+                labels[key] = labels.get(key, 0) + 1
     who = {"ESP": "the ESP", "ANALYST": "analyst", "AUTOMATED": "an automated match",
-           "MATCH": "hash list"}
+           "MATCH": "a match"}
     said = "; ".join(f"{who.get(source, source)} ({_text(by)}) labelled {n} of them "
-                     f"<b>{_text(label)}</b>"
-                     for (label, source, by), n in sorted(labels.items(),
-                                                          key=lambda kv: (-kv[1], kv[0])))
+                     f"<b>{_text(label)}</b> ({_text(scheme)})"
+                     for (label, source, by, scheme), n in sorted(
+                         labels.items(), key=lambda kv: (-kv[1], kv[0])))
     return (f"{len(files)} files. Someone at the ESP viewed {viewed} of them whole "
             f"({len(files) - viewed - unsaid} not viewed, {unsaid} not said) and the EXIF data "
             f"of {exif}. {said or 'No one labelled them'}. Each file's facts and labels, with "
@@ -226,8 +227,10 @@ def _files(content: dict[str, Any]) -> list[Flowable]:
           "<br/>".join(f"<font name=Courier size=6.5>{_text(h['algorithm'])} "
                        f"{_text(h['value'])}</font> ({_text(h['source'])})"
                        for h in f["hashes"]) or "—",
-          "<br/>".join(f"<b>{_text(c['label'])}</b> — {_text(c['source'])} ({_text(c['by'])}), "
-                       f"{_text(c['at'])}; basis: {_text(c['basis'])}"
+          "<br/>".join(f"<b>{_text(c['label'])}</b> ({_text(c['scheme'])}) — "
+                       f"{_text(c['source'])} ({_text(c['by'])}), {_text(c['at'])}; basis: "
+                       f"{_text(c['basis'])}"
+                       + (f"; retired {_text(c['retiredAt'])}" if c.get("retiredAt") else "")
                        for c in f["classifications"]) or "no labels"]
          for f in files), [1.3, 1.0, 2.2, 2.5]))
     return story

@@ -37,7 +37,7 @@ FILE_PARTS: Final = (
     + " CREATE (file)-[:HAS_HASH {algorithm: m.scope, source: coalesce(m.source, 'ESP')}]->(i) }"
     " CALL (file, f) { UNWIND f.labels AS c"
     " CREATE (file)-[:LABELLED]->(:Classification {id: c.id, label: c.label, source: 'ESP',"
-    " by: $reporterId, at: $now, basis: c.basis}) }"
+    " by: $reporterId, at: $now, basis: c.basis, scheme: 'INDUSTRY'}) }"
 )
 
 FILES_SUBQUERY: Final = (
