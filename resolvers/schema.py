@@ -34,6 +34,7 @@ from resolvers.audit.types import AuditEventConnection
 from resolvers.context import Context
 from resolvers.enums import IdentifierKind
 from resolvers.errors import classify
+from resolvers.hashlists import HashListMutations, HashListVersion, hash_lists
 from resolvers.identifiers.lookup import identity
 from resolvers.identifiers.types import Identifier
 from resolvers.limits import (
@@ -73,6 +74,11 @@ class Query(LinkQueries):
         description=("Published counts of submitted reports for a year, by dimensions. No "
                      "token needed. Cells under the threshold are suppressed, and so are the "
                      "cells that would reveal them."))
+    hash_lists: list[HashListVersion] = strawberry.field(
+        resolver=hash_lists, description=(
+            "Hash lists' versions (one list's when named), oldest import first, with how "
+            "many files each labelled. Analysts and admins."))
+
     @strawberry.field(description=(
         "The classification schemes labels are given under, with their vocabularies: INDUSTRY, "
         "INTERPOL and ANALYST, and NATIONAL:CC for each country code asked for. No token "
@@ -127,7 +133,7 @@ class Query(LinkQueries):
 
 @strawberry.type
 class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations,
-               ReferralMutations):
+               ReferralMutations, HashListMutations):
     pass
 
 

@@ -179,3 +179,46 @@ async def test_a_bad_list_is_refused_whole_with_its_line(
     with pytest.raises(Conflict):
         await import_list(db, version, read_csv(f"MD5,{MD5},B1\n"), by="test")
 
+
+IMPORT = """mutation($input: ImportHashListInput!) { importHashList(input: $input) {
+  id name version source scheme pdqThreshold entries matches importedBy retiredAt } }"""
+RETIRE = """mutation($name: String!) { retireHashList(name: $name) {
+  id retiredAt retiredBy matches } }"""
+
+
+async def test_admins_import_and_retire_through_graphql(
+        api: Api, esp: str, db: Database, tokens: Tokens) -> None:
+    report_id = await submit(api, esp)
+    admin = tokens.mint(Role.ADMIN, subject="admin-1")
+    given = {"name": "gql-list", "version": "1", "source": "Example Hotline",
+             "scheme": "INDUSTRY", "csv": f"MD5,{MD5},B2\n", "pdqThreshold": 20}
+    body = await api.gql(IMPORT, {"input": given}, token=admin)
+    assert "errors" not in body, body
+    assert body["data"]["importHashList"] == {
+        "id": "gql-list@1", "name": "gql-list", "version": "1", "source": "Example Hotline",
+        "scheme": "INDUSTRY", "pdqThreshold": 20, "entries": 1, "matches": 1,
+        "importedBy": "admin-1", "retiredAt": None}
+    assert ("MATCH", "B2") in [(c["source"], c["label"]) for c in (
+        await labels(api, tokens, report_id))["files"][0]["classifications"]]
+
+    # refused: not an admin, the same version again, a bad line, a bad threshold; nothing
+    # half-written
+    for token, changed, code in (
+            (tokens.mint(Role.ANALYST), {}, "FORBIDDEN"),
+            (admin, {}, "CONFLICT"),
+            (admin, {"version": "2", "csv": f"MD5,{MD5},B2\nMD5,zz,B1\n"}, "BAD_USER_INPUT"),
+            (admin, {"version": "2", "pdqThreshold": 65}, "BAD_USER_INPUT"),
+            (admin, {"version": "2", "csv": f"MD5,{MD5},C9\n"}, "BAD_USER_INPUT")):
+        refused = await api.gql(IMPORT, {"input": {**given, **changed}}, token=token)
+        assert refused["errors"][0]["extensions"]["code"] == code, refused
+    assert [v["id"] for v in await versions(db)] == ["gql-list@1"]
+
+    listed = await api.gql("{ hashLists { id matches } }", token=tokens.mint(Role.ANALYST))
+    assert listed["data"]["hashLists"] == [{"id": "gql-list@1", "matches": 1}]
+    retired = await api.gql(RETIRE, {"name": "gql-list"}, token=admin)
+    assert "errors" not in retired, retired
+    [version] = retired["data"]["retireHashList"]
+    assert (version["id"], version["retiredBy"]) == ("gql-list@1", "admin-1")
+    assert version["retiredAt"] is not None
+    again = await api.gql(RETIRE, {"name": "gql-list"}, token=admin)
+    assert again["errors"][0]["extensions"]["code"] == "NOT_FOUND"
