@@ -12,7 +12,7 @@ BENCH_REPORTS ?= 100000
 DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
-        bench bench-quick bench-pdq clean
+        bench bench-quick bench-pdq bench-matching clean
 
 install: $(VENV)/.installed node_modules/.installed chromium poppler
 	@$(BIN)/tipgraph neo4j install >/dev/null
@@ -93,6 +93,12 @@ bench: install
 
 bench-pdq: install
 	$(BIN)/python -m bench.pdq --hashes 1000000 --queries 10000
+
+# Matching: ingest with matching on over off (one run), and re-matching after importing a list
+# of 100,000 hashes against a graph of BENCH_REPORTS reports.
+bench-matching: install
+	$(BIN)/python -m bench.matching --scenario ingest --reports 500
+	$(BIN)/python -m bench.matching --scenario rematch --reports $(BENCH_REPORTS) --entries 100000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
