@@ -45,6 +45,7 @@ from resolvers.limits import (
 from resolvers.links.resolvers import LinkQueries
 from resolvers.referrals.events import Subscription
 from resolvers.referrals.mutations import ReferralMutations
+from resolvers.referrals.queue import AgencyQueue, QueueMutations, agency_queue
 from resolvers.reports import resolvers as report_resolvers
 from resolvers.reports.mutations import ReportMutations
 from resolvers.reports.triage import DispositionMutations, TriageMutations
@@ -74,6 +75,11 @@ class Query(LinkQueries):
         description=("Published counts of submitted reports for a year, by dimensions. No "
                      "token needed. Cells under the threshold are suppressed, and so are the "
                      "cells that would reveal them."))
+    agency_queue: AgencyQueue = strawberry.field(
+        resolver=agency_queue, description=(
+            "For law enforcement: your agency's reports ranked by weighted signals, each "
+            "explained (escalation, priority, hash-list matches, victim age, recency, "
+            "identifiers shared with reports you can see, your earlier outcomes)."))
     hash_lists: list[HashListVersion] = strawberry.field(
         resolver=hash_lists, description=(
             "Hash lists' versions (one list's when named), oldest import first, with how "
@@ -133,7 +139,7 @@ class Query(LinkQueries):
 
 @strawberry.type
 class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations,
-               ReferralMutations, HashListMutations):
+               ReferralMutations, HashListMutations, QueueMutations):
     pass
 
 

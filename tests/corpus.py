@@ -223,6 +223,14 @@ class Generator:
             yield from ({"id": i} for i in pools.agency_ids)
         elif name == "reports":
             yield from self.report_arguments(definition)
+        elif name == "agencyQueue":
+            yield {}
+            yield {"first": 1, "offset": 1}
+        elif name == "hashLists":
+            yield {}
+            yield {"name": "corpus-list"}
+        elif name == "classificationSchemes":
+            yield {"countries": ["DE"]}
         elif name == "auditEvents" or not definition.args:
             yield {}
         else:
