@@ -179,19 +179,27 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    """One table per dimension (and incident type by month), as CSV or JSON files."""
+    """One table per dimension (and incident type by month), referral outcomes, labels by
+    scheme, source and viewing, and matches by list, as CSV or JSON files; protected as the
+    API protects them (graph.statistics.cells), so the files and the API agree."""
     import csv
 
-    from graph.statistics.cells import DIMENSIONS, Table, referral_outcomes, statistics
+    from graph.statistics import cells
 
-    tables: list[tuple[str, list[str]]] = [(d.lower(), [d]) for d in DIMENSIONS]
+    protection = cells.Protection.derived(identifier_ids(settings).key,
+                                          settings.reads.statistics_noise,
+                                          settings.reads.statistics_threshold)
+    tables: list[tuple[str, list[str]]] = [(d.lower(), [d]) for d in cells.DIMENSIONS]
     tables.append(("incident_type_by_month", ["INCIDENT_TYPE", "MONTH"]))
 
-    async def work(db: Database) -> list[tuple[str, Table]]:
-        made = [(name, await statistics(db, args.year, dims, settings.reads.statistics_threshold))
+    async def work(db: Database) -> list[tuple[str, cells.Table]]:
+        made = [(name, await cells.statistics(db, args.year, dims, protection))
                 for name, dims in tables]
-        made.append(("referral_outcome", await referral_outcomes(
-            db, args.year, settings.reads.statistics_threshold)))
+        made.append(("referral_outcome", await cells.referral_outcomes(db, args.year,
+                                                                       protection)))
+        made.append(("labels_by_scheme_source_viewed", await cells.labels(
+            db, args.year, cells.LABEL_DIMENSIONS, protection)))
+        made.append(("matches_by_list", await cells.matches(db, args.year, protection)))
         return made
 
     out = Path(args.out)
@@ -204,6 +212,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
                                         "total": table.published_total,
                                         "incidents": table.published_incidents,
                                         "threshold": table.threshold,
+                                        "noise": table.noise,
                                         "cells": table.as_rows()}, indent=2))
         else:
             with path.open("w", newline="") as handle:

@@ -101,6 +101,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not algorithms or any(a.lower() == "none" for a in algorithms):
         raise SettingsError("TIPGRAPH_JWT_ALGORITHMS must list real signing algorithms")
     state_dir = _path(env, "TIPGRAPH_STATE_DIR") or PROJECT_ROOT / ".tipgraph"
+    if _int(env, "TIPGRAPH_STATISTICS_NOISE", 3) < 1:
+        raise SettingsError("TIPGRAPH_STATISTICS_NOISE must be at least 1: without noise, "
+                            "published tables can be combined to recover small counts")
     phone_region = env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US")
     return Settings(
         env=environment,
@@ -133,6 +136,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             default_phone_region=phone_region,
             common_identifier_reports=_int(env, "TIPGRAPH_COMMON_IDENTIFIER_REPORTS", 50),
             statistics_threshold=_int(env, "TIPGRAPH_STATISTICS_THRESHOLD", 10),
+            statistics_noise=_int(env, "TIPGRAPH_STATISTICS_NOISE", 3),
             links_budget_seconds=_int(env, "TIPGRAPH_LINKS_BUDGET_SECONDS", 10),
             package_link_seconds=_int(env, "TIPGRAPH_PACKAGE_LINK_SECONDS", 300),
             subscription_recheck_seconds=_int(env, "TIPGRAPH_SUBSCRIPTION_RECHECK_SECONDS", 60),

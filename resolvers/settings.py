@@ -16,6 +16,7 @@ class ReadSettings:
     default_phone_region: str = "US"  # phone numbers written without a country code
     common_identifier_reports: int = 50  # more reports than this make an identifier common
     statistics_threshold: int = 10  # smaller published cells are suppressed
+    statistics_noise: int = 3  # D: each fine cell's noise (graph.statistics.cells)
     links_budget_seconds: float = 10
     package_link_seconds: int = 300  # lifetime of a referral package's download link
     subscription_recheck_seconds: float = 60  # live subscriptions re-check their token
