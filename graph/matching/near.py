@@ -196,10 +196,12 @@ class References:
             self.index.add(range(len(self.index), len(self.index) + len(new)), codes(new))
         return len(new)
 
-    async def sync(self, db: Database) -> None:
-        """Brings the index in step with the graph's references (see the module)."""
+    async def sync(self, db: Database, state: dict[str, Any] | None = None) -> None:
+        """Brings the index in step with the graph's references (see the module); ``state``
+        is :func:`state_tx`'s answer when the caller read it in a transaction of its own."""
         async with self._lock:
-            state = await db.read(_state_tx)
+            if state is None:
+                state = await db.read(state_tx)
             self.radius = max([DEFAULT_RADIUS, *state["radii"]])
             epoch, size = state["epoch"], int(state["size"])
             if epoch == self.epoch and size == len(self.index):
@@ -252,7 +254,7 @@ class References:
         return answers
 
 
-async def _state_tx(tx: AsyncManagedTransaction) -> dict[str, Any]:
+async def state_tx(tx: AsyncManagedTransaction) -> dict[str, Any]:
     [record] = await run(tx, STATE_RADII, default=DEFAULT_RADIUS)
     return dict(record)
 
@@ -265,19 +267,19 @@ async def _every_tx(tx: AsyncManagedTransaction, after: str) -> list[str]:
     return [r["value"] for r in await run(tx, EVERY, after=after, page=PAGE)]
 
 
-async def _pdq_of_reports_tx(tx: AsyncManagedTransaction,
-                             report_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def pdq_of_reports_tx(tx: AsyncManagedTransaction,
+                            report_ids: Sequence[int]) -> list[dict[str, Any]]:
     return [dict(r) for r in await run(tx, PDQ_OF_REPORTS, ids=list(report_ids))]
 
 
-async def near_of_reports(db: Database, references: References,
-                          report_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The near pairs ``{file, value, distance}`` of these reports' files, for
-    :func:`match_near_tx` (read and searched before the write, off the event loop)."""
-    files = await db.read(_pdq_of_reports_tx, report_ids)
+async def near_pairs(db: Database, references: References, files: list[dict[str, Any]],
+                     state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The near pairs ``{file, value, distance}`` of files' PDQ hashes (``{file, value}``, from
+    :func:`pdq_of_reports_tx`, read with ``state`` in the caller's transaction), for
+    :func:`match_near_tx`: searched before the write, off the event loop."""
     if not files:
         return []
-    await references.sync(db)
+    await references.sync(db, state)
     found = await asyncio.to_thread(references.near, [f["value"] for f in files])
     return [{"file": f["file"], "value": value, "distance": distance}
             for f, hits in zip(files, found, strict=True) for value, distance in hits]

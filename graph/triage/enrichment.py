@@ -26,7 +26,13 @@ from graph.core.errors import BadInput, TipgraphError
 from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
 from graph.matching.hashlists import match_reports_tx
-from graph.matching.near import References, match_near_tx, near_of_reports
+from graph.matching.near import (
+    References,
+    match_near_tx,
+    near_pairs,
+    pdq_of_reports_tx,
+    state_tx,
+)
 from graph.referrals.agencies import jurisdiction_row
 from graph.triage.geo import GeoProvider
 
@@ -187,10 +193,21 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
     return [dict(r) for r in records]
 
 
-async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int],
-                    threshold: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Facts:
+    reports: list[dict[str, Any]]
+    pdq: list[dict[str, Any]]  # the files' PDQ hashes (matching on)
+    references: dict[str, Any] | None  # the state of the PDQ references (matching on)
+
+
+async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int], threshold: int,
+                    matching: bool) -> Facts:
+    """Everything enrichment reads, in one transaction (one round trip more with matching)."""
     records = await run(tx, FACTS, ids=report_ids, threshold=threshold, rows=EVERY_REPORT)
-    return [dict(r) for r in records]
+    if not matching:
+        return Facts([dict(r) for r in records], [], None)
+    return Facts([dict(r) for r in records], await pdq_of_reports_tx(tx, report_ids),
+                 await state_tx(tx))
 
 
 PREVIOUS_SUGGESTIONS: Final = """
@@ -251,13 +268,14 @@ class EnrichmentWorker:
 
     async def enrich_many(self, report_ids: list[int]) -> None:
         """Enrich these reports: one read of their facts, one write of every result."""
-        facts = await self.db.read(_facts_tx, report_ids, self.common_threshold)
-        if not facts:
+        facts = await self.db.read(_facts_tx, report_ids, self.common_threshold,
+                                   self.matching)
+        if not facts.reports:
             return
-        ids = [f["id"] for f in facts]
-        near = await near_of_reports(self.db, self.references, ids) if self.matching else []
+        near = await near_pairs(self.db, self.references, facts.pdq,
+                                facts.references) if facts.references else []
         now = datetime.now(UTC)
-        await self.db.write(_write_tx, now, [self._result(f) for f in facts], near,
+        await self.db.write(_write_tx, now, [self._result(f) for f in facts.reports], near,
                             self.matching)
         self.on_enriched()
 
