@@ -4,9 +4,10 @@
 once), then enriched by the worker until none is due, which is where files are matched. The
 graph holds a list of 100,000 entries (half MD5, half PDQ) and a thousand analyst-labelled
 files; a tenth of the new files' MD5s are on the list and a tenth of their PDQ hashes near an
-entry. Phases alternate, off, on, off, on, on fresh reports of the same shape, one graph, one
-run: ``ratio_on_over_off`` is the throughput with matching over that without (the issue asks
-0.9 or better).
+entry. After a warm-up of each path, phases alternate (off, on, on, off, on, off, off, on: the
+graph grows, so each side gets early and late phases alike), on fresh reports of the same
+shape, one graph, one run: ``ratio_on_over_off`` is the throughput with matching
+over that without (the issue asks 0.9 or better).
 
 **rematch**: a graph of ``--reports`` reports (bench.generate) whose files each get a PDQ hash,
 then a list of ``--entries`` hashes is imported (half MD5, a quarter of them the graph's; half
@@ -122,15 +123,22 @@ async def ingest(reports: int, concurrency: int) -> dict[str, Any]:
             workers = {on: EnrichmentWorker(db, geo_provider(None), 50, matching=on)
                        for on in (False, True)}
             runs: dict[bool, list[tuple[list[float], float]]] = {False: [], True: []}
+            enriching: dict[bool, float] = {False: 0.0, True: 0.0}
             first = 0
-            for matching in (False, True, False, True):  # the first two warm both paths too
-                jobs = await write_reports(db, world, tips, first, reports)
-                first += reports
+            # a warm-up of each path first (Neo4j plans its statements on first use), not timed;
+            # then ABBA BAAB: the graph grows, so each side gets as many early phases as late
+            for matching in (False, True, False, True, True, False, True, False, False, True):
+                size = reports if first >= 200 else 100
+                jobs = await write_reports(db, world, tips, first, size)
+                first += size
                 started = time.perf_counter()
                 latencies, _ = await timed(jobs, concurrency)
+                enriched = time.perf_counter()
                 while await workers[matching].run_due():
                     pass
-                runs[matching].append((latencies, time.perf_counter() - started))
+                if first > 200:
+                    runs[matching].append((latencies, time.perf_counter() - started))
+                    enriching[matching] += time.perf_counter() - enriched
 
             async def matched_tx(tx: AsyncManagedTransaction) -> int:
                 [r] = await run(tx, "MATCH (c:Classification {source: 'MATCH'}) "
@@ -142,6 +150,8 @@ async def ingest(reports: int, concurrency: int) -> dict[str, Any]:
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
+            "enrichment_s": {"off": round(enriching[False], 2),
+                             "on": round(enriching[True], 2)},
             "matches_made": matched,
             "ratio_on_over_off": round(on["per_second"] / off["per_second"], 3)}
 

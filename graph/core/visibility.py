@@ -151,10 +151,10 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.retention:MARK_PURGED": _JOB + " (purging content past preserveUntil)",
     "graph.triage.enrichment:WRITE": _JOB + " (the enrichment worker sees every report)",
     "graph.triage.enrichment:PREVIOUS_SUGGESTIONS": _JOB + " (the enrichment worker)",
-    "graph.matching.hashlists:MATCH_FILES_OF_REPORTS": _JOB + " (the enrichment worker "
-    "matches each finished report's files against the hash lists)",
-    "graph.matching.near:PDQ_OF_REPORTS": _JOB + " (the enrichment worker reads each "
-    "finished report's files' PDQ hashes)",
+    "graph.matching.hashlists:MATCH_REPORTS": _JOB + " (the enrichment worker labels the "
+    "matches it found; NEAR_LABELS within)",
+    "graph.matching.near:PDQ_OF_REPORTS": _JOB + " (the enrichment worker reads what each "
+    "finished report's files may match)",
     "graph.matching.near:NEAR_LABELS": _JOB + " (the enrichment worker and a list's import "
     "label near duplicates; what the earlier report is shows only in basisForAll, which "
     "only readers who see every report are shown)",

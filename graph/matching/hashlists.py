@@ -9,10 +9,9 @@ A file whose hash is on a live version gets a label with ``source: 'MATCH'``, ne
 ``by`` names the list, its version and its organisation, ``basis`` says how it matched (an exact
 SHA-256, say; a PDQ hash within the version's threshold, 31 bits by default, with its distance:
 graph.matching.near). It sits beside the ESP's and analysts' labels and overrides none of them.
-Files
-are matched when their report is enriched (after finishing, through either door) and all at once
-whenever a version is imported. A match's label belongs to the file, so it obeys the file's row
-rule; its basis names the list, never another report.
+Files are matched when their report is enriched (after finishing, through either door) and all
+at once whenever a version is imported. A match's label belongs to the file, so it obeys the
+file's row rule; its basis names the list, never another report.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from graph.matching import schemes
 from graph.matching.near import (
     ALGORITHM,
     MAX_THRESHOLD,
+    NEAR_LABELS,
     add_references_tx,
     match_version_near,
 )
@@ -140,8 +140,8 @@ CREATE (v)-[:LISTS]->(:HashListEntry {algorithm: e.algorithm, value: e.value, la
 """
 
 # The labels a live version's entries suggest for files with the same hash (PDQ entries match
-# by distance instead: graph.matching.near): one per file,
-# version and algorithm (MERGE on a deterministic id, so matching twice changes nothing).
+# by distance instead: graph.matching.near): one per file, version and algorithm (MERGE on a
+# deterministic id, so matching twice changes nothing).
 MATCH_LABELS: Final = """
 MERGE (c:Classification {id: 'match:' + toString(f.id) + ':' + v.id + ':' + e.algorithm})
   ON CREATE SET c.label = e.label, c.source = 'MATCH', c.at = $now,
@@ -154,12 +154,18 @@ MERGE (f)-[:LABELLED]->(c)
 RETURN count(c) AS matched
 """
 
-MATCH_FILES_OF_REPORTS: Final = """
-UNWIND $ids AS id
-MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
-MATCH (e:HashListEntry {algorithm: h.scope, value: h.value})<-[:LISTS]-(v:HashListVersion)
-WHERE v.complete AND v.retiredAt IS NULL AND e.algorithm <> 'PDQ'
+# Enrichment's matching in one statement: the exact matches its read found (``$exact``: file,
+# version, algorithm, label; a version retired since is skipped), and the near pairs the index
+# found (graph.matching.near).
+MATCH_FOUND: Final = """
+UNWIND $exact AS m
+MATCH (f:File {id: m.file})
+MATCH (v:HashListVersion {id: m.version}) WHERE v.retiredAt IS NULL
+WITH f, v, {algorithm: m.algorithm, label: m.label} AS e
 """ + MATCH_LABELS
+MATCH_REPORTS: Final = (
+    "CALL () { " + MATCH_FOUND + " } WITH matched AS exact"
+    " CALL () { " + NEAR_LABELS + " } RETURN exact + matched AS matched")
 
 MATCH_VERSION: Final = """
 MATCH (v:HashListVersion {id: $id})
@@ -215,11 +221,15 @@ async def _match_version_tx(tx: AsyncManagedTransaction, version_id: str,
     return int(record["matched"])
 
 
-async def match_reports_tx(tx: AsyncManagedTransaction, report_ids: Sequence[int],
-                           now: datetime) -> int:
-    """Labels suggested by every live list for these reports' files (enrichment calls it in
-    its own transaction)."""
-    [record] = await run(tx, MATCH_FILES_OF_REPORTS, ids=list(report_ids), now=now)
+async def match_reports_tx(tx: AsyncManagedTransaction, exact: list[dict[str, Any]],
+                           near: list[dict[str, Any]], now: datetime) -> int:
+    """Labels suggested by live lists, and by files analysts labelled, for the ``exact``
+    matches and the ``near`` pairs enrichment found (in its write transaction; nothing to do
+    when it found none)."""
+    if not exact and not near:
+        return 0
+    [record] = await run(tx, MATCH_REPORTS, exact=exact, near=near, now=now, version=None,
+                         default=DEFAULT_RADIUS)
     return int(record["matched"])
 
 
@@ -238,10 +248,12 @@ async def import_list(db: Database, version: ListVersion, entries: Sequence[Entr
     rows = [{"algorithm": e.algorithm, "value": e.value, "label": e.label} for e in entries]
     for start in range(0, len(rows), BATCH):
         await db.write(_entries_tx, version.id, rows[start:start + BATCH])
-    matched = await db.write(_match_version_tx, version.id, now)
-    matched += await match_version_near(
+    # near matches first, then the exact ones, which mark the version complete: an import
+    # that stops before that is started again whole (labels are merged by id: none twice)
+    matched = await match_version_near(
         db, version.id, [e.value for e in entries if e.algorithm == ALGORITHM],
         version.pdq_threshold, now)
+    matched += await db.write(_match_version_tx, version.id, now)
     return {"id": version.id, "entries": len(entries), "matched": matched}
 
 

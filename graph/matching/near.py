@@ -2,8 +2,9 @@
 
 The known PDQ hashes are the ``:PdqReference`` nodes, one per distinct value: the PDQ entries
 of hash lists (written on import) and the PDQ hashes of files analysts labelled (written with
-the label). Files are matched when their report is enriched (:func:`match_near_tx`), and a
-newly imported list is matched against every file (:func:`match_version_near`).
+the label). Files are matched when their report is enriched (with the exact matches, in
+``graph.matching.hashlists.match_reports_tx``), and a newly imported list is matched against
+every file (:func:`match_version_near`).
 
 A near match is a ``Classification`` with ``source: 'MATCH'``, like an exact one:
 
@@ -30,6 +31,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -74,11 +76,25 @@ MATCH (p:PdqReference) WHERE p.value > $after
 RETURN p.value AS value ORDER BY p.value LIMIT $page
 """
 
-# The PDQ hashes of these reports' files (the enrichment worker's own read).
+# What enrichment matches, read in one round trip without locks: the state of the references,
+# these reports' files' PDQ hashes, and their exact matches on live lists (the write then
+# labels only what was found, and nothing when nothing was).
 PDQ_OF_REPORTS: Final = """
-UNWIND $ids AS id
-MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier {scope: 'PDQ'})
-RETURN DISTINCT f.id AS file, h.value AS value
+OPTIONAL MATCH (s:PdqReferenceSet {key: 'pdq'})
+RETURN s.epoch AS epoch, COUNT { MATCH (p:PdqReference) } AS size,
+       COLLECT { MATCH (v:HashListVersion) WHERE v.retiredAt IS NULL AND v.complete
+                 RETURN DISTINCT coalesce(v.pdqThreshold, $default) } AS radii,
+       COLLECT { UNWIND $ids AS id
+                 MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)
+                       -[:HAS_HASH]->(h:Identifier {scope: 'PDQ'})
+                 RETURN DISTINCT {file: f.id, value: h.value} } AS files,
+       COLLECT { UNWIND $ids AS id
+                 MATCH (:Report {id: id})-[:HAS_FILE]->(f:File)-[:HAS_HASH]->(h:Identifier)
+                 MATCH (e:HashListEntry {algorithm: h.scope, value: h.value})
+                       <-[:LISTS]-(v:HashListVersion)
+                 WHERE v.complete AND v.retiredAt IS NULL AND e.algorithm <> 'PDQ'
+                 RETURN DISTINCT {file: f.id, version: v.id, algorithm: e.algorithm,
+                                  label: e.label} } AS exact
 """
 
 # Every file's PDQ hash, a page at a time in key order (matching a newly imported list).
@@ -93,13 +109,13 @@ RETURN h.key AS key, h.value AS value, collect(f.id) AS files
 # reference hash within the widest threshold. A list entry matches within its version's
 # threshold (``$version`` names one version, or null for every live one); a labelled file
 # within the default threshold, and never the file itself. Ids are deterministic, so matching
-# twice changes nothing.
+# twice changes nothing. A version being imported is matched before it is complete.
 NEAR_LABELS: Final = """
 UNWIND $near AS n
 MATCH (f:File {id: n.file})
 CALL (f, n) {
   MATCH (e:HashListEntry {algorithm: 'PDQ', value: n.value})<-[:LISTS]-(v:HashListVersion)
-  WHERE v.complete AND v.retiredAt IS NULL AND ($version IS NULL OR v.id = $version)
+  WHERE v.retiredAt IS NULL AND (($version IS NULL AND v.complete) OR v.id = $version)
     AND n.distance <= coalesce(v.pdqThreshold, $default)
   WITH f, n, e, v, coalesce(v.pdqThreshold, $default) AS threshold
   MERGE (c:Classification {id: 'match:' + toString(f.id) + ':' + v.id + ':PDQ'})
@@ -267,16 +283,26 @@ async def _every_tx(tx: AsyncManagedTransaction, after: str) -> list[str]:
     return [r["value"] for r in await run(tx, EVERY, after=after, page=PAGE)]
 
 
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    pdq: list[dict[str, Any]]  # the files' PDQ hashes: {file, value}
+    exact: list[dict[str, Any]]  # exact matches on live lists: {file, version, algorithm, label}
+    state: dict[str, Any]  # the references' state, as state_tx reads it
+
+
 async def pdq_of_reports_tx(tx: AsyncManagedTransaction,
-                            report_ids: Sequence[int]) -> list[dict[str, Any]]:
-    return [dict(r) for r in await run(tx, PDQ_OF_REPORTS, ids=list(report_ids))]
+                            report_ids: Sequence[int]) -> Candidates:
+    """What these reports' files may match (see PDQ_OF_REPORTS)."""
+    [record] = await run(tx, PDQ_OF_REPORTS, ids=list(report_ids), default=DEFAULT_RADIUS)
+    return Candidates(list(record["files"]), list(record["exact"]),
+                      {k: record[k] for k in ("epoch", "size", "radii")})
 
 
 async def near_pairs(db: Database, references: References, files: list[dict[str, Any]],
                      state: dict[str, Any]) -> list[dict[str, Any]]:
-    """The near pairs ``{file, value, distance}`` of files' PDQ hashes (``{file, value}``, from
-    :func:`pdq_of_reports_tx`, read with ``state`` in the caller's transaction), for
-    :func:`match_near_tx`: searched before the write, off the event loop."""
+    """The near pairs ``{file, value, distance}`` of files' PDQ hashes (``{file, value}``, read
+    with ``state`` by :func:`pdq_of_reports_tx` in the caller's transaction), for
+    ``NEAR_LABELS``: searched before the write, off the event loop."""
     if not files:
         return []
     await references.sync(db, state)

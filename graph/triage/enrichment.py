@@ -27,11 +27,10 @@ from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
 from graph.matching.hashlists import match_reports_tx
 from graph.matching.near import (
+    Candidates,
     References,
-    match_near_tx,
     near_pairs,
     pdq_of_reports_tx,
-    state_tx,
 )
 from graph.referrals.agencies import jurisdiction_row
 from graph.triage.geo import GeoProvider
@@ -196,18 +195,15 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
 @dataclass(frozen=True, slots=True)
 class Facts:
     reports: list[dict[str, Any]]
-    pdq: list[dict[str, Any]]  # the files' PDQ hashes (matching on)
-    references: dict[str, Any] | None  # the state of the PDQ references (matching on)
+    candidates: Candidates | None  # what their files may match (matching on)
 
 
 async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int], threshold: int,
                     matching: bool) -> Facts:
     """Everything enrichment reads, in one transaction (one round trip more with matching)."""
     records = await run(tx, FACTS, ids=report_ids, threshold=threshold, rows=EVERY_REPORT)
-    if not matching:
-        return Facts([dict(r) for r in records], [], None)
-    return Facts([dict(r) for r in records], await pdq_of_reports_tx(tx, report_ids),
-                 await state_tx(tx))
+    reports = [dict(r) for r in records]
+    return Facts(reports, await pdq_of_reports_tx(tx, report_ids) if matching else None)
 
 
 PREVIOUS_SUGGESTIONS: Final = """
@@ -219,13 +215,11 @@ RETURN r {.id, .reporterId, .incidentType} AS report, c.label AS label
 
 
 async def _write_tx(tx: AsyncManagedTransaction, now: datetime, rows: list[dict[str, Any]],
-                    near: list[dict[str, Any]], matching: bool) -> None:
+                    exact: list[dict[str, Any]], near: list[dict[str, Any]]) -> None:
     before = {r["report"]["id"]: r for r in await run(
         tx, PREVIOUS_SUGGESTIONS, ids=[row["id"] for row in rows])}
     await run(tx, WRITE, rows=rows, now=now, by=WORKER)
-    if matching:
-        await match_reports_tx(tx, [row["id"] for row in rows], now)
-        await match_near_tx(tx, near, now)
+    await match_reports_tx(tx, exact, near, now)
     await emit(tx, [event("PRIORITY_SUGGESTED", before[row["id"]]["report"], at=now,
                           source="AUTOMATED", by=WORKER, priority="P1", reason=row["basis"])
                     for row in rows
@@ -272,11 +266,11 @@ class EnrichmentWorker:
                                    self.matching)
         if not facts.reports:
             return
-        near = await near_pairs(self.db, self.references, facts.pdq,
-                                facts.references) if facts.references else []
+        found = facts.candidates
+        near = await near_pairs(self.db, self.references, found.pdq, found.state) if found else []
         now = datetime.now(UTC)
-        await self.db.write(_write_tx, now, [self._result(f) for f in facts.reports], near,
-                            self.matching)
+        await self.db.write(_write_tx, now, [self._result(f) for f in facts.reports],
+                            found.exact if found else [], near)
         self.on_enriched()
 
     def _result(self, facts: dict[str, Any]) -> dict[str, Any]:
