@@ -79,4 +79,9 @@ async def test_statistics_count_incidents_as_well_as_reports(api: Api, db: Datab
     body = (await api.client.post("/graphql", json={"query": (
         "query($y: Int!) { statistics(year: $y, by: [INCIDENT_TYPE]) { total incidents } }"),
         "variables": {"y": datetime.now(UTC).year}})).json()
-    assert body["data"]["statistics"] == {"total": 23, "incidents": 12}
+    # 23 reports in one fine cell, 12 incidents (the bundle counts once): each count is off by
+    # at most D = 3 (graph.statistics.cells), and a count under 10 would be withheld
+    counted = body["data"]["statistics"]
+    assert abs(counted["total"] - 23) <= 3
+    assert counted["incidents"] is None or abs(counted["incidents"] - 12) <= 3
+    assert counted["incidents"] is None or counted["incidents"] < counted["total"]
