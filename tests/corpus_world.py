@@ -28,12 +28,10 @@ from graph.core.db import Database, run
 from graph.matching.hashlists import import_list, list_version, read_csv
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
 from graph.reports.reporters import register_reporter
-from graph.triage.enrichment import EnrichmentWorker
-from graph.triage.geo import geo_provider
 from tests.conftest import Tokens
 from tests.corpus import Document, Pools
 from tests.documents import FULL_INPUT
-from tests.helpers import make_settings
+from tests.helpers import enrich_all, make_settings
 
 THRESHOLD: Final = 3  # common above 3 reports: the hidden reports push every identifier past it
 VOLATILE: Final = frozenset({"generatedAt", "pdfUrl", "sha256", "signature", "signatureFile",
@@ -117,9 +115,7 @@ async def client(neo4j_uri: str, folder: Path, tokens: Tokens,
 
 
 async def enrich(db: Database) -> None:
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=THRESHOLD)
-    while await worker.run_due():
-        pass
+    await enrich_all(db, THRESHOLD)
 
 
 async def submit(c: Client, esp: str, document: dict[str, Any]) -> dict[str, Any]:

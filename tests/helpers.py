@@ -132,3 +132,13 @@ def tipgraph(settings: Settings, *args: str,
            "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY}
     return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
                           text=True, env=env, check=False, timeout=120)
+
+
+async def enrich_all(db: Database, common_threshold: int = 50) -> None:
+    """Runs enrichment (with matching) until no job is due, as the API's worker would."""
+    from graph.triage.enrichment import EnrichmentWorker
+    from graph.triage.geo import geo_provider
+
+    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=common_threshold)
+    while await worker.run_due():
+        pass

@@ -10,10 +10,9 @@ from authz.roles import Role
 from graph.core.db import Database
 from graph.matching.hashlists import import_list, list_version, read_csv
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.triage.enrichment import EnrichmentWorker
-from graph.triage.geo import geo_provider
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input
+from tests.helpers import enrich_all
 
 QUEUE = """query($first: Int!) { agencyQueue(first: $first) { totalCount
   weights { name weight }
@@ -72,9 +71,7 @@ async def test_the_queue_ranks_and_explains_under_the_row_rule(
     hidden = await submit(api, esp, example_input())  # shares everything; never referred
     for report_id in (grave, related, plain):
         await refer(api, analyst, report_id)
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
-    while await worker.run_due():
-        pass
+    await enrich_all(db)
     officer = tokens.mint(Role.LE, agency_id="agency-1")
     body = await api.gql('mutation($id: ID!) { recordReferralOutcome(reportId: $id, '
                          'outcome: ARREST) { at } }', {"id": related}, token=officer)
@@ -100,8 +97,7 @@ async def test_the_queue_ranks_and_explains_under_the_row_rule(
 
     # more reports it may not see change no byte
     await submit(api, esp, example_input(escalateToHighPriority="Synthetic: other"))
-    while await worker.run_due():
-        pass
+    await enrich_all(db)
     assert await ask(api, officer) == queue
 
     # an admin sets the agency's weights: recency alone, the newest first

@@ -16,11 +16,9 @@ from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict
 from graph.matching.hashlists import import_list, list_version, read_csv, versions
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.triage.enrichment import EnrichmentWorker
-from graph.triage.geo import geo_provider
 from tests.conftest import Api, Tokens
 from tests.documents import SUBMIT_REPORT, example_input
-from tests.helpers import tipgraph
+from tests.helpers import enrich_all, tipgraph
 
 MD5 = "9e107d9d372bb6826bd81d3542a419d6"  # the example input's file
 OTHER_MD5 = "0" * 32
@@ -35,12 +33,6 @@ async def submit(api: Api, token: str, md5: str = MD5) -> str:
     assert "errors" not in body, body
     report_id: str = body["data"]["submitReport"]["id"]
     return report_id
-
-
-async def enrich(db: Database) -> None:
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
-    while await worker.run_due():
-        pass
 
 
 async def labels(api: Api, tokens: Tokens, report_id: str) -> dict[str, Any]:
@@ -105,8 +97,8 @@ async def test_reports_finished_later_are_matched_and_people_keep_precedence(
                          'basis: "viewed the file", scheme: "INDUSTRY") { id } }',
                          {"f": file_id}, token=analyst)
     assert "errors" not in body, body
-    await enrich(db)
-    await enrich(db)  # matching twice adds nothing
+    await enrich_all(db)
+    await enrich_all(db)  # matching twice adds nothing
 
     report = await labels(api, tokens, report_id)
     sources = [(c["source"], c["label"]) for c in report["files"][0]["classifications"]]
@@ -122,7 +114,7 @@ async def test_a_retired_version_keeps_its_history_and_stops_suggesting(
     await import_list(db, list_version("known-3", "1", "Example Hotline", "INDUSTRY"),
                       read_csv(f"MD5,{MD5},B1\n"), by="test")
     earlier = await submit(api, esp)
-    await enrich(db)
+    await enrich_all(db)
     result = tipgraph(settings, "hashlist", "retire", "--name", "known-3")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"id": "known-3@1", "labels": 1}]
@@ -132,7 +124,7 @@ async def test_a_retired_version_keeps_its_history_and_stops_suggesting(
     assert match["retiredAt"] is not None
     assert "suggests" not in report["labelSummary"]
     later = await submit(api, esp)
-    await enrich(db)
+    await enrich_all(db)
     assert [c["source"] for c in (await labels(api, tokens, later))["files"][0][
         "classifications"]] == ["ESP"]
     [version] = await versions(db, "known-3")

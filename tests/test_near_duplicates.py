@@ -19,10 +19,9 @@ from graph.matching.hashlists import import_list, list_version, read_csv
 from graph.matching.near import References
 from graph.matching.perceptual import pdq_of
 from graph.referrals.agencies import AgencyKind, AgencySpec, upsert_agency
-from graph.triage.enrichment import EnrichmentWorker
-from graph.triage.geo import geo_provider
 from tests.conftest import Api, Tokens
 from tests.cybertipline import REFERENCE_REPORT, Ispws
+from tests.helpers import enrich_all
 from tests.images import distance, encoded, picture
 
 FILES = """query($id: ID!) { report(id: $id) { labelSummary files { id
@@ -35,12 +34,6 @@ async def upload(ispws: Ispws, data: bytes) -> str:
     assert (await ispws.upload(report_id, data)).code == 0
     assert (await ispws.finish(report_id)).code == 0
     return report_id
-
-
-async def enrich(db: Database) -> None:
-    worker = EnrichmentWorker(db, geo_provider(None), common_threshold=50)
-    while await worker.run_due():
-        pass
 
 
 async def file_of(api: Api, token: str, report_id: str) -> dict[str, Any]:
@@ -66,7 +59,7 @@ async def test_a_near_copy_gets_the_lists_label_with_its_distance(
                       read_csv(f"PDQ,{listed},A1\n"), by="test")
     copy_report = await upload(ispws, COPY)
     stranger_report = await upload(ispws, encoded(picture(12)))
-    await enrich(db)
+    await enrich_all(db)
     analyst = tokens.mint(Role.ANALYST)
 
     copy = await file_of(api, analyst, copy_report)
@@ -97,7 +90,7 @@ async def test_a_file_an_analyst_labelled_acts_as_a_list_without_revealing_its_r
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
     analyst = tokens.mint(Role.ANALYST, subject="analyst-ana")
     earlier = await upload(ispws, encoded(ORIGINAL))
-    await enrich(db)
+    await enrich_all(db)
     earlier_file = (await file_of(api, analyst, earlier))["id"]
     body = await api.gql('mutation($f: ID!) { classifyFile(fileId: $f, label: "B1", '
                          'basis: "viewed the file") { id } }', {"f": earlier_file},
@@ -105,7 +98,7 @@ async def test_a_file_an_analyst_labelled_acts_as_a_list_without_revealing_its_r
     assert "errors" not in body, body
     later = await upload(ispws, COPY)
     stranger = await upload(ispws, encoded(picture(13)))
-    await enrich(db)
+    await enrich_all(db)
     body = await api.gql('mutation($id: ID!) { referReport(reportId: $id, agencyId: '
                          '"agency-1", reason: "r") { id } }', {"id": later}, token=analyst)
     assert "errors" not in body, body

@@ -115,9 +115,10 @@ async def test_public_statistics_match_the_graph_within_the_protection(
     assert table["noise"] == 3
     assert abs(table["total"] - 17) <= 3 + 2 + 3
     by_type = {c["keys"][0]["value"]: c for c in table["cells"]}
-    assert by_type["ONLINE_ENTICEMENT"] == {
+    # 3 is published as 0 to 6: always withheld (not listed when perturbed to 0)
+    assert by_type.get("ONLINE_ENTICEMENT") in (None, {
         "keys": [{"dimension": "INCIDENT_TYPE", "value": "ONLINE_ENTICEMENT"}],
-        "count": None, "suppressed": True}  # 3 at most 6: always under 10
+        "count": None, "suppressed": True})
     pornography = by_type["CHILD_PORNOGRAPHY"]
     assert pornography["suppressed"] or abs(pornography["count"] - 14) <= 3 + 2
     by_disposition = await ask(["DISPOSITION"])
