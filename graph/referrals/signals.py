@@ -191,14 +191,21 @@ def rank(facts: list[dict[str, Any]], weights: dict[str, float], now: datetime) 
     return [Ranked(report_id, score, signals) for score, _, report_id, signals in ranked]
 
 
+async def _stored_weights(tx: AsyncManagedTransaction, agency_id: str) -> str | None:
+    """The agency's stored weights (JSON), or ``NotFound``."""
+    found = await run(tx, WEIGHTS, agencyId=agency_id)
+    if not found:
+        raise NotFound(f"agency {agency_id} does not exist")
+    stored: str | None = found[0]["weights"]
+    return stored
+
+
 async def _facts_tx(tx: AsyncManagedTransaction, rows: RowScope, agency_id: str,
                     threshold: int) -> tuple[str | None, list[dict[str, Any]]]:
-    weights = await run(tx, WEIGHTS, agencyId=agency_id)
-    if not weights:
-        raise NotFound(f"agency {agency_id} does not exist")
+    stored = await _stored_weights(tx, agency_id)
     facts = await run(tx, FACTS, rows=rows, agencyId=agency_id, threshold=threshold,
                       candidates=CANDIDATES)
-    return weights[0]["weights"], [dict(f) for f in facts]
+    return stored, [dict(f) for f in facts]
 
 
 async def queue(db: Database, agency_id: str, *, rows: RowScope,
@@ -209,28 +216,16 @@ async def queue(db: Database, agency_id: str, *, rows: RowScope,
     return weights, rank(facts, weights, datetime.now(UTC))
 
 
-async def _weights_tx(tx: AsyncManagedTransaction, agency_id: str) -> str | None:
-    found = await run(tx, WEIGHTS, agencyId=agency_id)
-    if not found:
-        raise NotFound(f"agency {agency_id} does not exist")
-    stored: str | None = found[0]["weights"]
-    return stored
-
-
-async def weights(db: Database, agency_id: str) -> dict[str, float]:
-    return weights_of(await db.read(_weights_tx, agency_id))
-
-
-async def _set_tx(tx: AsyncManagedTransaction, agency_id: str, stored: str, by: str) -> None:
-    if not await run(tx, SET_WEIGHTS, agencyId=agency_id, weights=stored,
-                     at=datetime.now(UTC), by=by):
-        raise NotFound(f"agency {agency_id} does not exist")
+async def _set_tx(tx: AsyncManagedTransaction, agency_id: str, given: dict[str, float],
+                  by: str) -> dict[str, float]:
+    merged = {**weights_of(await _stored_weights(tx, agency_id)), **given}
+    await run(tx, SET_WEIGHTS, agencyId=agency_id, weights=json.dumps(merged, sort_keys=True),
+              at=datetime.now(UTC), by=by)
+    return merged
 
 
 async def set_weights(db: Database, agency_id: str, given: dict[str, float], *,
                       by: str) -> dict[str, float]:
-    """Sets some of an agency's weights (the rest keep theirs); returns them all."""
-    current = await weights(db, agency_id)
-    merged = {**current, **check_weights(given)}
-    await db.write(_set_tx, agency_id, json.dumps(merged, sort_keys=True), by)
-    return merged
+    """Sets some of an agency's weights (the rest keep theirs), read and written in one
+    transaction (two admins at once lose neither's change); returns them all."""
+    return await db.write(_set_tx, agency_id, check_weights(given), by)
