@@ -275,7 +275,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> dict[str, Any]:
         return await seed_demo(db, settings.intake, identifier_ids(settings),
-                               reports=args.reports,
+                               reports=args.reports, production=settings.production,
                                phases=None if args.quiet else Phases(sys.stderr))
 
     print(json.dumps(_with_db(settings, work)))

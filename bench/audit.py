@@ -24,7 +24,15 @@ import httpx
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server
+from bench.harness import (
+    GENERATED_BY,
+    arguments,
+    bench_intake,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+)
 from graph.core.db import Database, run
 from graph.demo.synthetic import ESPS, SyntheticTips
 from graph.reports.reporters import register_reporter
@@ -67,7 +75,7 @@ async def main(reports: int, clients: int, requests: int) -> dict[str, Any]:
             intake = bench_intake(db, settings.intake)
             tips = SyntheticTips(seed=7)
             for esp_id, name in ESPS:
-                await register_reporter(db, esp_id, name)
+                await register_reporter(db, esp_id, name, generated_by=GENERATED_BY)
             ids = [(await intake.submit_report(tips.esp(i)[0], tips.report_document(i)))["id"]
                    for i in range(reports)]
             before = await _events(db)
@@ -88,5 +96,5 @@ if __name__ == "__main__":
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=2000)
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.clients, args.requests)))

@@ -27,7 +27,16 @@ import httpx
 from api.app import create_app
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import bench_intake, bench_settings, database, emit, neo4j_server, percentiles
+from bench.harness import (
+    GENERATED_BY,
+    arguments,
+    bench_intake,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+    percentiles,
+)
 from bench.reads import triage_floor
 from graph.core.db import Database
 from graph.core.visibility import EVERY_REPORT
@@ -60,7 +69,7 @@ ALL = EVERY_REPORT
 async def load(db: Database, reports: int) -> list[int]:
     intake = bench_intake(db, bench_settings("bolt://unused", Path(".")).intake)
     for esp_id, name in ESPS:
-        await register_reporter(db, esp_id, name)
+        await register_reporter(db, esp_id, name, generated_by=GENERATED_BY)
     await upsert_agency(db, AgencySpec("agency-1", "Agency One", AgencyKind.STATE, ("US-CA",)))
     tips = SyntheticTips(seed=5)
     referred = []
@@ -145,5 +154,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=200)
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.samples)))

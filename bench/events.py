@@ -31,7 +31,9 @@ from websockets.typing import Subprotocol
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import (
+    GENERATED_BY,
     api_server,
+    arguments,
     bench_intake,
     bench_settings,
     database,
@@ -66,7 +68,7 @@ def document() -> dict[str, Any]:
 
 async def reports(db: Database, count: int) -> list[int]:
     intake = bench_intake(db)
-    await register_reporter(db, "bench-esp", "Bench ESP")
+    await register_reporter(db, "bench-esp", "Bench ESP", generated_by=GENERATED_BY)
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Events", AgencyKind.STATE, ("US-CA",)))
     return [int((await intake.submit_report("bench-esp", document()))["id"])
             for _ in range(count)]
@@ -173,5 +175,5 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--referrals", type=int, default=20)
-    arguments = parser.parse_args()
-    emit(asyncio.run(main(arguments.subscribers, arguments.referrals)))
+    args = arguments(parser)
+    emit(asyncio.run(main(args.subscribers, args.referrals)))

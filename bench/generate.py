@@ -16,8 +16,8 @@ The shape of the data:
 
 Report submission times spread over the last year. Sizes are parameters::
 
-    python -m bench.generate --reports 100000            # into TIPGRAPH_NEO4J_URI
-    python -m bench.generate --reports 1000000 --batch 2000
+    python -m bench.generate --reports 100000 --neo4j-uri bolt://localhost:7687
+    python -m bench.generate --reports 1000000 --batch 2000   # into a Neo4j of its own
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from graph.referrals.agencies import (
 )
 from graph.reports.intake.bulk import done_job, load, report_row
 from graph.reports.intake.validation import Limits
-from graph.reports.reporters import register_reporter
+from graph.reports.reporters import Generator, register_reporter
 
 # Enrichment's jurisdictions and triage decisions, as the worker and analysts would leave them.
 BULK_DECIDE: Final = """
@@ -185,7 +185,7 @@ async def generate(db: Database, reports: int, *, ids: IdentifierIds, batch: int
     started = time.perf_counter()
     now = datetime.now(UTC)
     for esp_id, name in ESPS:
-        await register_reporter(db, esp_id, name)
+        await register_reporter(db, esp_id, name, generated_by=Generator.BENCH)
     for spec in AGENCIES:
         await upsert_agency(db, spec)
     await db.write(_write_tx, UPSERT_JURISDICTIONS, [jurisdiction_row(c) for c in CODES])
@@ -247,13 +247,14 @@ async def _decide(db: Database, report_ids: list[int], seed: int, referral_share
 
 
 async def main(reports: int, batch: int, seed: int) -> dict[str, Any]:
-    from api.settings import identifier_ids, load_settings
-    from bench.harness import database
+    import tempfile
+    from pathlib import Path
 
-    settings = load_settings()
-    async with database(settings) as db:
-        return await generate(db, reports, batch=batch, seed=seed,
-                              ids=identifier_ids(settings))
+    from bench.harness import BENCH_IDS, bench_settings, database, neo4j_server
+
+    with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
+        async with database(bench_settings(uri, Path(state))) as db:
+            return await generate(db, reports, batch=batch, seed=seed, ids=BENCH_IDS)
 
 
 if __name__ == "__main__":
@@ -262,7 +263,7 @@ if __name__ == "__main__":
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000, help="reports per transaction")
     parser.add_argument("--seed", type=int, default=17)
-    args = parser.parse_args()
-    from bench.harness import emit
+    from bench.harness import arguments, emit
 
+    args = arguments(parser)
     emit({"scenario": "generate", **asyncio.run(main(args.reports, args.batch, args.seed))})

@@ -1,12 +1,19 @@
 """What every benchmark needs: a real Neo4j, a real API process, timing and JSON output.
 
-The Neo4j server is the one at TIPGRAPH_NEO4J_URI when set; otherwise a throwaway one on a free
-port, stopped when the benchmark ends. The API runs as `tipgraph serve` in its own process (one
-uvicorn worker), logging to a file, so its CPU and memory are its own.
+Each benchmark starts a throwaway Neo4j on a free port, stopped when it ends, unless told to use
+another with ``--neo4j-uri`` (:func:`arguments`); ``TIPGRAPH_NEO4J_URI`` in the environment is
+ignored, so that a shell pointed at production cannot aim a benchmark there. Even when told, a
+benchmark refuses a database holding any report it did not generate: its reporters are
+registered as generated (:data:`GENERATED_BY`), and :func:`database` checks the mark before
+anything is written.
+
+The API runs as `tipgraph serve` in its own process (one uvicorn worker), logging to a file, so
+its CPU and memory are its own.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import contextlib
 import json
@@ -20,27 +27,59 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings, identifier_ids, load_settings
 from graph.core.db import Database, open_driver
+from graph.core.errors import Refused
 from graph.core.ids import IdAllocator
 from graph.core.migrations import Migrator
 from graph.core.server import ephemeral_server, free_port
 from graph.identifiers.keyed_ids import IdentifierIds
 from graph.reports.intake.service import IntakeService
 from graph.reports.intake.validation import Limits
+from graph.reports.reporters import Generator, refuse_real_reports
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
+GENERATED_BY = Generator.BENCH  # the mark on the reporters benchmarks register
+
+_told: list[str] = []  # the server --neo4j-uri named (bench.run: its one server for all)
+
+
+def arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The command line, with ``--neo4j-uri``: a benchmark's only way to use a server it did
+    not start."""
+    parser.add_argument("--neo4j-uri", metavar="URI",
+                        help="use this Neo4j instead of starting one (it must hold no report "
+                             "a benchmark did not generate); TIPGRAPH_NEO4J_URI is ignored")
+    args = parser.parse_args()
+    if args.neo4j_uri:
+        use_server(args.neo4j_uri)
+    sys.excepthook = _refusal_hook
+    return args
+
+
+def _refusal_hook(kind: type[BaseException], error: BaseException,
+                  trace: TracebackType | None) -> None:
+    """A refusal is the message alone (exit status 1), not a traceback."""
+    if isinstance(error, Refused):
+        print(f"{Path(sys.argv[0]).stem}: {error}", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, error, trace)
+
+
+def use_server(uri: str) -> None:
+    _told[:] = [uri]
 
 
 @contextlib.contextmanager
 def neo4j_server() -> Iterator[str]:
-    existing = os.environ.get("TIPGRAPH_NEO4J_URI")
-    if existing:
-        yield existing
+    """The server ``--neo4j-uri`` named, or a throwaway one of this benchmark's own."""
+    if _told:
+        yield _told[0]
         return
     with (tempfile.TemporaryDirectory(prefix="tipgraph-bench-") as data,
           ephemeral_server(PROJECT_ROOT / ".tipgraph", Path(data), pagecache_mib=1024,
@@ -76,6 +115,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password),
                   settings.neo4j_database)
     try:
+        await refuse_real_reports(db, "a benchmark")  # before migrating, too: nothing written
         await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
         yield db
     finally:

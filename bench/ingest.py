@@ -24,7 +24,9 @@ from neo4j import AsyncManagedTransaction
 
 from bench.harness import (
     BENCH_IDS,
+    GENERATED_BY,
     api_server,
+    arguments,
     bench_settings,
     database,
     emit,
@@ -128,7 +130,7 @@ async def main(reports: int, concurrency: int) -> dict[str, Any]:
         token = mint_token(load_keys(settings.tokens), settings.tokens,
                            role=Role.ESP, esp_id=ESP_ID)
         async with database(settings) as db:
-            await register_reporter(db, ESP_ID, "Benchmark ESP")
+            await register_reporter(db, ESP_ID, "Benchmark ESP", generated_by=GENERATED_BY)
             tips = SyntheticTips(seed=11)
             batches = [[ingest_document(tips, b * reports + i) for i in range(reports)]
                        for b in range(5)]
@@ -162,5 +164,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=300, help="reports per phase")
     parser.add_argument("--concurrency", type=int, default=8)
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.concurrency)))

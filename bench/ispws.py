@@ -30,7 +30,17 @@ import httpx
 from authz.basic import issue_credentials
 from authz.roles import Role
 from authz.tokens import load_keys, mint_token
-from bench.harness import api_server, bench_settings, database, emit, neo4j_server, rss_mib, summary
+from bench.harness import (
+    GENERATED_BY,
+    api_server,
+    arguments,
+    bench_settings,
+    database,
+    emit,
+    neo4j_server,
+    rss_mib,
+    summary,
+)
 from bench.ingest import ingest_document, timed
 from graph.demo.synthetic import SyntheticTips
 from graph.reports.intake.validation import graphql_input
@@ -149,7 +159,7 @@ async def main(reports: int, concurrency: int, upload_mib: int) -> dict[str, Any
         token = mint_token(load_keys(settings.tokens), settings.tokens,
                            role=Role.ESP, esp_id=ESP_ID)
         async with database(settings) as db:
-            await register_reporter(db, ESP_ID, "Benchmark XML ESP")
+            await register_reporter(db, ESP_ID, "Benchmark XML ESP", generated_by=GENERATED_BY)
             username, password = await issue_credentials(db, ESP_ID)
         tips = SyntheticTips(seed=23)
         phases = [[(*report_and_file(tips, p * reports + i), p * reports + i)
@@ -200,5 +210,5 @@ if __name__ == "__main__":
     parser.add_argument("--reports", type=int, default=60, help="reports per phase and door")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--upload-mib", type=int, default=200)
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.concurrency, args.upload_mib)))

@@ -29,7 +29,9 @@ import httpx
 from authz.roles import ROLE_SCOPES, Role
 from authz.tokens import load_keys, mint_token
 from bench.harness import (
+    GENERATED_BY,
     api_server,
+    arguments,
     bench_intake,
     bench_settings,
     database,
@@ -88,7 +90,7 @@ def big_document() -> dict[str, Any]:
 
 async def prepare(db: Database) -> int:
     intake = bench_intake(db)
-    await register_reporter(db, "bench-esp", "Bench ESP")
+    await register_reporter(db, "bench-esp", "Bench ESP", generated_by=GENERATED_BY)
     await upsert_agency(db, AgencySpec(AGENCY, "Bench Agency", AgencyKind.STATE, ("US-CA",)))
     report = await intake.submit_report("bench-esp", big_document())
     await EnrichmentWorker(db, geo_provider(None), 50).run_due()
@@ -188,4 +190,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=20)
-    emit(asyncio.run(main(parser.parse_args().samples)))
+    emit(asyncio.run(main(arguments(parser).samples)))

@@ -45,6 +45,7 @@ from authz.tokens import load_keys, mint_token
 from bench.harness import (
     RESULTS,
     api_server,
+    arguments,
     bench_settings,
     database,
     emit,
@@ -313,6 +314,6 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="tipgraph serve --workers N")
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.samples, args.requests, args.concurrency,
                           args.workers)))

@@ -49,6 +49,7 @@ from authz.tokens import load_keys, mint_token
 from bench.generate import generate
 from bench.harness import (
     api_server,
+    arguments,
     bench_settings,
     database,
     emit,
@@ -318,5 +319,5 @@ if __name__ == "__main__":
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=17)
-    args = parser.parse_args()
+    args = arguments(parser)
     emit(asyncio.run(main(args.reports, args.samples, args.seed)))

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench import audit, authz, events, ingest, ispws, packages, peer, reads
-from bench.harness import emit, neo4j_server
+from bench.harness import arguments, emit, neo4j_server, use_server
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ async def run_all(sizes: Sizes, only: set[str]) -> dict[str, Any]:
 def main(sizes: Sizes, mode: str, only: set[str]) -> dict[str, Any]:
     started = time.perf_counter()
     with neo4j_server() as uri:
-        os.environ["TIPGRAPH_NEO4J_URI"] = uri  # every scenario uses this one server
+        use_server(uri)  # every scenario uses this one server
         results = asyncio.run(run_all(sizes, only))
     return {"scenario": "all", "mode": mode, "seconds": round(time.perf_counter() - started, 1),
             "sizes": sizes.__dict__, "targets": targets(results), "ratios": ratios(results),
@@ -172,7 +171,7 @@ if __name__ == "__main__":
     parser.add_argument("--reports", type=int, default=100_000, help="graph size (full run)")
     parser.add_argument("--only", default=",".join(SCENARIOS),
                         help=f"a comma-separated subset of {', '.join(SCENARIOS)}")
-    args = parser.parse_args()
+    args = arguments(parser)
     only = set(args.only.split(","))
     if not only <= set(SCENARIOS):
         parser.error(f"--only takes {', '.join(SCENARIOS)}")

@@ -51,6 +51,12 @@ class RateLimited(TipgraphError):
     code = "RATE_LIMITED"
 
 
+class Refused(TipgraphError):
+    """A tool will not act on this database (e.g. synthetic data into one with real reports)."""
+
+    code = "REFUSED"
+
+
 class ServiceUnavailable(TipgraphError):
     code = "SERVICE_UNAVAILABLE"
 

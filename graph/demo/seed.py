@@ -17,6 +17,7 @@ from typing import Any, Final
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
+from graph.core.errors import Refused
 from graph.core.ids import IdAllocator
 from graph.core.progress import Phases, Progress
 from graph.core.visibility import EVERY_REPORT
@@ -27,7 +28,7 @@ from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upser
 from graph.reports.intake.bulk import load, pending_job, report_row
 from graph.reports.intake.service import IntakeService
 from graph.reports.intake.validation import Limits
-from graph.reports.reporters import register_reporter
+from graph.reports.reporters import Generator, refuse_real_reports, register_reporter
 from graph.triage.enrichment import EnrichmentWorker
 from graph.triage.geo import geo_provider
 from graph.triage.notes import add_note
@@ -75,18 +76,23 @@ async def seed_jurisdictions(db: Database) -> int:
 
 
 async def seed_demo(db: Database, limits: Limits, ids: IdentifierIds, reports: int = 300, *,
-                    phases: Phases | None = None) -> dict[str, Any]:
+                    phases: Phases | None = None, production: bool = False) -> dict[str, Any]:
     """Load the demo once; ``phases`` prints each step with its time (and a bar for the
-    reports)."""
+    reports). ``Refused`` in production, and on a database holding any report that a
+    generating tool did not make (the demo's reporters are marked as generated)."""
     phases = phases or Phases()
+    if production:
+        raise Refused("the demo data is synthetic and is never loaded in production "
+                      "(TIPGRAPH_ENV=production)")
     if await db.read(_marker_tx, "demo"):
         phases.note("demo data: already loaded")
         return {"seeded": False, "reason": "demo data is already loaded"}
+    await refuse_real_reports(db, "tipgraph seed demo")
     with phases.phase("jurisdictions"):
         jurisdictions = await seed_jurisdictions(db)
     with phases.phase("reporters and agencies"):
         for esp_id, name in ESPS:
-            await register_reporter(db, esp_id, name)
+            await register_reporter(db, esp_id, name, generated_by=Generator.DEMO)
         for spec in DEMO_AGENCIES:
             await upsert_agency(db, spec)
     with phases.phase(f"{reports} reports"):
