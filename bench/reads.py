@@ -20,7 +20,7 @@ very statements the API sends for the same answer, one after another. The API is
 serve`` in its own process over HTTP. Round trips per operation are read from the API's own
 ``/metrics`` (``tipgraph_neo4j_round_trips``), so they are what the server counted.
 
-The graph is TIPGRAPH_NEO4J_URI's when set (topped up to ``--reports`` by ``bench.generate``),
+The graph is ``--neo4j-uri``'s when told (topped up to ``--reports`` by ``bench.generate``),
 otherwise a throwaway server filled by the generator::
 
     python -m bench.reads --reports 100000 --samples 100
