@@ -5,12 +5,12 @@ once), then enriched by the worker until none is due, which is where files are m
 graph is one in service: ``--existing`` reports (20,000 unless told, from bench.generate)
 before anything is timed, so that Neo4j plans on the statistics of a working graph rather than
 replanning each statement as an empty one doubles (a replan of the matching write took 0.4 to
-0.7 s, on one batch in forty). It holds a list of 100,000 entries (half MD5, half PDQ) and a thousand analyst-labelled
-files; a tenth of the new files' MD5s are on the list and a tenth of their PDQ hashes near an
-entry. After a warm-up of each path, phases alternate (off, on, on, off, on, off, off, on: the
-graph grows, so each side gets early and late phases alike), on fresh reports of the same
-shape, one graph, one run: ``ratio_on_over_off`` is the throughput with matching
-over that without (the issue asks 0.9 or better).
+0.7 s, on one batch in forty). It holds a list of 100,000 entries (half MD5, half PDQ) and a
+thousand analyst-labelled files; a tenth of the new files' MD5s are on the list and a tenth of
+their PDQ hashes near an entry. After a warm-up of each path, phases alternate (off, on, on,
+off, on, off, off, on: the graph grows, so each side gets early and late phases alike), on fresh
+reports of the same shape, one graph, one run: ``ratio_on_over_off`` is the throughput with
+matching over that without (the issue asks 0.9 or better).
 
 **rematch**: a graph of ``--reports`` reports (bench.generate) whose files each get a PDQ hash,
 then a list of ``--entries`` hashes is imported (half MD5, a quarter of them the graph's; half
