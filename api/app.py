@@ -141,16 +141,28 @@ class EdgeMiddleware:
             request_id_var.reset(token)
 
 
-async def sweep_forever(intake: IntakeService, every_seconds: float) -> None:
-    """Expire unfinished reports past their deadline (their uploads go with them)."""
+async def sweep_forever(intake: IntakeService, every_seconds: float, *,
+                        orphan_grace_seconds: float, metrics: Metrics) -> None:
+    """Expire unfinished reports past their deadline (their uploads go with them); then delete
+    what crashes left in the content store once older than the grace period (a partial
+    upload in ``incoming/``, a blob stored but whose File never committed), counted in
+    ``tipgraph_orphans_swept_total``."""
     while True:
         await asyncio.sleep(every_seconds)
         try:
             expired = await intake.sweep()
             if expired:
                 log.info("expired %d unfinished reports", expired)
+            if intake.content is not None:
+                swept = await intake.content.sweep_orphans(intake.db,
+                                                           older_than=orphan_grace_seconds)
+                metrics.orphans.labels("blob").inc(swept["orphanBlobs"])
+                metrics.orphans.labels("partial_upload").inc(swept["partialUploads"])
+                if any(swept.values()):
+                    log.info("swept what crashes left: %d blobs without a File, %d partial "
+                             "uploads", swept["orphanBlobs"], swept["partialUploads"])
         except Exception:
-            log.exception("the expiry sweep failed; it runs again shortly")
+            log.exception("the sweep failed; it runs again shortly")
 
 
 @dataclass(frozen=True)
@@ -224,13 +236,16 @@ def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) 
 
 
 def background_tasks(state: AppState) -> list[asyncio.Task[None]]:
-    """The event log's numbering and fan-out, the enrichment worker, the expiry sweep."""
+    """The event log's numbering and fan-out, the enrichment worker, the expiry and orphan
+    sweep."""
     settings, services = state.settings, state.services
     tasks = [asyncio.create_task(services.events.run_forever())]
     if settings.enrichment_worker:
         tasks.append(asyncio.create_task(state.worker.run_forever()))
     if settings.sweep_seconds > 0:
-        tasks.append(asyncio.create_task(sweep_forever(services.intake, settings.sweep_seconds)))
+        tasks.append(asyncio.create_task(sweep_forever(
+            services.intake, settings.sweep_seconds,
+            orphan_grace_seconds=settings.orphan_grace_seconds, metrics=state.metrics)))
     return tasks
 
 
@@ -240,7 +255,8 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     state: AppState = request.app.state.tipgraph
-    reachable = await state.services.db.ping()
+    reachable = await state.services.db.ping(
+        state.settings.neo4j_connect_timeout_seconds + 2)
     current = reachable and await state.migrator.is_current()
     ready = reachable and current
     return JSONResponse(
@@ -295,8 +311,11 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(open_driver(settings.neo4j_uri, settings.neo4j_user,
-                                  settings.neo4j_password), settings.neo4j_database,
-                      timeout=settings.query_timeout_seconds or None)
+                                  settings.neo4j_password,
+                                  retry_seconds=settings.neo4j_retry_seconds,
+                                  connect_seconds=settings.neo4j_connect_timeout_seconds),
+                      settings.neo4j_database, timeout=settings.query_timeout_seconds or None,
+                      answer_within=settings.neo4j_read_timeout_seconds)
         app.state.tipgraph = state = build_state(db, settings, keys, metrics)
         tasks = background_tasks(state)
         try:

@@ -27,6 +27,12 @@ class Metrics:
             registry=self.registry)
         self.errors = Counter("tipgraph_graphql_errors", "GraphQL errors by code", ["code"],
                               registry=self.registry)
+        self.orphans = Counter(
+            "tipgraph_orphans_swept", "What crashes left in the content store, deleted after "
+            "the grace period: blobs no File refers to, partial uploads", ["kind"],
+            registry=self.registry)
+        for kind in ("blob", "partial_upload"):
+            self.orphans.labels(kind)  # listed at zero before the first sweep
         self._operation_names: set[str] = set()
         self.subscriptions = Gauge("tipgraph_live_subscriptions",
                                    "Subscriptions receiving live events in this process",

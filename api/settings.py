@@ -47,6 +47,9 @@ class Settings:
     metrics_token: str | None
     orphan_grace_seconds: int
     query_timeout_seconds: float
+    neo4j_connect_timeout_seconds: float  # opening a connection, TCP and Bolt handshake
+    neo4j_retry_seconds: float  # the driver's retries of a transiently failed transaction
+    neo4j_read_timeout_seconds: float | None  # waiting for a transaction's answer, retries in
     migrations_dir: Path
     tokens: TokenSettings  # authz: bearer tokens
     reads: ReadSettings  # resolvers: pages, thresholds, budgets
@@ -105,6 +108,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("TIPGRAPH_STATISTICS_NOISE must be at least 1: without noise, "
                             "published tables can be combined to recover small counts")
     phone_region = env.get("TIPGRAPH_DEFAULT_PHONE_REGION", "US")
+    query_timeout = _int(env, "TIPGRAPH_QUERY_TIMEOUT_SECONDS", 30)
+    if _int(env, "TIPGRAPH_NEO4J_CONNECT_TIMEOUT_SECONDS", 3) < 1:
+        raise SettingsError("TIPGRAPH_NEO4J_CONNECT_TIMEOUT_SECONDS must be at least 1")
     return Settings(
         env=environment,
         state_dir=state_dir,
@@ -116,7 +122,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "TIPGRAPH_MAX_BODY_BYTES", 2 * 1024 * 1024),
         metrics_token=env.get("TIPGRAPH_METRICS_TOKEN") or None,
         orphan_grace_seconds=_int(env, "TIPGRAPH_ORPHAN_GRACE_SECONDS", 3600),
-        query_timeout_seconds=_int(env, "TIPGRAPH_QUERY_TIMEOUT_SECONDS", 30),
+        query_timeout_seconds=query_timeout,
+        neo4j_connect_timeout_seconds=_int(env, "TIPGRAPH_NEO4J_CONNECT_TIMEOUT_SECONDS", 3),
+        neo4j_retry_seconds=_int(env, "TIPGRAPH_NEO4J_RETRY_SECONDS", 5),
+        neo4j_read_timeout_seconds=_int(env, "TIPGRAPH_NEO4J_READ_TIMEOUT_SECONDS",
+                                        query_timeout + 5) or None,
         migrations_dir=_path(env, "TIPGRAPH_MIGRATIONS_DIR") or PROJECT_ROOT / "migrations",
         tokens=TokenSettings(
             production=environment is Environment.PRODUCTION,

@@ -24,7 +24,7 @@ from graph.audit.writer import AuditWriter
 from graph.core.errors import ServiceUnavailable, Unauthenticated
 
 __all__ = ["AUDITED_ROLES", "UNAVAILABLE", "AuditTrail", "AuditWriter", "operation_record",
-           "unverified_subject", "variables_hash", "write_record"]
+           "unanswered_for_outage", "unverified_subject", "variables_hash", "write_record"]
 
 log = logging.getLogger("tipgraph.audit")
 AUDITED_ROLES: Final = frozenset({Role.ANALYST, Role.LE, Role.AUDITOR, Role.ADMIN})
@@ -83,6 +83,16 @@ def operation_record(context: Any, *, operation_name: str | None, operation_type
     )
 
 
+def unanswered_for_outage(data: Any, errors: list[GraphQLError]) -> bool:
+    """An operation that disclosed nothing because the database was unavailable: no value in
+    its data, and every error SERVICE_UNAVAILABLE. Its event is not written (it would fail the
+    same way, and the 503 would wait for it): nothing was read, so nothing is unaudited."""
+    nothing = data is None or (isinstance(data, dict) and all(v is None for v in data.values()))
+    return nothing and bool(errors) and all(
+        isinstance(error.original_error, ServiceUnavailable)
+        or (error.extensions or {}).get("code") == ServiceUnavailable.code for error in errors)
+
+
 async def write_record(context: Any, record: AuditRecord) -> bool:
     """Append the event (group commit: concurrent operations share one transaction, each waits
     until its own event is durable). False when the trail is unavailable: the caller then
@@ -114,6 +124,8 @@ class AuditTrail(SchemaExtension):
             context, operation_name=self.execution_context.operation_name,
             operation_type=operation_type, query=self.execution_context.query or "",
             variables=self.execution_context.variables, errors=errors)
-        if record is not None and not await write_record(context, record) and result is not None:
+        if record is None or unanswered_for_outage(getattr(result, "data", None), errors):
+            return
+        if not await write_record(context, record) and result is not None:
             result.data = None
             result.errors = [GraphQLError(UNAVAILABLE, extensions={"code": "SERVICE_UNAVAILABLE"})]

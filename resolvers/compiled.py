@@ -64,7 +64,8 @@ from graphql.pyutils import Path
 from strawberry.permission import PermissionExtension
 from strawberry.types import ExecutionResult
 
-from authz.audit import UNAVAILABLE, operation_record, write_record
+from authz.audit import UNAVAILABLE, operation_record, unanswered_for_outage, write_record
+from graph.core.errors import ServiceUnavailable
 from graph.reports.queries import Shape
 from resolvers.context import Context
 from resolvers.reports.resolvers import report_page, report_reading_ahead
@@ -85,6 +86,15 @@ INT_RANGE: Final = range(-(2 ** 31), 2 ** 31)
 
 class NotCompiled(Exception):
     """This operation, or this request of it, goes through the executor."""
+
+
+class Unavailable(Exception):
+    """The database is unavailable: the answer is this error, at once (the executor would
+    only wait for the same outage again)."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass
@@ -376,6 +386,9 @@ class CompiledReads:
             data = {}
             for root in plan.roots:
                 data[root.key] = await self._root(run, plan, root, values)
+        except Unavailable as outage:  # the database is down: answered at once, not retried
+            self.on_path("compiled", plan.operation_name)
+            return ExecutionResult(data=None, errors=[outage.error])
         except NotCompiled:
             # start again from a clean context: the executor's answer and audit event are
             # what they would have been
@@ -390,7 +403,8 @@ class CompiledReads:
         record = operation_record(context, operation_name=plan.operation_name,
                                   operation_type="query", query=query, variables=variables,
                                   errors=run.errors)
-        if record is not None and self.audit and not await write_record(context, record):
+        if (record is not None and self.audit and not unanswered_for_outage(data, run.errors)
+                and not await write_record(context, record)):
             result = ExecutionResult(data=None, errors=[GraphQLError(
                 UNAVAILABLE, extensions={"code": "SERVICE_UNAVAILABLE"})])
         return result
@@ -440,6 +454,9 @@ class CompiledReads:
                                           plan.shape)
         except NotCompiled:
             raise
+        except ServiceUnavailable as error:  # the executor would only wait for it again
+            raise Unavailable(GraphQLError(error.message, path=info.path.as_list(),
+                                           original_error=error)) from error
         except Exception as error:  # the executor turns it into the same error, with its path
             raise NotCompiled(str(error)) from error
         assert root.type is not None

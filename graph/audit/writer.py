@@ -12,7 +12,8 @@ class AuditWriter:
     """Appends audit events for many concurrent callers in few transactions (group commit).
 
     Each caller waits until its own event is durable; callers that arrive while a write is
-    in flight share the next one. Live subscriptions use it: a referral delivered to a
+    in flight share the next one. When a write fails (the database is down), every caller
+    waiting then fails with it at once. Live subscriptions use it: a referral delivered to a
     hundred investigators' subscriptions is a hundred events, not a hundred transactions.
     """
 
@@ -34,6 +35,9 @@ class AuditWriter:
             try:
                 seqs = await append_events(self.db, [record for record, _ in batch])
             except Exception as error:  # every waiter hears it (ServiceUnavailable, ...)
+                # and so do those who arrived while it failed: the next attempt starts with
+                # the next caller, rather than each batch repeating the failure in turn
+                batch, self._pending = batch + self._pending, []
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)

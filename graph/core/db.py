@@ -88,12 +88,15 @@ def native_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in values.items()}
 
 
-def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.0) -> AsyncDriver:
+def open_driver(uri: str, user: str, password: str, *, retry_seconds: float = 5.0,
+                connect_seconds: float = 3.0) -> AsyncDriver:
+    """The driver: ``connect_seconds`` to open a connection (TCP and Bolt handshake), retries of
+    a transaction that failed for a transient reason within ``retry_seconds``."""
     return AsyncGraphDatabase.driver(
         uri,
         auth=(user, password),
-        connection_timeout=3.0,
-        connection_acquisition_timeout=5.0,
+        connection_timeout=connect_seconds,
+        connection_acquisition_timeout=connect_seconds + 2.0,
         max_transaction_retry_time=retry_seconds,
         liveness_check_timeout=30.0,
         # Server notifications (unknown property keys on an empty graph, ...) are noise at
@@ -123,13 +126,19 @@ class Database:
     Neo4j outages surface as :class:`graph.core.errors.ServiceUnavailable`, never as driver errors.
     """
 
-    def __init__(self, driver: AsyncDriver, database: str, *,
-                 timeout: float | None = None) -> None:
+    def __init__(self, driver: AsyncDriver, database: str, *, timeout: float | None = None,
+                 answer_within: float | None = None) -> None:
         self.driver = driver
         self.database = database
         # Every transaction's budget in seconds (TIPGRAPH_QUERY_TIMEOUT_SECONDS): Neo4j stops
         # a statement past it, so no request holds the database for long.
         self.timeout = timeout
+        # How long this process waits for a transaction's answer, retries included
+        # (TIPGRAPH_NEO4J_READ_TIMEOUT_SECONDS): a stalled database (a paused JVM, a network
+        # that drops packets) answers nothing, and a transaction timeout on its side cannot
+        # fire; past this the transaction is abandoned, its connection closed, and the
+        # request gets ServiceUnavailable. None waits as long as the database takes.
+        self.answer_within = answer_within
 
     async def read(
         self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
@@ -157,12 +166,16 @@ class Database:
         counter = _round_trips.get()
         mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
         try:
-            async with (counter.sessions if counter else contextlib.nullcontext(),
+            async with (asyncio.timeout(self.answer_within),
+                        counter.sessions if counter else contextlib.nullcontext(),
                         self.driver.session(database=self.database,
                                             default_access_mode=mode) as session):
                 if read:
                     return await session.execute_read(work, *args, **kwargs)
                 return await session.execute_write(work, *args, **kwargs)
+        except TimeoutError:
+            raise ServiceUnavailable(f"the graph database did not answer within "
+                                     f"{self.answer_within:g} s") from None
         except UNAVAILABLE_ERRORS as error:
             raise ServiceUnavailable("the graph database is unavailable") from error
         except neo4j_errors.ClientError as error:
@@ -172,9 +185,11 @@ class Database:
                                    "window)") from None
             raise
 
-    async def ping(self) -> bool:
+    async def ping(self, within: float = 5.0) -> bool:
+        """Whether the database answers within ``within`` seconds (a stalled one does not)."""
         try:
-            await self.driver.verify_connectivity()
+            async with asyncio.timeout(within):
+                await self.driver.verify_connectivity()
         except Exception:
             return False
         return True

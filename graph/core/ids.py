@@ -7,11 +7,13 @@ out from memory. Ids are unique and increasing per process; a restart leaves a g
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Final
 
 from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
+from graph.core.errors import ServiceUnavailable
 
 RESERVE_BLOCK: Final = """
 MERGE (b:IdBlock {name: $name})
@@ -36,15 +38,26 @@ class IdAllocator:
         self._next = 0
         self._end = 0
         self._lock = asyncio.Lock()
+        self._failed_at = -1.0  # when a reservation last failed (time.monotonic())
 
     async def take(self, count: int = 1) -> list[int]:
-        """``count`` fresh ids (reserving more blocks as needed)."""
+        """``count`` fresh ids (reserving more blocks as needed). When the reservation a caller
+        waited behind failed (the database is down), the caller fails at once too, rather than
+        repeating the failure in turn."""
+        asked = time.monotonic()
         async with self._lock:
+            if self._failed_at >= asked:
+                raise ServiceUnavailable("the graph database is unavailable")
             ids: list[int] = []
             while len(ids) < count:
                 if self._next >= self._end:
                     size = max(self.block_size, count - len(ids))
-                    self._next = await self.db.write(_reserve_tx, self.name, size, self.first)
+                    try:
+                        self._next = await self.db.write(_reserve_tx, self.name, size,
+                                                         self.first)
+                    except ServiceUnavailable:
+                        self._failed_at = time.monotonic()
+                        raise
                     self._end = self._next + size
                 take = min(count - len(ids), self._end - self._next)
                 ids.extend(range(self._next, self._next + take))
