@@ -354,9 +354,15 @@ async def xsd(request: Request, services: Services, reporter_id: str) -> Respons
     return Response(XSD_PATH.read_bytes(), media_type=MEDIA_TYPE)
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The optional ``Idempotency-Key`` header: a POST retried with the same key answers what
+    the first one did (the same report id, file id), and changes nothing more."""
+    return request.headers.get("idempotency-key")
+
+
 async def submit(request: Request, services: Services, reporter_id: str) -> Response:
     document = report_document(read_xml(await request.body(), "report"))
-    report = await services.intake.open_report(reporter_id, document)
+    report = await services.intake.open_report(reporter_id, document, idempotency_key(request))
     return xml_response(report_response(0, "Success", report["id"]))
 
 
@@ -391,7 +397,8 @@ async def upload(request: Request, services: Services, reporter_id: str) -> Resp
            else None)
     content = UploadedContent(address=blob.address, size=blob.size, md5=blob.md5,
                               sha1=blob.sha1, file_name=reader.file_name, pdq=pdq)
-    file = await services.intake.add_file(reporter_id, report_id, {}, content)
+    file = await services.intake.add_file(reporter_id, report_id, {}, content,
+                                          idempotency_key(request))
     return xml_response(report_response(0, "Success", report_id, str(file["id"]), blob.md5))
 
 
@@ -401,20 +408,21 @@ async def fileinfo(request: Request, services: Services, reporter_id: str) -> Re
     request.state.report_id = report_id
     if not (raw_file_id.isascii() and raw_file_id.isdigit()) or len(raw_file_id) > 18:
         raise Refusal(404, 5002, f"file {raw_file_id[:40]!r} does not exist", report_id)
-    await services.intake.set_file_details(reporter_id, report_id, int(raw_file_id), document)
+    await services.intake.set_file_details(reporter_id, report_id, int(raw_file_id), document,
+                                           idempotency_key(request))
     return xml_response(report_response(0, "Success", report_id, raw_file_id))
 
 
 async def finish(request: Request, services: Services, reporter_id: str) -> Response:
     report_id = request.state.report_id = await form_id(request)
-    await services.intake.finish_report(reporter_id, report_id)
+    await services.intake.finish_report(reporter_id, report_id, idempotency_key(request))
     file_ids = await services.db.read(_file_ids_tx, report_id)
     return xml_response(report_done_response(0, report_id, [str(i) for i in file_ids]))
 
 
 async def retract(request: Request, services: Services, reporter_id: str) -> Response:
     report_id = request.state.report_id = await form_id(request)
-    await services.intake.cancel_report(reporter_id, report_id)
+    await services.intake.cancel_report(reporter_id, report_id, idempotency_key(request))
     return xml_response(report_response(0, "Success", report_id))
 
 

@@ -119,20 +119,27 @@ class Ispws:
         return answer(await self.client.post(
             "/submit", content=body, headers={"Content-Type": "text/xml; charset=utf-8"}))
 
-    async def upload(self, report_id: int | str, data: bytes,
-                     name: str = "file.jpg") -> Answer:
+    async def upload(self, report_id: int | str, data: bytes, name: str = "file.jpg",
+                     key: str | None = None) -> Answer:
         return answer(await self.client.post(
-            "/upload", data={"id": str(report_id)}, files={"file": (name, data, "image/jpeg")}))
+            "/upload", data={"id": str(report_id)}, files={"file": (name, data, "image/jpeg")},
+            headers=_keyed(key)))
 
-    async def fileinfo(self, body: bytes) -> Answer:
+    async def fileinfo(self, body: bytes, key: str | None = None) -> Answer:
         return answer(await self.client.post(
-            "/fileinfo", content=body, headers={"Content-Type": "text/xml; charset=utf-8"}))
+            "/fileinfo", content=body,
+            headers={"Content-Type": "text/xml; charset=utf-8", **_keyed(key)}))
 
-    async def finish(self, report_id: int | str) -> Answer:
-        return answer(await self.client.post("/finish", files={"id": (None, str(report_id))}))
+    async def finish(self, report_id: int | str, key: str | None = None) -> Answer:
+        return answer(await self.client.post("/finish", files={"id": (None, str(report_id))},
+                                             headers=_keyed(key)))
 
     async def retract(self, report_id: int | str) -> Answer:
         return answer(await self.client.post("/retract", files={"id": (None, str(report_id))}))
+
+
+def _keyed(key: str | None) -> dict[str, str]:
+    return {} if key is None else {"Idempotency-Key": key}
 
 
 def _at(text: str) -> datetime:

@@ -193,6 +193,78 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(tmp_path: Path) 
         assert {(row["files"], row["mentions"], row["hashes"]) for row in stored} == {(1, 4, 1)}
 
 
+STEPWISE = {
+    "open": "mutation($input: OpenReportInput!, $key: String) "
+            "{ openReport(input: $input, idempotencyKey: $key) { id } }",
+    "add": "mutation($id: ID!, $file: FileInput!, $key: String) "
+           "{ addFile(reportId: $id, input: $file, idempotencyKey: $key) { id } }",
+    "finish": "mutation($id: ID!, $key: String) "
+              "{ finishReport(reportId: $id, idempotencyKey: $key) { id status } }",
+}
+
+
+async def test_retries_through_a_crash_leave_every_report_with_exactly_its_files(
+        tmp_path: Path) -> None:
+    """ESPs that open, add two files and finish, retrying each step with its key until it is
+    answered, through a Neo4j kill and restart: every report ends finished with its two files
+    (a retried addFile that had committed before its answer was lost adds none)."""
+    async with crashable_api(tmp_path) as (server, port, app, client, token):
+        headers = {"Authorization": f"Bearer {token}"}
+        answered, unavailable, midway = [0], [0], asyncio.Event()
+
+        async def step(name: str, variables: dict[str, Any], key: str) -> dict[str, Any]:
+            while True:  # the client's retry loop: same request, same key, until answered
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.post("/graphql", headers=headers, json={
+                        "query": STEPWISE[name], "variables": {**variables, "key": key}})
+                    body: dict[str, Any] = response.json()
+                    if response.status_code == 200 and "errors" not in body:
+                        answered[0] += 1
+                        if answered[0] >= 20:
+                            midway.set()
+                        await asyncio.sleep(0.2)  # the ESP's own pace between steps
+                        return body["data"]
+                    assert response.status_code == 503, response.text  # never 500, CONFLICT
+                    unavailable[0] += 1
+                await asyncio.sleep(0.3)
+
+        async def esp_client(n: int) -> int:
+            document = {k: v for k, v in example_input().items() if k != "files"}
+            opened = await step("open", {"input": document}, f"open-{n}")
+            report_id = opened["openReport"]["id"]
+            for f in range(2):
+                await step("add", {"id": report_id, "file": {
+                    "fileName": f"r{n}-f{f}.jpg", "hashes": [
+                        {"algorithm": "MD5", "value": f"{n:016x}{f:016x}"}]}}, f"add-{n}-{f}")
+            await step("finish", {"id": report_id}, f"finish-{n}")
+            return int(report_id)
+
+        clients = [asyncio.create_task(esp_client(n)) for n in range(16)]
+        await asyncio.wait_for(midway.wait(), timeout=120)  # 20 of the 64 steps answered
+        assert server.kill(port)
+        await asyncio.sleep(1)
+        server.start(port, tmp_path / "neo4j", watch_pid=os.getpid())
+        finished = await asyncio.wait_for(asyncio.gather(*clients), timeout=240)
+
+        db = Database(open_driver(app.state.tipgraph.settings.neo4j_uri, "neo4j",
+                                  "neo4j"), "neo4j")
+        try:
+            async def tx(tx: Any) -> list[dict[str, Any]]:
+                rows = await run(tx, """
+                    MATCH (r:Report)
+                    RETURN r.id AS id, r.status AS status,
+                           COUNT { (r)-[:HAS_FILE]->() } AS files""")
+                return [dict(row) for row in rows]
+
+            stored = await db.read(tx)
+        finally:
+            await db.close()
+        by_id = {row["id"]: row for row in stored}
+        assert len(set(finished)) == 16
+        assert unavailable[0] > 0  # the crash came mid-load: some steps were retried
+        assert all(by_id[i] == {"id": i, "status": "SUBMITTED", "files": 2} for i in finished)
+
+
 # -- hostile input ---------------------------------------------------------------------------------
 
 SCALARS = {

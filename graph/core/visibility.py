@@ -123,6 +123,8 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.intake.writes:CREATE_REPORT": _ESP_DOOR,
     "graph.reports.intake.writes:REPORT_BY_IDEMPOTENCY_KEY": _ESP_DOOR,
     "graph.reports.intake.writes:LOCK_OWN_REPORT": _ESP_DOOR,
+    "graph.reports.intake.writes:CHANGE_BY_KEY": _ESP_DOOR + " (the key is scoped to the ESP)",
+    "graph.reports.intake.writes:RECORD_CHANGE": _LOCKED,
     "graph.reports.intake.writes:ADD_FILES": _ESP_DOOR,
     "graph.reports.intake.writes:FILE_DETAILS": _ESP_DOOR,
     "graph.reports.intake.writes:FILE_OF_REPORT": _ESP_DOOR,

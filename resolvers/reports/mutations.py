@@ -54,23 +54,33 @@ class ReportMutations:
             esp_id, to_document(input), idempotency_key)
         return _report(info, node)
 
-    @strawberry.mutation(description="Add a file to one of your open reports.")
+    @strawberry.mutation(description=(
+        "Add a file to one of your open reports. Replaying an idempotencyKey returns the file "
+        "the first request added (no second file)."))
     async def add_file(self, info: Info[Context, None], report_id: strawberry.ID,
-                       input: FileInput) -> File:
+                       input: FileInput, idempotency_key: str | None = None) -> File:
         esp_id = await _esp(info)
         key = parse_report_id(report_id, "reportId")
-        node = await info.context.services.intake.add_file(esp_id, key, to_document(input))
+        node = await info.context.services.intake.add_file(
+            esp_id, key, to_document(input), idempotency_key=idempotency_key)
         return File(node=node)
 
     @strawberry.mutation(description=(
-        "Finish an open report: it becomes SUBMITTED, immutable, and is preserved for a year."))
-    async def finish_report(self, info: Info[Context, None], report_id: strawberry.ID) -> Report:
+        "Finish an open report: it becomes SUBMITTED, immutable, and is preserved for a year. "
+        "Finishing a finished report is a CONFLICT, unless it replays the idempotencyKey that "
+        "finished it (a retry after a lost answer): that returns the report."))
+    async def finish_report(self, info: Info[Context, None], report_id: strawberry.ID,
+                            idempotency_key: str | None = None) -> Report:
         esp_id = await _esp(info)
         key = parse_report_id(report_id, "reportId")
-        return _report(info, await info.context.services.intake.finish_report(esp_id, key))
+        return _report(info, await info.context.services.intake.finish_report(
+            esp_id, key, idempotency_key))
 
-    @strawberry.mutation(description="Cancel (retract) an open report.")
-    async def cancel_report(self, info: Info[Context, None], report_id: strawberry.ID) -> Report:
+    @strawberry.mutation(description=(
+        "Cancel (retract) an open report. Replaying an idempotencyKey returns the report."))
+    async def cancel_report(self, info: Info[Context, None], report_id: strawberry.ID,
+                            idempotency_key: str | None = None) -> Report:
         esp_id = await _esp(info)
         key = parse_report_id(report_id, "reportId")
-        return _report(info, await info.context.services.intake.cancel_report(esp_id, key))
+        return _report(info, await info.context.services.intake.cancel_report(
+            esp_id, key, idempotency_key))

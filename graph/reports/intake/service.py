@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from neo4j import AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
@@ -43,6 +43,7 @@ from graph.triage.queue import UNTRIAGED_RANK
 OPEN_FOR: Final = timedelta(hours=24)
 IDLE_FOR: Final = timedelta(hours=1)
 MAX_IDEMPOTENCY_KEY: Final = 255
+T = TypeVar("T")
 
 Node = dict[str, Any]  # a report's or file's properties, as the graph returns them
 
@@ -172,9 +173,7 @@ class IntakeService:
                       files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
                       *, finish: bool) -> Node:
         now = datetime.now(UTC)
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
-                           field="idempotencyKey")
+        check_idempotency_key(idempotency_key)
         report = plan_report(document, self.limits, now)
         file_plans = [plan_file(f, self.limits, i, now) for i, f in enumerate(files)]
         if finish and report.batch_reason is BatchReason.VIRAL_POTENTIAL_MEME:
@@ -222,18 +221,22 @@ class IntakeService:
     # -- changes to an open report ---------------------------------------------------------
 
     async def add_file(self, reporter_id: str, report_id: int, file: Mapping[str, Any],
-                       content: UploadedContent | None = None) -> Node:
+                       content: UploadedContent | None = None,
+                       idempotency_key: str | None = None) -> Node:
         """Add one file to an open report; returns the new file.
 
         ``content``: bytes received by upload. Their hashes are the server's own (source
         ``TIPGRAPH``) and the file refers to the stored blob. Should the write fail, a blob
-        nothing refers to is released.
+        nothing refers to is released. With ``idempotency_key``, a retry of the same request
+        answers the file the first one added (see :class:`Change`).
         """
         now = datetime.now(UTC)
         if content is not None:
             file = {**file, "file_name": file.get("file_name") or content.file_name,
                     "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
         try:
+            change = Change.of(reporter_id, idempotency_key, "ADD_FILE", report_id, file,
+                               content.address if content else None)
             plan = plan_file(file, self.limits, 0, now)
             file_id = await self.file_ids.next()
             extra = None if content is None else {
@@ -246,7 +249,9 @@ class IntakeService:
                                        hash_source=None if content is None else "TIPGRAPH")],
                 "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
             }
-            return await self.db.write(_add_file_tx, reporter_id, report_id, now, params)
+            replay = await self._change(_add_file_tx, change, reporter_id, report_id, now,
+                                        params)
+            return replay if isinstance(replay, dict) else replay.file
         except BaseException:
             # every failure path: a blob nothing refers to is not kept
             if content is not None:
@@ -258,9 +263,13 @@ class IntakeService:
         plan_file({"file_name": file_name}, self.limits, 0, datetime.now(UTC))
 
     async def set_file_details(self, reporter_id: str, report_id: int, file_id: int,
-                               file: Mapping[str, Any]) -> Node:
-        """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once."""
+                               file: Mapping[str, Any],
+                               idempotency_key: str | None = None) -> Node:
+        """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once
+        (a retry with the same ``idempotency_key`` answers the file as the first one left it)."""
         now = datetime.now(UTC)
+        change = Change.of(reporter_id, idempotency_key, "FILE_DETAILS", report_id, file_id,
+                           file)
         plan = plan_file(file, self.limits, 0, now)
         params = {
             "id": report_id, "fileId": file_id, "now": now, "reporterId": reporter_id,
@@ -269,23 +278,50 @@ class IntakeService:
             "file": _file_params(plan, file_id, self.identifier_ids),
             "maxIdentifiers": self.limits.max_identifiers,
         }
-        return await self.db.write(_file_details_tx, reporter_id, report_id, now, params)
+        done = await self._change(_file_details_tx, change, reporter_id, report_id, now,
+                                  params)
+        return done if isinstance(done, dict) else done.file
 
     async def release(self, refs: Sequence[str]) -> None:
         """Delete uploaded blobs nothing refers to any more."""
         if self.content is not None and refs:
             await self.content.release(self.db, refs)
 
-    async def finish_report(self, reporter_id: str, report_id: int) -> Node:
-        report = await self.db.write(_finish_tx, reporter_id, report_id, datetime.now(UTC))
+    async def finish_report(self, reporter_id: str, report_id: int,
+                            idempotency_key: str | None = None) -> Node:
+        """Finish an open report. Finishing it again is a CONFLICT, unless it is a retry with
+        the ``idempotency_key`` that finished it: that answers the report."""
+        change = Change.of(reporter_id, idempotency_key, "FINISH", report_id)
+        done = await self._change(_finish_tx, change, reporter_id, report_id, datetime.now(UTC))
+        if isinstance(done, Replay):
+            return done.report
         if self.on_finished is not None:
             self.on_finished()
-        return report
+        return done
 
-    async def cancel_report(self, reporter_id: str, report_id: int) -> Node:
-        report, refs = await self.db.write(_cancel_tx, reporter_id, report_id, datetime.now(UTC))
+    async def cancel_report(self, reporter_id: str, report_id: int,
+                            idempotency_key: str | None = None) -> Node:
+        change = Change.of(reporter_id, idempotency_key, "CANCEL", report_id)
+        done = await self._change(_cancel_tx, change, reporter_id, report_id, datetime.now(UTC))
+        if isinstance(done, Replay):
+            return done.report
+        report, refs = done
         await self.release(refs)
         return report
+
+    async def _change(self, work: Callable[..., Awaitable[T]], change: Change | None,
+                      *args: Any) -> T | Replay:
+        """``work``'s write, or the replay of the change its key already made (also when a
+        concurrent request with the same key won the race to the constraint)."""
+        try:
+            return await self.db.write(_keyed(work), change, *args)
+        except neo4j_errors.ConstraintError:
+            if change is None:
+                raise
+            replay = await self.db.read(_replay_tx, change)
+            if replay is None:
+                raise
+            return replay
 
     async def sweep(self, batch: int = 1000) -> int:
         """Mark open reports past their deadline ``EXPIRED`` (their uploads go); how many."""
@@ -296,6 +332,68 @@ class IntakeService:
             total += done
             if done < batch:
                 return total
+
+
+# -- idempotent changes --------------------------------------------------------------------------
+
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                       field="idempotencyKey")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change to a report made with an idempotency key: the key, scoped to the ESP, and the
+    hash of the request. The change records both in its own transaction
+    (``q.RECORD_CHANGE``); the same key again answers the original result (a
+    :class:`Replay`), and the same key with a different request is a CONFLICT."""
+
+    key: str
+    hash: str
+    kind: str
+
+    @classmethod
+    def of(cls, reporter_id: str, key: str | None, kind: str, *request: Any) -> Change | None:
+        check_idempotency_key(key)
+        if key is None:
+            return None
+        digest = hashlib.sha256((kind + (to_json(list(request)) or "")).encode()).hexdigest()
+        return cls(f"{reporter_id}:{key}", digest, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What a change made the first time: the report as it is now, and the file it touched."""
+
+    report: Node
+    file: Node
+
+
+async def _replay_tx(tx: AsyncManagedTransaction, change: Change) -> Replay | None:
+    records = await run(tx, q.CHANGE_BY_KEY, key=change.key)
+    if not records:
+        return None
+    if records[0]["hash"] != change.hash or records[0]["kind"] != change.kind:
+        raise Conflict("this idempotencyKey was already used for a different request",
+                       field="idempotencyKey")
+    return Replay(records[0]["report"], records[0]["file"])
+
+
+def _keyed(work: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T | Replay]]:
+    """``work(tx, reporter_id, report_id, now, ...)``, after looking its key up (a replay
+    answers at once) and recording the key with the change it makes."""
+    async def keyed(tx: AsyncManagedTransaction, change: Change | None, reporter_id: str,
+                    report_id: int, now: datetime, *rest: Any) -> T | Replay:
+        if change is not None and (replay := await _replay_tx(tx, change)) is not None:
+            return replay
+        done = await work(tx, reporter_id, report_id, now, *rest)
+        if change is not None:
+            file_id = rest[0].get("fileId") if rest else None
+            await run(tx, q.RECORD_CHANGE, id=report_id, key=change.key, hash=change.hash,
+                      kind=change.kind, fileId=file_id, now=now)
+        return done
+    return keyed
 
 
 # -- transaction functions -----------------------------------------------------------------------

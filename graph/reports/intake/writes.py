@@ -59,6 +59,22 @@ REPORT_BY_IDEMPOTENCY_KEY: Final = (
     " RETURN r.idempotencyHash AS hash, " + REPORT_FIELDS + " AS report"
 )
 
+# A change made with an idempotency key: recorded in the change's own transaction, beside the
+# report (kept as long as the report is: reports are never deleted, only their content), and
+# looked up first when the key comes again.
+RECORD_CHANGE: Final = """
+MATCH (r:Report {id: $id})
+CREATE (r)-[:CHANGED_BY]->(:IdempotentChange {key: $key, hash: $hash, kind: $kind,
+                                              reportId: $id, fileId: $fileId, at: $now})
+"""
+
+CHANGE_BY_KEY: Final = """
+MATCH (c:IdempotentChange {key: $key})
+OPTIONAL MATCH (r:Report {id: c.reportId})
+OPTIONAL MATCH (r)-[:HAS_FILE]->(f:File {id: c.fileId})
+RETURN c.hash AS hash, c.kind AS kind, """ + REPORT_FIELDS + """ AS report, f {.*} AS file
+"""
+
 # Takes the report's write lock first (the version bump), so concurrent changes serialise.
 LOCK_OWN_REPORT: Final = """
 MATCH (r:Report {id: $id})
