@@ -43,6 +43,7 @@ from graph.core.migrations import Migrator
 from graph.events.log import EventHub
 from graph.identifiers.keyed_ids import IdentifierIds
 from graph.matching.near import References
+from graph.ops.pause import WritePause
 from graph.referrals.packages.signing import Signer, SigningKeyError
 from graph.reports.blobs import ContentStore, load_content_key
 from graph.reports.intake.service import IntakeService
@@ -68,6 +69,7 @@ class AppState:
     metrics: Metrics
     migrator: Migrator
     worker: EnrichmentWorker
+    pause: WritePause  # a backup's write pause, as this process last read it
 
 
 class _BodyTooLarge(Exception):
@@ -213,6 +215,8 @@ def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) 
         worker.wake.set()
         events.poke()
 
+    pause = WritePause()
+    db.before_write = pause.check  # refused while a backup holds the graph still
     intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
                            settings.intake, identifier_ids=keys.identifier_ids,
                            on_finished=finished, content=keys.content)
@@ -232,6 +236,7 @@ def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) 
         metrics=metrics,
         migrator=Migrator(db, settings.migrations_dir, keys.identifier_ids),
         worker=worker,
+        pause=pause,
     )
 
 
@@ -239,7 +244,8 @@ def background_tasks(state: AppState) -> list[asyncio.Task[None]]:
     """The event log's numbering and fan-out, the enrichment worker, the expiry and orphan
     sweep."""
     settings, services = state.settings, state.services
-    tasks = [asyncio.create_task(services.events.run_forever())]
+    tasks = [asyncio.create_task(services.events.run_forever()),
+             asyncio.create_task(state.pause.watch(services.db))]
     if settings.enrichment_worker:
         tasks.append(asyncio.create_task(state.worker.run_forever()))
     if settings.sweep_seconds > 0:
@@ -260,7 +266,9 @@ async def readyz(request: Request) -> Response:
     current = reachable and await state.migrator.is_current()
     ready = reachable and current
     return JSONResponse(
-        {"ready": ready, "neo4j": reachable, "migrations": current},
+        # a backup's write pause leaves the API ready: reads go on, writes answer 503
+        {"ready": ready, "neo4j": reachable, "migrations": current,
+         "writesPaused": state.pause.active},
         status_code=200 if ready else 503,
         headers=None if ready else {"Retry-After": "5"},
     )

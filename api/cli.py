@@ -37,7 +37,7 @@ from graph.core.errors import TipgraphError
 from graph.core.migrations import MigrationError, Migrator
 from graph.core.server import LocalNeo4j, Neo4jServerError
 from graph.core.visibility import EVERY_REPORT
-from graph.referrals.packages.signing import SigningKeyError
+from graph.referrals.packages.signing import Signer, SigningKeyError
 
 if TYPE_CHECKING:
     from graph.reports.blobs import ContentStore
@@ -221,6 +221,52 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
                 writer.writerows(table.as_rows())
         written.append(str(path))
     print(json.dumps({"written": written}))
+    return 0
+
+
+def _backup_keys(settings: Settings) -> tuple[bytes, Signer]:
+    from graph.ops.backup import load_backup_key
+
+    try:
+        key = load_backup_key(settings.backup_key, settings.state_dir,
+                              production=settings.production)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    return (key, Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
+                        production=settings.production))
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent, encrypted, signed and verified backup of the graph and the content."""
+    from graph.ops.backup import backup
+
+    key, signer = _backup_keys(settings)
+    store = _content_store(settings)
+
+    async def work(db: Database) -> dict[str, Any]:
+        return await backup(db, store, Path(args.out), key=key, signer=signer,
+                            by=args.by, pause_seconds=args.max_pause)
+
+    print(json.dumps(_with_db(settings, work)))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """A verified backup into an empty Neo4j and content folder, checked before it says ok."""
+    from graph.core.migrations import Migrator
+    from graph.ops.backup import restore
+
+    key, signer = _backup_keys(settings)
+    store = _content_store(settings)
+
+    async def work(db: Database) -> dict[str, Any]:
+        async def migrate() -> None:
+            await Migrator(db, settings.migrations_dir, identifier_ids(settings)).migrate()
+
+        return await restore(db, store, Path(args.source), key=key, signer=signer,
+                             migrate=migrate, force=args.force)
+
+    print(json.dumps(_with_db(settings, work)))
     return 0
 
 
@@ -506,6 +552,20 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", required=True, help="folder for the tables")
     publish.set_defaults(handler=cmd_publish)
 
+    backup = commands.add_parser(
+        "backup", help="back the graph and the content store up, under a short write pause")
+    backup.add_argument("--out", required=True, help="an empty folder for the backup")
+    backup.add_argument("--by", default="operator", help="who takes it (recorded)")
+    backup.add_argument("--max-pause", type=float, default=600,
+                        help="seconds the write pause may last at most (it is lifted when the "
+                             "backup ends, or expires by itself should the backup die)")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty Neo4j and content folder")
+    restore.add_argument("--from", dest="source", required=True, help="the backup's folder")
+    restore.add_argument("--force", action="store_true",
+                         help="replace what the target holds (refused without it)")
+    restore.set_defaults(handler=cmd_restore)
     retention = commands.add_parser("retention", help="the preservation policy")
     retention_actions = retention.add_subparsers(dest="action", required=True)
     retention_run = retention_actions.add_parser(

@@ -62,6 +62,7 @@ class Settings:
     compiled_reads: bool  # queries over reports skip the field-by-field executor
     content_dir: Path
     content_key: str | None
+    backup_key: str | None  # base64 of 32 bytes: backups are encrypted with it
     identifier_key: str | None
     max_upload_bytes: int
     sweep_seconds: int
@@ -176,6 +177,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         compiled_reads=env.get("TIPGRAPH_COMPILED_READS", "true").lower() != "false",
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
         content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
+        backup_key=env.get("TIPGRAPH_BACKUP_KEY") or None,
         identifier_key=env.get("TIPGRAPH_IDENTIFIER_KEY") or None,
         max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
         sweep_seconds=_int(env, "TIPGRAPH_SWEEP_SECONDS", 60),

@@ -223,7 +223,8 @@ async def test_retries_through_a_crash_leave_every_report_with_exactly_its_files
                         if answered[0] >= 20:
                             midway.set()
                         await asyncio.sleep(0.2)  # the ESP's own pace between steps
-                        return body["data"]
+                        data: dict[str, Any] = body["data"]
+                        return data
                     assert response.status_code == 503, response.text  # never 500, CONFLICT
                     unavailable[0] += 1
                 await asyncio.sleep(0.3)

@@ -139,6 +139,9 @@ class Database:
         # fire; past this the transaction is abandoned, its connection closed, and the
         # request gets ServiceUnavailable. None waits as long as the database takes.
         self.answer_within = answer_within
+        # Called before every write: raises to refuse it (the API's backup pause,
+        # graph.ops.pause). Reads are never paused.
+        self.before_write: Callable[[], None] | None = None
 
     async def read(
         self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
@@ -159,6 +162,8 @@ class Database:
     async def write(
         self, work: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        if self.before_write is not None:
+            self.before_write()
         return await self._run(False, _bounded(work, self.timeout), *args, **kwargs)
 
     async def _run(self, read: bool, work: TxFunction[P, T], *args: P.args,
