@@ -12,7 +12,7 @@ BENCH_REPORTS ?= 100000
 DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
 .PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
-        bench bench-quick bench-pdq bench-matching clean
+        bench bench-quick bench-pdq bench-matching bench-backup clean
 
 install: $(VENV)/.installed node_modules/.installed chromium poppler
 	@$(BIN)/tipgraph neo4j install >/dev/null
@@ -99,6 +99,11 @@ bench-pdq: install
 bench-matching: install
 	$(BIN)/python -m bench.matching --scenario ingest --reports 500
 	$(BIN)/python -m bench.matching --scenario rematch --reports $(BENCH_REPORTS) --entries 100000
+
+# Backup and restore at BENCH_REPORTS reports: times, the write pause, against the raw floor
+# of reading every node and relationship.
+bench-backup: install
+	$(BIN)/python -m bench.backup --reports $(BENCH_REPORTS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -227,6 +227,9 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 def _backup_keys(settings: Settings) -> tuple[bytes, Signer]:
     from graph.ops.backup import load_backup_key
 
+    if settings.production and not settings.backup_key:
+        raise SettingsError("production mode needs TIPGRAPH_BACKUP_KEY (base64 of 32 bytes): "
+                            "backups are encrypted with it")
     try:
         key = load_backup_key(settings.backup_key, settings.state_dir,
                               production=settings.production)
