@@ -28,6 +28,7 @@ from api.settings import (
     PROJECT_ROOT,
     Settings,
     SettingsError,
+    content_store,
     identifier_ids,
     load_settings,
 )
@@ -45,7 +46,7 @@ from graph.identifiers.keyed_ids import IdentifierIds
 from graph.matching.near import References
 from graph.ops.pause import WritePause
 from graph.referrals.packages.signing import Signer, SigningKeyError
-from graph.reports.blobs import ContentStore, load_content_key
+from graph.reports.blobs import ContentStore
 from graph.reports.intake.service import IntakeService
 from graph.reports.reporters import RegisteredReporters
 from graph.triage.enrichment import EnrichmentWorker
@@ -181,24 +182,21 @@ def load_process_keys(settings: Settings) -> Keys:
     """The keys from settings; production refuses to start on a development key."""
     tokens = load_keys(settings.tokens)
     check_production_keys(settings.tokens, tokens)
-    if settings.production and not settings.content_key:
-        raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY (uploads are encrypted "
-                            "at rest; the development key is for development only)")
+    if settings.production and not (settings.content_key or settings.content_keys):
+        raise SettingsError("production mode needs TIPGRAPH_CONTENT_KEY or TIPGRAPH_CONTENT_KEYS "
+                            "(uploads are encrypted at rest; the development key is for "
+                            "development only)")
     if settings.production and not settings.identifier_key:
         raise SettingsError("production mode needs TIPGRAPH_IDENTIFIER_KEY (identifier ids are "
                             "keyed so that they reveal no value)")
     try:
         signer = Signer.load(key_file=settings.package_key_file, state_dir=settings.state_dir,
-                             production=settings.production)
+                             production=settings.production,
+                             retired_file=settings.package_retired_keys_file)
     except SigningKeyError as error:
         raise SettingsError(str(error)) from None
-    try:
-        content_key = load_content_key(settings.content_key, settings.state_dir,
-                                       production=settings.production)
-    except ValueError as error:
-        raise SettingsError(str(error)) from None
     return Keys(tokens=tokens, identifier_ids=identifier_ids(settings), signer=signer,
-                content=ContentStore(settings.content_dir, content_key))
+                content=content_store(settings))
 
 
 def build_state(db: Database, settings: Settings, keys: Keys, metrics: Metrics) -> AppState:

@@ -21,13 +21,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from api.settings import (
     DEFAULT_NEO4J_PORT,
     Settings,
     SettingsError,
+    content_store,
     identifier_ids,
     load_settings,
 )
@@ -38,9 +39,6 @@ from graph.core.migrations import MigrationError, Migrator
 from graph.core.server import LocalNeo4j, Neo4jServerError
 from graph.core.visibility import EVERY_REPORT
 from graph.referrals.packages.signing import Signer, SigningKeyError
-
-if TYPE_CHECKING:
-    from graph.reports.blobs import ContentStore
 
 T = TypeVar("T")
 
@@ -59,13 +57,6 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.close()
 
     return asyncio.run(main())
-
-
-def _content_store(settings: Settings) -> ContentStore:
-    from graph.reports.blobs import ContentStore, load_content_key
-
-    return ContentStore(settings.content_dir,
-                        load_content_key(settings.content_key, settings.state_dir))
 
 
 def _local_port(settings: Settings) -> int:
@@ -244,7 +235,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from graph.ops.backup import backup
 
     key, signer = _backup_keys(settings)
-    store = _content_store(settings)
+    store = content_store(settings)
 
     async def work(db: Database) -> dict[str, Any]:
         return await backup(db, store, Path(args.out), key=key, signer=signer,
@@ -260,7 +251,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from graph.ops.backup import restore
 
     key, signer = _backup_keys(settings)
-    store = _content_store(settings)
+    store = content_store(settings)
 
     async def work(db: Database) -> dict[str, Any]:
         async def migrate() -> None:
@@ -273,12 +264,28 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_content(args: argparse.Namespace, settings: Settings) -> int:
+    """``content rekey``: every blob to the current content key, resumably, with progress."""
+    store = content_store(settings)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 1000 == 0:
+            print(f"rekey: {done}/{total} blobs", file=sys.stderr, flush=True)
+
+    result = store.rekey(progress)
+    for key in result["retirable"]:
+        print(f"rekey: no blob needs content key {key} any more: it may be removed from "
+              "TIPGRAPH_CONTENT_KEYS", file=sys.stderr)
+    print(json.dumps(result))
+    return 0
+
+
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from graph.reports.retention import run_retention
 
-    store = _content_store(settings)
+    store = content_store(settings)
 
     async def work(db: Database) -> tuple[dict[str, int], int]:
         from datetime import timedelta
@@ -406,7 +413,13 @@ def cmd_package(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _verify_package(file: Path, args: argparse.Namespace, settings: Settings) -> int:
-    from graph.referrals.packages.signing import DEV_KEY_NAME, Signer, load_public_key, verify
+    from graph.referrals.packages.signing import (
+        DEV_KEY_NAME,
+        Signer,
+        load_public_key,
+        load_retired_keys,
+        verify,
+    )
 
     signature = Path(args.signature) if args.signature else file.with_name(file.name + ".sig")
     try:
@@ -425,7 +438,12 @@ def _verify_package(file: Path, args: argparse.Namespace, settings: Settings) ->
         return 1
     if not isinstance(envelope, dict):
         envelope = {}
-    result = verify(data, envelope, name=file.name, trusted=trusted)
+    try:
+        retired = load_retired_keys(settings.package_retired_keys_file)
+    except SigningKeyError as error:
+        print(json.dumps({"ok": False, "file": str(file), "problems": [str(error)]}))
+        return 1
+    result = verify(data, envelope, name=file.name, trusted=trusted, retired=retired)
     print(json.dumps(result, indent=2))
     return 0 if result["ok"] else 1
 
@@ -437,7 +455,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> int:
         intake = IntakeService(db, IdAllocator(db, "report"), IdAllocator(db, "file"),
                                settings.intake, identifier_ids=identifier_ids(settings),
-                               content=_content_store(settings))
+                               content=content_store(settings))
         return await intake.sweep()
 
     print(json.dumps({"expired": _with_db(settings, work)}))
@@ -569,6 +587,11 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true",
                          help="replace what the target holds (refused without it)")
     restore.set_defaults(handler=cmd_restore)
+    content = commands.add_parser("content", help="the content store")
+    content.add_argument("action", choices=["rekey"],
+                         help="rekey: re-encrypt every blob to the current content key "
+                              "(resumable; says which old keys may then be retired)")
+    content.set_defaults(handler=cmd_content)
     retention = commands.add_parser("retention", help="the preservation policy")
     retention_actions = retention.add_subparsers(dest="action", required=True)
     retention_run = retention_actions.add_parser(

@@ -19,7 +19,7 @@ import re
 from typing import Final
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.graphql import bearer_token, error_response
@@ -28,7 +28,7 @@ from authz.package_links import package_recipient, verify_link
 from graph.audit.trail import AuditRecord
 from graph.core.errors import Conflict, NotFound, RateLimited, TipgraphError, Unauthenticated
 from graph.referrals.packages.service import Package, SignedFile, make_package
-from graph.referrals.packages.signing import key_id, public_pem
+from graph.referrals.packages.signing import Signer, key_id, public_pem
 from resolvers.services import Services
 
 NAME: Final = re.compile(r"^(?P<id>[0-9]{1,18})\.(?P<form>pdf|json)(?P<sig>\.sig)?\Z")
@@ -134,6 +134,17 @@ async def signing_key(request: Request) -> Response:
                     headers={"X-Signing-Key-Id": key_id(services.signer.public_key)})
 
 
+async def signing_keys(request: Request) -> Response:
+    """The current package-signing key and every retired one, with its validity: what a
+    recipient needs to verify any package tipgraph signed."""
+    signer: Signer = request.app.state.tipgraph.services.signer
+    return JSONResponse({
+        "current": {"keyId": key_id(signer.public_key), "algorithm": "Ed25519",
+                    "publicKey": public_pem(signer.public_key)},
+        "retired": [key.public() for key in signer.retired]})
+
+
 def routes() -> list[Route]:
     return [Route("/packages/signing-key", signing_key, methods=["GET"]),
+            Route("/packages/signing-keys", signing_keys, methods=["GET"]),
             Route("/packages/{name}", download, methods=["GET"])]

@@ -18,6 +18,7 @@ from authz.settings import TokenSettings
 from graph.core.errors import SettingsError
 from graph.core.keyfiles import load_key
 from graph.identifiers.keyed_ids import IdentifierIds
+from graph.reports.blobs import ContentStore, load_content_keys
 from graph.reports.intake.validation import Limits
 from resolvers.settings import EdgeLimits, ReadSettings
 
@@ -62,6 +63,7 @@ class Settings:
     compiled_reads: bool  # queries over reports skip the field-by-field executor
     content_dir: Path
     content_key: str | None
+    content_keys: str | None  # the current content key and old ones, comma-separated
     backup_key: str | None  # base64 of 32 bytes: backups are encrypted with it
     identifier_key: str | None
     max_upload_bytes: int
@@ -70,6 +72,7 @@ class Settings:
     event_numbering_seconds: float
     max_subscriptions: int
     package_key_file: Path | None
+    package_retired_keys_file: Path | None  # earlier package keys and their validity
     event_retention_days: int
 
     @property
@@ -177,6 +180,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         compiled_reads=env.get("TIPGRAPH_COMPILED_READS", "true").lower() != "false",
         content_dir=_path(env, "TIPGRAPH_CONTENT_DIR") or state_dir / "content",
         content_key=env.get("TIPGRAPH_CONTENT_KEY") or None,
+        content_keys=env.get("TIPGRAPH_CONTENT_KEYS") or None,
         backup_key=env.get("TIPGRAPH_BACKUP_KEY") or None,
         identifier_key=env.get("TIPGRAPH_IDENTIFIER_KEY") or None,
         max_upload_bytes=_int(env, "TIPGRAPH_MAX_UPLOAD_BYTES", 4 * 1024 ** 3),
@@ -185,8 +189,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_numbering_seconds=_int(env, "TIPGRAPH_EVENT_NUMBERING_SECONDS", 30),
         max_subscriptions=_int(env, "TIPGRAPH_MAX_SUBSCRIPTIONS", 10),
         package_key_file=_path(env, "TIPGRAPH_PACKAGE_KEY_FILE"),
+        package_retired_keys_file=_path(env, "TIPGRAPH_PACKAGE_RETIRED_KEYS_FILE"),
         event_retention_days=_int(env, "TIPGRAPH_EVENT_RETENTION_DAYS", 90),
     )
+
+
+def content_store(settings: Settings) -> ContentStore:
+    """The content store under the current key (``TIPGRAPH_CONTENT_KEYS``' first, else
+    ``TIPGRAPH_CONTENT_KEY``, else the development key), the old keys still reading."""
+    try:
+        current, old = load_content_keys(settings.content_keys, settings.content_key,
+                                         settings.state_dir, production=settings.production)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    return ContentStore(settings.content_dir, current, old)
 
 
 def identifier_ids(settings: Settings) -> IdentifierIds:

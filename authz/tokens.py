@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ class Keys:
     private_key: Any | None
     kid: str | None
     development: bool
+    # every static verification key (the public key file may hold several PEM blocks while a
+    # key rolls over: tokens under either verify), the first being ``public_key``
+    public_keys: tuple[Any, ...] = ()
 
 
 def _dev_key_paths(settings: TokenSettings) -> tuple[Path, Path]:
@@ -79,6 +83,20 @@ def _kid(public_key: Any) -> str:
     return thumb[:16]
 
 
+PEM_BLOCK: Final = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----",
+                              re.DOTALL)
+
+
+def _public_keys(pem: bytes) -> list[Any]:
+    """Every public key in a PEM file (one, or several during a rollover)."""
+    blocks = PEM_BLOCK.findall(pem) or [pem]
+    return [serialization.load_pem_public_key(block) for block in blocks]
+
+
+def _key_id(public_key: Any) -> str | None:
+    return _kid(public_key) if isinstance(public_key, rsa.RSAPublicKey) else None
+
+
 def load_keys(settings: TokenSettings) -> Keys:
     """Keys from settings; the development pair when none are configured (refused in production)."""
     private_key = None
@@ -91,7 +109,8 @@ def load_keys(settings: TokenSettings) -> Keys:
         return Keys(public_key=None, jwks=jwks, private_key=private_key, kid=None,
                     development=False)
     if settings.public_key_file is not None:
-        public_key = serialization.load_pem_public_key(settings.public_key_file.read_bytes())
+        listed = _public_keys(settings.public_key_file.read_bytes())
+        public_key = listed[0]
         # The development key by content, not by path: a copy of it is still that key.
         dev_public = _dev_key_paths(settings)[1]
         development = dev_public.exists() and _der(
@@ -99,9 +118,11 @@ def load_keys(settings: TokenSettings) -> Keys:
         if private_key is None and development:
             private_key = serialization.load_pem_private_key(
                 _dev_key_paths(settings)[0].read_bytes(), password=None)
+        # tokens this process mints name the key that signs them (during a rollover the file
+        # lists the old key first)
+        signing = private_key.public_key() if private_key is not None else public_key
         return Keys(public_key=public_key, jwks=None, private_key=private_key,
-                    kid=_kid(public_key) if isinstance(public_key, rsa.RSAPublicKey) else None,
-                    development=development)
+                    kid=_key_id(signing), development=development, public_keys=tuple(listed))
     if settings.production:
         raise SettingsError(
             "production mode needs TIPGRAPH_JWT_PUBLIC_KEY_FILE or TIPGRAPH_JWT_JWKS_URL; "
@@ -175,6 +196,13 @@ class TokenVerifier:
         kid = header.get("kid")
         if self.keys.jwks is not None:
             return await self.keys.jwks.key_for(kid if isinstance(kid, str) else None)
+        if len(self.keys.public_keys) > 1:  # a rollover: the key the token names
+            named = [k for k in self.keys.public_keys if _key_id(k) == kid]
+            if kid is not None and named:
+                return named[0]
+            if kid is not None and all(_key_id(k) is not None for k in self.keys.public_keys):
+                raise Unauthenticated("the token's key is unknown")
+            return list(self.keys.public_keys)  # no kid: whichever verifies it
         if kid is not None and self.keys.kid is not None and kid != self.keys.kid:
             raise Unauthenticated("the token's key is unknown")
         return self.keys.public_key
@@ -183,20 +211,26 @@ class TokenVerifier:
         """A Principal for a valid token; :class:`Unauthenticated` for anything else."""
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("the token is too large")
-        key = await self._key_for(token)
-        try:
-            claims = jwt.decode(
-                token, key,
-                algorithms=list(self.settings.algorithms),
-                audience=self.settings.audience,
-                issuer=self.settings.issuer,
-                leeway=LEEWAY_SECONDS,
-                options={"require": list(REQUIRED_CLAIMS)},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the token has expired") from None
-        except jwt.PyJWTError:
-            raise Unauthenticated("the token is not valid") from None
+        found = await self._key_for(token)
+        candidates = found if isinstance(found, list) else [found]
+        for number, key in enumerate(candidates, 1):
+            try:
+                claims = jwt.decode(
+                    token, key,
+                    algorithms=list(self.settings.algorithms),
+                    audience=self.settings.audience,
+                    issuer=self.settings.issuer,
+                    leeway=LEEWAY_SECONDS,
+                    options={"require": list(REQUIRED_CLAIMS)},
+                )
+                break
+            except jwt.ExpiredSignatureError:
+                raise Unauthenticated("the token has expired") from None
+            except (jwt.InvalidSignatureError, jwt.InvalidKeyError, jwt.InvalidAlgorithmError):
+                if number == len(candidates):
+                    raise Unauthenticated("the token is not valid") from None
+            except jwt.PyJWTError:
+                raise Unauthenticated("the token is not valid") from None
         principal = principal_from_claims(claims)
         if (self.revocations is not None and principal.token_id is not None
                 and await self.revocations.is_revoked(principal.token_id)):

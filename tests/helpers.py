@@ -124,12 +124,13 @@ def intake(db: Database, limits: Limits | None = None) -> IntakeService:
                          limits or Limits(), identifier_ids=IDS)
 
 
-def tipgraph(settings: Settings, *args: str,
-             state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the `tipgraph` command as a user would, against the test Neo4j."""
+def tipgraph(settings: Settings, *args: str, state_dir: Path | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `tipgraph` command as a user would, against the test Neo4j (``env``: more
+    settings)."""
     env = {**os.environ, "TIPGRAPH_NEO4J_URI": settings.neo4j_uri,
            "TIPGRAPH_STATE_DIR": str(state_dir or settings.state_dir),
-           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY}
+           "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY, **(env or {})}
     return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
                           text=True, env=env, check=False, timeout=120)
 

@@ -6,7 +6,13 @@ the upload is complete the file is renamed to its address (``ab/cd/<sha256>``); 
 already stored is not stored twice. A blob is deleted only when no ``:File`` refers to it any
 more (``release``), so two reports of the same image share one blob safely.
 
-Blob layout: ``TGC1`` | 12-byte nonce | ciphertext | 16-byte GCM tag.
+Blob layout: ``TGC2`` | 8-byte key id | 12-byte nonce | ciphertext | 16-byte GCM tag. The key
+id names the content key the blob is under (:func:`content_key_id`), so that keys rotate: the
+store holds the current key, which writes, and old ones, which still read
+(``TIPGRAPH_CONTENT_KEYS``); ``tipgraph content rekey`` moves every blob to the current key
+(:meth:`ContentStore.rekey`), after which an old key no blob needs can be retired. Blobs written
+before key ids (``TGC1`` | nonce | ciphertext | tag) are read with whichever key opens them,
+and rekeyed like the rest.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from neo4j import AsyncManagedTransaction
 
@@ -31,7 +38,9 @@ from graph.core.keyfiles import load_key
 
 CONTENT_ADDRESS: Final = re.compile(r"[0-9a-f]{64}\Z")
 log = logging.getLogger("tipgraph.content")
-MAGIC: Final = b"TGC1"
+LEGACY_MAGIC: Final = b"TGC1"
+MAGIC: Final = b"TGC2"
+KEY_ID_BYTES: Final = 8
 NONCE_BYTES: Final = 12
 TAG_BYTES: Final = 16
 HEAD_BYTES: Final = 16
@@ -55,6 +64,33 @@ def load_content_key(encoded: str | None, state_dir: Path, *, production: bool =
                     production=production)
 
 
+def content_key_id(key: bytes) -> bytes:
+    """A content key's id: 8 bytes of a hash of it (the key cannot be recovered from it)."""
+    return hashlib.sha256(b"tipgraph content key id\0" + key).digest()[:KEY_ID_BYTES]
+
+
+def load_content_keys(keys: str | None, key: str | None, state_dir: Path, *,
+                      production: bool = False) -> tuple[bytes, list[bytes]]:
+    """The current content key and the old ones: ``TIPGRAPH_CONTENT_KEYS`` (base64 keys,
+    comma-separated, the current one first) or else ``TIPGRAPH_CONTENT_KEY`` alone (or the
+    development key); ``ValueError`` for a malformed list."""
+    if not keys:
+        return load_content_key(key, state_dir, production=production), []
+    listed = []
+    for number, encoded in enumerate((k.strip() for k in keys.split(",") if k.strip()), 1):
+        try:
+            listed.append(load_content_key(encoded, state_dir, production=production))
+        except ValueError as error:
+            raise ValueError(f"TIPGRAPH_CONTENT_KEYS: key {number}: {error}") from None
+    if not listed:
+        raise ValueError("TIPGRAPH_CONTENT_KEYS names no key")
+    if key and load_content_key(key, state_dir, production=production) not in listed:
+        raise ValueError("TIPGRAPH_CONTENT_KEY is not among TIPGRAPH_CONTENT_KEYS; set one")
+    if len({content_key_id(k) for k in listed}) != len(listed):
+        raise ValueError("TIPGRAPH_CONTENT_KEYS names a key twice")
+    return listed[0], listed[1:]
+
+
 class BlobWriter:
     """One upload in progress: hashes and encrypts each chunk into a temporary file."""
 
@@ -69,7 +105,7 @@ class BlobWriter:
         nonce = secrets.token_bytes(NONCE_BYTES)
         self._encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
         self._file = temporary.open("wb")
-        self._file.write(MAGIC + nonce)
+        self._file.write(MAGIC + content_key_id(key) + nonce)
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -106,9 +142,10 @@ class BlobWriter:
 
 
 class ContentStore:
-    def __init__(self, root: Path, key: bytes) -> None:
+    def __init__(self, root: Path, key: bytes, old_keys: Iterable[bytes] = ()) -> None:
         self.root = root
-        self.key = key
+        self.key = key  # the current key: every new blob is under it
+        self.keys = {content_key_id(k): k for k in [*old_keys, key]}
 
     def path(self, address: str) -> Path:
         if not CONTENT_ADDRESS.match(address):
@@ -133,13 +170,57 @@ class ContentStore:
 
     def read(self, address: str) -> bytes:
         """The plaintext of a blob (for small reads: tests, packages); raises if tampered."""
-        data = self.path(address).read_bytes()
-        if not data.startswith(MAGIC):
+        return self._open(address, self.path(address).read_bytes())[1]
+
+    def key_of(self, address: str) -> bytes | None:
+        """The id of the key a blob is under (None: written before key ids)."""
+        with self.path(address).open("rb") as handle:
+            head = handle.read(len(MAGIC) + KEY_ID_BYTES)
+        return head[len(MAGIC):] if head.startswith(MAGIC) else None
+
+    def _open(self, address: str, data: bytes) -> tuple[bytes, bytes]:
+        """(the key id, the plaintext) of a blob's bytes."""
+        if data.startswith(MAGIC):
+            key_id = data[len(MAGIC):len(MAGIC) + KEY_ID_BYTES]
+            key = self.keys.get(key_id)
+            if key is None:
+                raise ValueError(f"{address} is under content key {key_id.hex()}, which is not "
+                                 "in TIPGRAPH_CONTENT_KEYS")
+            return key_id, _decrypt(key, data[len(MAGIC) + KEY_ID_BYTES:])
+        if not data.startswith(LEGACY_MAGIC):
             raise ValueError(f"{address} is not a tipgraph content blob")
-        nonce = data[len(MAGIC):len(MAGIC) + NONCE_BYTES]
-        body, tag = data[len(MAGIC) + NONCE_BYTES:-TAG_BYTES], data[-TAG_BYTES:]
-        decryptor = Cipher(algorithms.AES(self.key), modes.GCM(nonce, tag)).decryptor()
-        return decryptor.update(body) + decryptor.finalize()
+        for key_id, key in self.keys.items():
+            try:
+                return key_id, _decrypt(key, data[len(LEGACY_MAGIC):])
+            except InvalidTag:
+                continue
+        raise ValueError(f"{address} opens with none of the configured content keys")
+
+    def rekey(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Re-encrypt every blob not under the current key to it (each blob replaced at once,
+        by rename: stopping half-way loses nothing, and running again goes on). Returns the
+        counts, and which old keys no blob needs any more (those may be retired)."""
+        blobs = sorted(p for p in self.root.glob("??/??/*") if CONTENT_ADDRESS.match(p.name))
+        current = content_key_id(self.key)
+        rekeyed = 0
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        for done, path in enumerate(blobs, 1):
+            if self.key_of(path.name) != current:
+                _, plain = self._open(path.name, path.read_bytes())
+                nonce = secrets.token_bytes(NONCE_BYTES)
+                encryptor = Cipher(algorithms.AES(self.key), modes.GCM(nonce)).encryptor()
+                temporary = incoming / f"rekey-{uuid.uuid4().hex}"
+                temporary.write_bytes(MAGIC + current + nonce + encryptor.update(plain)
+                                      + encryptor.finalize() + encryptor.tag)
+                temporary.replace(path)
+                rekeyed += 1
+            if progress is not None:
+                progress(done, len(blobs))
+        still = {k for p in blobs if (k := self.key_of(p.name)) is not None and k != current}
+        return {"blobs": len(blobs), "rekeyed": rekeyed, "currentKey": current.hex(),
+                "oldKeysStillNeeded": sorted(k.hex() for k in still),
+                "retirable": sorted(k.hex() for k in self.keys if k != current and k not in still)}
 
     def exists(self, address: str) -> bool:
         return self.path(address).exists()
@@ -185,6 +266,13 @@ class ContentStore:
         return partial, [path.name for path in self.root.glob("??/??/*")
                          if path.is_file() and path.stat().st_mtime < cutoff
                          and CONTENT_ADDRESS.match(path.name)]
+
+
+def _decrypt(key: bytes, sealed: bytes) -> bytes:
+    """``nonce | ciphertext | tag`` under ``key``; ``InvalidTag`` if it is not (or was changed)."""
+    nonce, body, tag = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:-TAG_BYTES], sealed[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
+    return decryptor.update(body) + decryptor.finalize()
 
 
 async def _orphans_tx(tx: AsyncManagedTransaction, refs: list[str]) -> list[str]:

@@ -18,8 +18,9 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -79,17 +80,70 @@ def _same_key(key: Ed25519PrivateKey, other_file: Path) -> bool:
 
 
 @dataclass(frozen=True)
+class RetiredKey:
+    """A package-signing key no longer in use: packages it signed while it was valid still
+    verify (``TIPGRAPH_PACKAGE_RETIRED_KEYS_FILE``)."""
+
+    public_key: Ed25519PublicKey
+    valid_from: datetime | None
+    valid_until: datetime
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    def covers(self, signed_at: datetime) -> bool:
+        return ((self.valid_from is None or self.valid_from <= signed_at)
+                and signed_at <= self.valid_until)
+
+    def public(self) -> dict[str, Any]:
+        return {"keyId": self.key_id, "algorithm": "Ed25519",
+                "publicKey": public_pem(self.public_key),
+                "validFrom": self.valid_from.isoformat() if self.valid_from else None,
+                "validUntil": self.valid_until.isoformat()}
+
+
+def load_retired_keys(path: Path | None) -> list[RetiredKey]:
+    """The retired keys a JSON file lists: ``[{"publicKey": PEM (or "publicKeyFile": path),
+    "validFrom": ISO time or null, "validUntil": ISO time}]``; ``SigningKeyError`` for anything
+    else."""
+    if path is None:
+        return []
+    try:
+        listed = json.loads(path.read_text())
+        keys = []
+        for item in listed:
+            pem = (item["publicKey"].encode() if "publicKey" in item
+                   else (path.parent / item["publicKeyFile"]).read_bytes())
+            since = item.get("validFrom")
+            keys.append(RetiredKey(load_public_key(pem),
+                                   _aware(datetime.fromisoformat(since)) if since else None,
+                                   _aware(datetime.fromisoformat(item["validUntil"]))))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SigningKeyError(f"cannot read the retired package keys in {path}: "
+                              f"{error}") from None
+    return keys
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class Signer:
     private_key: Ed25519PrivateKey
+    retired: tuple[RetiredKey, ...] = ()  # earlier keys: they verify, they never sign
 
     @property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
     @classmethod
-    def load(cls, *, key_file: Path | None, state_dir: Path, production: bool) -> Signer:
+    def load(cls, *, key_file: Path | None, state_dir: Path, production: bool,
+             retired_file: Path | None = None) -> Signer:
         """The configured key (PEM, PKCS#8 Ed25519), or in development one generated once
-        under the state folder. Production without a configured key is refused."""
+        under the state folder, with the retired keys ``retired_file`` lists. Production
+        without a configured key is refused."""
         if key_file is None:
             if production:
                 raise SigningKeyError("production mode needs TIPGRAPH_PACKAGE_KEY_FILE (an Ed25519 "
@@ -114,7 +168,10 @@ class Signer:
         if production and development.exists() and _same_key(key, development):
             raise SigningKeyError(f"{key_file} is the development package key (compared by "
                                   "content); production needs a key of its own")
-        return cls(key)
+        retired = load_retired_keys(retired_file)
+        if any(raw_public(r.public_key) == raw_public(key.public_key()) for r in retired):
+            raise SigningKeyError("the current package key is also listed as retired")
+        return cls(key, tuple(retired))
 
     def sign(self, data: bytes) -> str:
         return _b64(self.private_key.sign(data))
@@ -183,9 +240,11 @@ def _valid(key: Ed25519PublicKey, signature: str, data: bytes) -> bool:
 
 
 def verify(data: bytes, envelope: Mapping[str, Any], *, name: str,
-           trusted: Ed25519PublicKey | None) -> dict[str, Any]:
+           trusted: Ed25519PublicKey | None,
+           retired: Sequence[RetiredKey] = ()) -> dict[str, Any]:
     """Check ``data`` against its signature file. ``ok`` is True only when the bytes are the
-    signed ones and the key is the trusted one; otherwise ``problems`` and ``changed`` say
+    signed ones and the key is the trusted one, or a ``retired`` one that was valid when the
+    package was signed (``retiredKey`` says which); otherwise ``problems`` and ``changed`` say
     why, naming the sections that differ."""
     problems: list[str] = []
     try:
@@ -201,10 +260,27 @@ def verify(data: bytes, envelope: Mapping[str, Any], *, name: str,
                                                         "tipgraph writes"], "changed": []}
     result: dict[str, Any] = {"file": name, "keyId": key_id(signer_key),
                               "signedAt": manifest.get("signedAt"), "sha256": _sha256(data)}
-    if trusted is not None and raw_public(trusted) != raw_public(signer_key):
+    former = next((k for k in retired if raw_public(k.public_key) == raw_public(signer_key)),
+                  None)
+    if former is not None:
+        result["retiredKey"] = former.public()
+        try:
+            signed_at = _aware(datetime.fromisoformat(str(manifest.get("signedAt"))))
+        except ValueError:
+            signed_at = None
+        if signed_at is None or not former.covers(signed_at):
+            problems.append(f"signed with retired key {former.key_id} at "
+                            f"{manifest.get('signedAt')}, outside its validity "
+                            f"({result['retiredKey']['validFrom']} to "
+                            f"{result['retiredKey']['validUntil']})")
+        else:
+            result["note"] = (f"signed with retired key {former.key_id}, valid then "
+                              f"({result['retiredKey']['validFrom']} to "
+                              f"{result['retiredKey']['validUntil']})")
+    elif trusted is not None and raw_public(trusted) != raw_public(signer_key):
         problems.append(f"signed with key {key_id(signer_key)}, not the trusted key "
                         f"{key_id(trusted)}")
-    if trusted is None:
+    if trusted is None and former is None:
         problems.append("no trusted key to check against (pass --public-key)")
     if not _valid(signer_key, manifest_signature, canonical(manifest)):
         problems.append("the signature file itself was changed (its manifest does not verify)")
