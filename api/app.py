@@ -25,7 +25,6 @@ from api.graphql import GraphQLApp, error_response
 from api.logs import configure_logging, request_id_var
 from api.metrics import Metrics
 from api.settings import (
-    PROJECT_ROOT,
     Settings,
     SettingsError,
     content_store,
@@ -57,7 +56,8 @@ log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
 UPLOAD_PATH = ispws.PREFIX + "/upload"
 EXPLORER = Path(__file__).resolve().parent / "static" / "explore.html"
-CYTOSCAPE = PROJECT_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
+# Vendored into the package (api/static/vendor/README.md): an installed tipgraph serves it.
+CYTOSCAPE = Path(__file__).resolve().parent / "static" / "vendor" / "cytoscape.min.js"
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
                     *(ispws.PREFIX + "/" + name for name in (
                         "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})
@@ -280,8 +280,8 @@ async def explore(request: Request) -> Response:
 
 async def explore_library(request: Request) -> Response:
     if not CYTOSCAPE.exists():
-        return error_response("the explorer's graph library is not installed; run "
-                              "`make install`", "SERVICE_UNAVAILABLE", 503)
+        return error_response("the explorer's graph library is missing from this "
+                              "installation (api/static/vendor/)", "SERVICE_UNAVAILABLE", 503)
     return Response(CYTOSCAPE.read_bytes(), media_type="text/javascript",
                     headers={"Cache-Control": "public, max-age=86400"})
 
