@@ -37,6 +37,7 @@ from authz.revocations import RevocationList
 from authz.tokens import Keys as TokenKeys
 from authz.tokens import TokenVerifier, check_production_keys, load_keys
 from graph.audit.writer import AuditWriter
+from graph.core import tracing
 from graph.core.db import Database, open_driver, start_counting
 from graph.core.ids import IdAllocator
 from graph.core.migrations import Migrator
@@ -309,6 +310,7 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
     """
     settings = settings or load_settings()
     configure_logging(production=settings.production)
+    tracing.configure()  # OTLP export when the OTEL_* variables ask for it
     keys = load_process_keys(settings)
     metrics = Metrics()
     graphql = GraphQLApp(settings, on_error_code=lambda code: metrics.errors.labels(code).inc(),

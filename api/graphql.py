@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from api.settings import Settings
 from graph.core.errors import TipgraphError, Unauthenticated
+from graph.core.tracing import request_span
 from resolvers.compiled import CompiledReads
 from resolvers.context import Context
 from resolvers.errors import classify, code_of
@@ -170,7 +171,18 @@ class GraphQLApp(GraphQL[Context, None]):
     async def execute_single(self, request: Request, request_adapter: Any,
                              sub_response: Response, context: Context, root_value: None,
                              request_data: GraphQLRequestData) -> ExecutionResult:
-        """strawberry's, without subscriptions: they are served over graphql-transport-ws."""
+        """strawberry's, without subscriptions: they are served over graphql-transport-ws; in
+        a span of its own (the operation's name, never its variables)."""
+        with request_span("graphql.operation", {
+                "graphql.operation.name": (request_data.operation_name or "")[:64]}) as span:
+            result = await self._execute_single(request, request_adapter, sub_response,
+                                                context, root_value, request_data)
+            span.set_attribute("graphql.errors", len(result.errors or ()))
+            return result
+
+    async def _execute_single(self, request: Request, request_adapter: Any,
+                              sub_response: Response, context: Context, root_value: None,
+                              request_data: GraphQLRequestData) -> ExecutionResult:
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         if (self.compiled is not None and not request_data.extensions
                 and not getattr(request.state, "batched", False)):

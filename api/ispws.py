@@ -65,6 +65,7 @@ from graph.core.errors import (
     ServiceUnavailable,
     TipgraphError,
 )
+from graph.core.tracing import request_span
 from graph.core.vocabulary import XSD_PATH
 from graph.matching import perceptual
 from graph.reports.blobs import BlobWriter, ContentStore, TooLarge
@@ -322,6 +323,15 @@ def endpoint(handler: Handler, *, mutating: bool,
     """Authentication, rate limits and the Appendix D mapping around one handler (``done``:
     its refusals answer in /finish's root element)."""
     async def run(request: Request) -> Response:
+        route = request.url.path.rsplit("/", 1)[-1]
+        with request_span(f"ispws {request.method} /{route}",
+                          {"http.request.method": request.method,
+                           "http.route": f"/ispws/{route}"}) as span:
+            response = await answer(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    async def answer(request: Request) -> Response:
         services: Services = request.app.state.tipgraph.services
         try:
             reporter_id, username = await authenticate(request, services.credentials)

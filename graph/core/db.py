@@ -21,6 +21,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Reco
 from neo4j import exceptions as neo4j_errors
 
 from graph.core.errors import ServiceUnavailable, TooExpensive
+from graph.core.tracing import statement_span
 from graph.core.visibility import RowScope
 
 P = ParamSpec("P")
@@ -79,8 +80,9 @@ async def run(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) 
         counter.count += 1
         if counter.statements is not None:
             counter.statements.append((query, params))
-    result = await tx.run(query, cypher_parameters(params))
-    return [record async for record in result]
+    with statement_span(query):  # named, never its parameters (graph.core.tracing)
+        result = await tx.run(query, cypher_parameters(params))
+        return [record async for record in result]
 
 
 def native_values(values: Mapping[str, Any]) -> dict[str, Any]:
