@@ -32,7 +32,8 @@ async def test_healthz_and_readyz(api: Api) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json() == {"ready": True, "neo4j": True, "migrations": True}
+    assert ready.json() == {"ready": True, "neo4j": True, "migrations": True,
+                            "writesPaused": False}
 
 
 async def test_readyz_is_false_when_a_migration_is_pending(neo4j_uri: str,
