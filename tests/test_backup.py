@@ -205,3 +205,22 @@ async def test_the_commands_back_up_and_refuse_to_restore_over_data(
     broken = await asyncio.to_thread(tipgraph, settings, "restore", "--from", str(tmp_path))
     assert broken.returncode == 1
     assert "not a backup" in broken.stderr
+
+
+async def test_the_pause_waits_for_transactions_begun_before_it(settings: Settings,
+                                                                db: Database) -> None:
+    from graph.ops import pause
+
+    driver = open_driver(settings.neo4j_uri, "neo4j", "neo4j")
+    try:
+        async with driver.session(database="neo4j") as session:
+            open_write = await session.begin_transaction()
+            await open_write.run("CREATE (:BackupProbe {at: datetime()})")
+            taking = asyncio.create_task(pause.take(db, "probe-pause", "test", seconds=60))
+            await asyncio.sleep(pause.NOTICE_SECONDS + 1.5)
+            assert not taking.done()  # the earlier write is still open: no export yet
+            await open_write.commit()
+            await asyncio.wait_for(taking, timeout=10)
+    finally:
+        await pause.lift(db, "probe-pause")
+        await driver.close()

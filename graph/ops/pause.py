@@ -47,7 +47,8 @@ RETURN p.until AS until, p.by AS by
 
 OLDER_TRANSACTIONS: Final = """
 SHOW TRANSACTIONS YIELD transactionId, startTime, currentQuery
-WHERE startTime < $before AND NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS'
+WHERE datetime(startTime) < $before
+  AND NOT coalesce(currentQuery, '') STARTS WITH 'SHOW TRANSACTIONS'
 RETURN count(*) AS running
 """
 
