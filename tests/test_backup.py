@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings, identifier_ids
 from authz.basic import issue_credentials
-from authz.roles import Role
+from authz.roles import ROLE_SCOPES, Role
 from graph.core.db import Database, open_driver, run
 from graph.core.errors import Conflict
 from graph.core.migrations import Migrator
 from graph.core.server import ephemeral_server
+from graph.core.visibility import EVERY_REPORT
 from graph.ops.backup import (
     GRAPH_FILE,
     MANIFEST,
@@ -33,7 +35,9 @@ from graph.ops.backup import (
     restore,
     verify_backup,
 )
-from graph.referrals.packages.signing import Signer
+from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.referrals.packages.service import make_package
+from graph.referrals.packages.signing import Signer, verify
 from graph.reports.blobs import ContentStore, load_content_key
 from graph.reports.reporters import register_reporter
 from tests.conftest import Tokens
@@ -42,6 +46,8 @@ from tests.documents import SUBMIT_REPORT, example_input
 from tests.helpers import make_settings, tipgraph
 
 READ = "{ reports(first: 50) { totalCount edges { node { id files { id } } } } }"
+PACKAGED_AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+LE_SCOPES = frozenset(s.value for s in ROLE_SCOPES[Role.LE])
 
 
 @contextlib.asynccontextmanager
@@ -82,6 +88,14 @@ async def test_a_backup_under_writers_restores_into_a_second_neo4j(
         read = await client.post("/graphql", json={"query": READ},
                                  headers={"Authorization": f"Bearer {analyst}"})
         assert read.status_code == 200
+        # a report referred, and its signed package as the agency got it
+        await upsert_agency(db, AgencySpec("icac-ca", "California ICAC",
+                                           AgencyKind.ICAC_TASK_FORCE, ("US-CA",)))
+        referred = int(done.json()["data"]["submitReport"]["id"])
+        await refer_report(db, referred, "icac-ca", by="analyst-ana", reason="test referral",
+                           rows=EVERY_REPORT)
+        handed = await make_package(db, signer, referred, "icac-ca", scopes=LE_SCOPES,
+                                    common_threshold=50, generated_at=PACKAGED_AT)
 
         # writers keep submitting (retrying with their keys) while the backup runs
         refused: list[int] = []
@@ -150,6 +164,16 @@ async def test_a_backup_under_writers_restores_into_a_second_neo4j(
                 [row] = await run(tx, "MATCH (r:Report) RETURN count(r) AS n")
                 return int(row["n"])
             assert await other.read(reports) == manifest["digests"]["Report"]["count"] >= 8
+            # the package handed over before the backup still verifies against the restored
+            # graph: built again from it, its bytes are the signed ones
+            again = await make_package(other, signer, referred, "icac-ca", scopes=LE_SCOPES,
+                                       common_threshold=50, generated_at=PACKAGED_AT)
+            for name, signed in ((handed.json.name, handed.json),
+                                 (handed.pdf.name, handed.pdf)):
+                rebuilt = again.json if name.endswith(".json") else again.pdf
+                checked = verify(rebuilt.data, signed.envelope, name=name,
+                                 trusted=signer.public_key)
+                assert checked["ok"] is True, checked
             # a second restore into the now full target is refused unless told
             with pytest.raises(Conflict, match="not empty"):
                 await restore(other, restored_store, tmp_path / "backup", key=key,
