@@ -138,13 +138,13 @@ def isolated_env(env: dict[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running(command: list[str], log: Path,
-            env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+def running(command: list[str], log: Path, env: dict[str, str],
+            cwd: Path = PROJECT_ROOT) -> Iterator[subprocess.Popen[bytes]]:
     """A child process writing to ``log`` (never to the terminal), stopped on exit; its
     settings are ``env`` alone (:func:`isolated_env`)."""
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT,
+                                   stdin=subprocess.DEVNULL, cwd=cwd,
                                    env=isolated_env(env))
     try:
         yield process

@@ -8,7 +8,6 @@ the image's ``TIPGRAPH_MIGRATIONS_DIR``. It serves ``/explore`` and its script f
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import sysconfig
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from api.settings import PROJECT_ROOT, Settings
+from bench.harness import running
 from graph.core.server import free_port
 from tests.helpers import IDENTIFIER_KEY
 
@@ -65,18 +65,15 @@ def test_an_installed_wheel_serves_the_explorer_and_its_script(settings: Setting
     home = tmp_path / "app"
     home.mkdir()
     port = free_port()
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home),
+    env = {"HOME": str(home),
            "TIPGRAPH_NEO4J_URI": settings.neo4j_uri, "TIPGRAPH_STATE_DIR": str(home / "state"),
            "TIPGRAPH_IDENTIFIER_KEY": IDENTIFIER_KEY,
            # as the image's /app/migrations
            "TIPGRAPH_MIGRATIONS_DIR": str(PROJECT_ROOT / "migrations"),
            "TIPGRAPH_ENRICHMENT_WORKER": "false", "TIPGRAPH_SWEEP_SECONDS": "0"}
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(venv / "bin" / "tipgraph"), "serve", "--port", str(port)],
-                                  cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL)
-    try:
+    with running([str(venv / "bin" / "tipgraph"), "serve", "--port", str(port)], log, env,
+                 cwd=home) as server:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -96,10 +93,3 @@ def test_an_installed_wheel_serves_the_explorer_and_its_script(settings: Setting
         assert script.headers["content-type"].startswith("text/javascript")
         assert script.content == VENDORED.read_bytes()
         assert "//" not in page.text.split("<script src=")[1].split(">")[0]  # no other host
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import httpx
 import pytest
@@ -103,6 +103,18 @@ async def crashable_api(tmp_path: Path) -> AsyncIterator[tuple[LocalNeo4j, int, 
         server.stop(port)
 
 
+async def stored_reports(app: Starlette, query: LiteralString) -> list[dict[str, Any]]:
+    """What the crashable app's graph holds, read on a connection of its own."""
+    db = Database(open_driver(app.state.tipgraph.settings.neo4j_uri, "neo4j", "neo4j"),
+                  "neo4j")
+    try:
+        async def tx(tx: Any) -> list[dict[str, Any]]:
+            return [dict(row) for row in await run(tx, query)]
+        return await db.read(tx)
+    finally:
+        await db.close()
+
+
 async def submit(client: httpx.AsyncClient, token: str, index: int) -> httpx.Response:
     return await client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
         "query": SUBMIT_REPORT,
@@ -168,21 +180,12 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(tmp_path: Path) 
             replay = await submit(client, token, last)
             assert replay.status_code == 200, replay.text
 
-        db = Database(open_driver(app.state.tipgraph.settings.neo4j_uri, "neo4j",
-                                  "neo4j"), "neo4j")
-        try:
-            async def tx(tx: Any) -> list[dict[str, Any]]:
-                rows = await run(tx, """
-                    MATCH (r:Report)
-                    RETURN r.id AS id, r.idempotencyKey AS key,
-                           COUNT { (r)-[:HAS_FILE]->() } AS files,
-                           COUNT { (r)-[:MENTIONS]->() } AS mentions,
-                           COUNT { (r)-[:HAS_FILE]->()-[:HAS_HASH]->() } AS hashes""")
-                return [dict(row) for row in rows]
-
-            stored = await db.read(tx)
-        finally:
-            await db.close()
+        stored = await stored_reports(app, """
+            MATCH (r:Report)
+            RETURN r.id AS id, r.idempotencyKey AS key,
+                   COUNT { (r)-[:HAS_FILE]->() } AS files,
+                   COUNT { (r)-[:MENTIONS]->() } AS mentions,
+                   COUNT { (r)-[:HAS_FILE]->()-[:HAS_HASH]->() } AS hashes""")
         by_id = {row["id"]: row for row in stored}
         # every acknowledged report is there
         assert set(acknowledged.values()) <= set(by_id)
@@ -247,19 +250,9 @@ async def test_retries_through_a_crash_leave_every_report_with_exactly_its_files
         server.start(port, tmp_path / "neo4j", watch_pid=os.getpid())
         finished = await asyncio.wait_for(asyncio.gather(*clients), timeout=240)
 
-        db = Database(open_driver(app.state.tipgraph.settings.neo4j_uri, "neo4j",
-                                  "neo4j"), "neo4j")
-        try:
-            async def tx(tx: Any) -> list[dict[str, Any]]:
-                rows = await run(tx, """
-                    MATCH (r:Report)
-                    RETURN r.id AS id, r.status AS status,
-                           COUNT { (r)-[:HAS_FILE]->() } AS files""")
-                return [dict(row) for row in rows]
-
-            stored = await db.read(tx)
-        finally:
-            await db.close()
+        stored = await stored_reports(app, """
+            MATCH (r:Report)
+            RETURN r.id AS id, r.status AS status, COUNT { (r)-[:HAS_FILE]->() } AS files""")
         by_id = {row["id"]: row for row in stored}
         assert len(set(finished)) == 16
         assert unavailable[0] > 0  # the crash came mid-load: some steps were retried
