@@ -120,6 +120,8 @@ _TOOL = ("an operator's command-line tool checking the whole database (a count, 
          "content), never answering a reader")
 ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.reports.reporters:REAL_REPORTS": _TOOL,
+    "graph.ops.backup:LABELLED": ("an operator's backup and restore: every node, for the "
+                                  "digests a restore is checked against; never a reader's"),
     "graph.reports.intake.writes:CREATE_REPORT": _ESP_DOOR,
     "graph.reports.intake.writes:REPORT_BY_IDEMPOTENCY_KEY": _ESP_DOOR,
     "graph.reports.intake.writes:LOCK_OWN_REPORT": _ESP_DOOR,
