@@ -180,9 +180,10 @@ class Database:
                 if read:
                     return await session.execute_read(work, *args, **kwargs)
                 return await session.execute_write(work, *args, **kwargs)
-        except TimeoutError:
-            raise ServiceUnavailable(f"the graph database did not answer within "
-                                     f"{self.answer_within:g} s") from None
+        except TimeoutError as error:  # ours (answer_within), or a socket's
+            waited = (f" within {self.answer_within:g} s" if self.answer_within is not None
+                      else "")
+            raise ServiceUnavailable(f"the graph database did not answer{waited}") from error
         except UNAVAILABLE_ERRORS as error:
             raise ServiceUnavailable("the graph database is unavailable") from error
         except neo4j_errors.ClientError as error:
