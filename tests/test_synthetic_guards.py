@@ -7,14 +7,10 @@ generating tool made; ``seed demo`` refuses in production.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -124,21 +120,14 @@ async def test_a_generating_tool_does_not_mark_a_reporter_it_did_not_create(
             pytest.fail("the benchmark went on")
 
 
-@contextlib.contextmanager
-def _own_server(state_dir: Path, data_dir: Path, **_: Any) -> Iterator[str]:
-    yield "bolt://its-own-server"
-
-
-def test_benchmarks_ignore_the_environment_and_start_their_own(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TIPGRAPH_NEO4J_URI", "bolt://production.example:7687")
-    monkeypatch.setattr(harness, "ephemeral_server", _own_server)
-    monkeypatch.setattr(harness, "_told", [])
-    monkeypatch.setattr(sys, "argv", ["bench"])
-    harness.arguments(argparse.ArgumentParser())
-    with harness.neo4j_server() as uri:
-        assert uri == "bolt://its-own-server"
-    monkeypatch.setattr(sys, "argv", ["bench", "--neo4j-uri", "bolt://told:7687"])
-    harness.arguments(argparse.ArgumentParser())
-    with harness.neo4j_server() as uri:
-        assert uri == "bolt://told:7687"
+async def test_benchmarks_ignore_the_environment_and_start_their_own(
+        db: Database, settings: Settings) -> None:
+    # a shell pointed at a database with real reports ...
+    await _a_real_report(db)
+    before = await _counts(db)
+    # ... runs a benchmark without --neo4j-uri: it starts a Neo4j of its own and fills that
+    done = await _command("bench.generate", "--reports", "5",
+                          env={"TIPGRAPH_NEO4J_URI": settings.neo4j_uri})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"reports": 5' in done.stdout
+    assert await _counts(db) == before  # nothing written here
