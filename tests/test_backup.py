@@ -1,5 +1,6 @@
 """Backups that restore (issue #18, item 1): taken under a write pause the API honours while
-writers run, restored into a second Neo4j, and compared."""
+writers run, restored into a second Neo4j, and compared (reports through both doors, uploads,
+a referral and its outcome, a signed package, audit events)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from graph.core.db import Database, open_driver, run
 from graph.core.errors import Conflict
 from graph.core.migrations import Migrator
 from graph.core.server import ephemeral_server
-from graph.core.visibility import EVERY_REPORT
+from graph.core.visibility import EVERY_REPORT, RowScope
 from graph.ops.backup import (
     GRAPH_FILE,
     MANIFEST,
@@ -36,6 +37,7 @@ from graph.ops.backup import (
     verify_backup,
 )
 from graph.referrals.agencies import AgencyKind, AgencySpec, refer_report, upsert_agency
+from graph.referrals.outcomes import record_outcome
 from graph.referrals.packages.service import make_package
 from graph.referrals.packages.signing import Signer, verify
 from graph.reports.blobs import ContentStore, load_content_key
@@ -94,6 +96,8 @@ async def test_a_backup_under_writers_restores_into_a_second_neo4j(
         referred = int(done.json()["data"]["submitReport"]["id"])
         await refer_report(db, referred, "icac-ca", by="analyst-ana", reason="test referral",
                            rows=EVERY_REPORT)
+        assert await record_outcome(db, referred, "icac-ca", "ARREST", note="synthetic",
+                                    by="det-1", rows=RowScope(agency_id="icac-ca"))
         handed = await make_package(db, signer, referred, "icac-ca", scopes=LE_SCOPES,
                                     common_threshold=50, generated_at=PACKAGED_AT)
 
@@ -164,6 +168,12 @@ async def test_a_backup_under_writers_restores_into_a_second_neo4j(
                 [row] = await run(tx, "MATCH (r:Report) RETURN count(r) AS n")
                 return int(row["n"])
             assert await other.read(reports) == manifest["digests"]["Report"]["count"] >= 8
+
+            async def outcomes(tx: Any) -> list[Any]:
+                return [dict(r) for r in await run(
+                    tx, "MATCH (:Report {id: $id})-[:HAS_OUTCOME]->(o:ReferralOutcome) "
+                        "RETURN o.outcome AS outcome, o.by AS by", id=referred)]
+            assert await other.read(outcomes) == [{"outcome": "ARREST", "by": "det-1"}]
             # the package handed over before the backup still verifies against the restored
             # graph: built again from it, its bytes are the signed ones
             again = await make_package(other, signer, referred, "icac-ca", scopes=LE_SCOPES,
