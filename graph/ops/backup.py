@@ -370,8 +370,14 @@ def read_manifest(folder: Path, signer: Signer) -> dict[str, Any]:
 
 
 def verify_backup(folder: Path, *, key: bytes, signer: Signer) -> dict[str, Any]:
+    """:func:`verified_manifest`'s summary: verified, with the manifest's counts and digests."""
+    manifest = verified_manifest(folder, key=key, signer=signer)
+    return {"verified": True, "counts": manifest["counts"], "digests": manifest["digests"]}
+
+
+def verified_manifest(folder: Path, *, key: bytes, signer: Signer) -> dict[str, Any]:
     """Check a backup against its signed manifest: every file's digest, the graph's counts and
-    digests, and the File↔blob correspondence. Returns the manifest's counts."""
+    digests, and the File↔blob correspondence. Returns the manifest."""
     manifest = read_manifest(folder, signer)
     found = _file_digests(folder)
     if found != manifest["files"]:
@@ -397,7 +403,7 @@ def verify_backup(folder: Path, *, key: bytes, signer: Signer) -> dict[str, Any]
     if blobs != refs:
         raise BackupError(f"Files and blobs differ: {len(refs - blobs)} Files without their "
                           f"blob, {len(blobs - refs)} blobs without a File")
-    return {"verified": True, "counts": manifest["counts"], "digests": manifest["digests"]}
+    return manifest
 
 
 # -- restore ------------------------------------------------------------------------------------
@@ -431,8 +437,7 @@ async def restore(db: Database, store: ContentStore, folder: Path, *, key: bytes
     """Restore a verified backup into an empty database and content folder (see the module);
     ``migrate`` migrates the target (its constraints and indexes) before anything is loaded."""
     started = time.monotonic()
-    checked = await asyncio.to_thread(verify_backup, folder, key=key, signer=signer)
-    manifest = read_manifest(folder, signer)
+    manifest = await asyncio.to_thread(verified_manifest, folder, key=key, signer=signer)
     await migrate()
     migrations = await db.read(_migrations_tx)
     if migrations != manifest["migrations"]:
@@ -492,7 +497,7 @@ async def restore(db: Database, store: ContentStore, folder: Path, *, key: bytes
     await db.write(_write_tx, "DROP INDEX restoring IF EXISTS", [])
     await asyncio.to_thread(_restore_blobs, folder / "content", store.root)
     result = await check_restored(db, store, manifest)
-    return {"restored": True, "from": str(folder), "counts": checked["counts"],
+    return {"restored": True, "from": str(folder), "counts": manifest["counts"],
             "seconds": round(time.monotonic() - started, 3), **result}
 
 
