@@ -505,10 +505,10 @@ def cmd_hashlist(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(_with_db(settings, imported), sort_keys=True))
     elif args.action == "retire":
         async def retired(db: Database) -> list[dict[str, Any]]:
-            result = await hashlists.retire(db, args.name, args.version, by=by)
-            await _operator_event(db, "tipgraph hashlist retire",
-                                  detail=", ".join(r["id"] for r in result))
-            return result
+            ids = await hashlists.retire(db, args.name, args.version, by=by)
+            await _operator_event(db, "tipgraph hashlist retire", detail=", ".join(ids))
+            return [{"id": v["id"], "labels": v["matches"]}
+                    for v in await hashlists.versions(db, args.name) if v["id"] in ids]
 
         print(json.dumps(_with_db(settings, retired), sort_keys=True))
     else:

@@ -22,6 +22,7 @@ from authz.roles import Role, Scope
 from graph.core import loaders
 from graph.core.db import Database
 from graph.core.errors import Forbidden, TipgraphError, Unauthenticated
+from graph.core.idempotency import Change, canonical
 from graph.core.visibility import NO_REPORT, RowScope
 from graph.identifiers import crossrefs
 from graph.identifiers import loaders as identifier_loaders
@@ -34,6 +35,8 @@ from graph.triage import enrichment
 from graph.triage import loaders as triage_loaders
 from resolvers.services import Services
 
+REPLAYS = ("Sending it again with the same idempotencyKey answers the first result and "
+           "changes nothing (the same key for a different request is CONFLICT).")
 K = TypeVar("K")
 V = TypeVar("V")
 Node = dict[str, Any]
@@ -161,6 +164,14 @@ class Context:
     def mutating(self, principal: Principal) -> None:
         """Count a mutation against the caller's rate limit (``RATE_LIMITED`` past it)."""
         self.services.limiter.check("mutation", principal.subject)
+
+    @staticmethod
+    def change(principal: Principal, key: str | None, kind: str, *request: Any) -> Change | None:
+        """The change a mutation makes with an idempotency ``key``, scoped to who makes it
+        (role, ESP or agency, subject: one caller's key never answers another's request)."""
+        scope = "/".join((principal.role.value, principal.esp_id or principal.agency_id or "",
+                          principal.subject))
+        return Change.of(scope, key, kind, canonical(list(request)))
 
     def ahead(self, asked: set[str]) -> tuple[bool, bool] | None:
         """(files, mentions) to read below reports for the fields ``asked``; None when

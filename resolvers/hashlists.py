@@ -18,7 +18,7 @@ from authz.roles import Role, Scope
 from graph.matching import hashlists as service
 from graph.matching.pdq_index import DEFAULT_RADIUS
 from resolvers.build import native, required
-from resolvers.context import Context
+from resolvers.context import REPLAYS, Context
 
 
 @strawberry.type(description=(
@@ -102,28 +102,35 @@ class HashListMutations:
     @strawberry.mutation(description=(
         "Import a version of a hash list and match every file against it (exact hashes, and "
         "PDQ within its threshold). A version is imported once: the same name and version "
-        "again is CONFLICT. Requires admin."))
-    async def import_hash_list(self, info: Info[Context, None],
-                               input: ImportHashListInput) -> HashListVersion:
+        "again is CONFLICT. Requires admin. " + REPLAYS))
+    async def import_hash_list(self, info: Info[Context, None], input: ImportHashListInput,
+                               idempotency_key: str | None = None) -> HashListVersion:
         principal = info.context.require(Scope.ADMIN, Role.ADMIN)
         info.context.mutating(principal)
         version = service.list_version(input.name, input.version, input.source, input.scheme,
                                        input.pdq_threshold)
         entries = service.read_csv(input.csv)
         await service.import_list(info.context.services.db, version, entries,
-                                  by=principal.subject)
+                                  by=principal.subject,
+                                  change=info.context.change(principal, idempotency_key,
+                                                             "IMPORT_HASH_LIST", version,
+                                                             entries))
         return await _by_id(info, version.id)
 
     @strawberry.mutation(description=(
         "Retire one version of a list, or every live one: their matches stop counting as "
-        "suggestions and stay in the files' history. Requires admin."))
+        "suggestions and stay in the files' history. Requires admin. " + REPLAYS))
     async def retire_hash_list(self, info: Info[Context, None], name: str,
-                               version: str | None = None) -> list[HashListVersion]:
+                               version: str | None = None,
+                               idempotency_key: str | None = None) -> list[HashListVersion]:
         principal = info.context.require(Scope.ADMIN, Role.ADMIN)
         info.context.mutating(principal)
         retired = await service.retire(info.context.services.db, name, version,
-                                       by=principal.subject)
-        return [await _by_id(info, r["id"]) for r in retired]
+                                       by=principal.subject,
+                                       change=info.context.change(principal, idempotency_key,
+                                                                  "RETIRE_HASH_LIST", name,
+                                                                  version))
+        return [await _by_id(info, version_id) for version_id in retired]
 
 
 async def hash_lists(info: Info[Context, None], name: str | None = None

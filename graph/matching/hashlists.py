@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,15 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
+from graph.core.idempotency import (
+    Change,
+    Replay,
+    canonical,
+    keyed_write,
+    record_tx,
+    replay_tx,
+    write_once,
+)
 from graph.identifiers.identity import normalise_hash
 from graph.matching import schemes
 from graph.matching.near import (
@@ -234,13 +244,17 @@ async def match_reports_tx(tx: AsyncManagedTransaction, exact: list[dict[str, An
 
 
 async def import_list(db: Database, version: ListVersion, entries: Sequence[Entry], *,
-                      by: str) -> dict[str, Any]:
+                      by: str, change: Change | None = None) -> dict[str, Any]:
     """Imports a new version and matches every file against it. A complete version is
     imported once: the same name and version again is a ``Conflict`` (an interrupted import
-    is started again: see CREATE_VERSION)."""
+    is started again: see CREATE_VERSION). An import takes several transactions; ``change``
+    is recorded in the last, which marks the version complete, so a retry of an import that
+    finished answers what that import answered and one that did not starts it again."""
     vocabulary = schemes.scheme(version.scheme)
     for label in sorted({e.label for e in entries}):
         vocabulary.check(label)  # every label is the scheme's before anything is written
+    if change is not None and (replayed := await db.read(replay_tx, change)) is not None:
+        return dict(json.loads(replayed.target))
     now = datetime.now(UTC)
     if not await db.write(_create_tx, version, len(entries), by, now):
         raise Conflict(f"hash list {version.name} version {version.version} was already "
@@ -253,22 +267,40 @@ async def import_list(db: Database, version: ListVersion, entries: Sequence[Entr
     matched = await match_version_near(
         db, version.id, [e.value for e in entries if e.algorithm == ALGORITHM],
         version.pdq_threshold, now)
-    matched += await db.write(_match_version_tx, version.id, now)
-    return {"id": version.id, "entries": len(entries), "matched": matched}
+    done = await keyed_write(db, _complete_tx, change, replay_tx,
+                             {"id": version.id, "entries": len(entries), "matched": matched},
+                             now)
+    return dict(json.loads(done.target)) if isinstance(done, Replay) else done
+
+
+async def _complete_tx(tx: AsyncManagedTransaction, change: Change | None,
+                       result: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The exact matches, which mark the version complete, and ``change`` with the import's
+    result."""
+    result = {**result, "matched": result["matched"]
+              + await _match_version_tx(tx, result["id"], now)}
+    if change is not None:
+        await record_tx(tx, change, canonical(result))
+    return result
 
 
 async def _retire_tx(tx: AsyncManagedTransaction, name: str, version: str | None, by: str,
-                     now: datetime) -> list[dict[str, Any]]:
-    return [dict(r) for r in await run(tx, RETIRE, name=name, version=version, by=by, now=now)]
-
-
-async def retire(db: Database, name: str, version: str | None, *, by: str) -> list[dict[str, Any]]:
-    """Retires one version of a list, or every live one; their labels stay, marked retired."""
-    retired = await db.write(_retire_tx, name, version, by, datetime.now(UTC))
+                     now: datetime) -> list[str]:
+    retired = [r["id"] for r in await run(tx, RETIRE, name=name, version=version, by=by,
+                                          now=now)]
     if not retired:
         raise NotFound(f"no live version of hash list {name}"
                        + (f" numbered {version}" if version else ""))
     return retired
+
+
+async def retire(db: Database, name: str, version: str | None, *, by: str,
+                 change: Change | None = None) -> list[str]:
+    """Retires one version of a list, or every live one; their labels stay, marked retired.
+    Returns the ids of the versions retired (replaying ``change``, those it retired)."""
+    done = await write_once(db, change, _retire_tx, name, version, by, datetime.now(UTC),
+                            target=canonical)
+    return [str(i) for i in json.loads(done.target)] if isinstance(done, Replay) else done
 
 
 async def _versions_tx(tx: AsyncManagedTransaction, name: str | None) -> list[dict[str, Any]]:

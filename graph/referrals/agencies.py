@@ -17,6 +17,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
+from graph.core.idempotency import Change, write_once
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.core.vocabulary import countries, us_states
 from graph.events.log import emit, event
@@ -144,9 +145,10 @@ async def _upsert_tx(tx: AsyncManagedTransaction, spec: AgencySpec,
               seesAll=spec.sees_all, codes=[row["code"] for row in rows])
 
 
-async def upsert_agency(db: Database, spec: AgencySpec) -> None:
+async def upsert_agency(db: Database, spec: AgencySpec, change: Change | None = None) -> None:
     """Create or update an agency and replace its jurisdictions (idempotent)."""
-    await db.write(_upsert_tx, spec, check_agency(spec))
+    await write_once(db, change, _upsert_tx, spec, check_agency(spec),
+                     target=lambda _: spec.id)
 
 
 async def _set_jurisdictions_tx(tx: AsyncManagedTransaction, agency_id: str,
@@ -157,9 +159,11 @@ async def _set_jurisdictions_tx(tx: AsyncManagedTransaction, agency_id: str,
     await run(tx, SET_JURISDICTIONS, id=agency_id, codes=[row["code"] for row in rows])
 
 
-async def set_jurisdictions(db: Database, agency_id: str, codes: Sequence[str]) -> None:
+async def set_jurisdictions(db: Database, agency_id: str, codes: Sequence[str],
+                            change: Change | None = None) -> None:
     rows = [jurisdiction_row(code) for code in dict.fromkeys(codes)]
-    await db.write(_set_jurisdictions_tx, agency_id, rows)
+    await write_once(db, change, _set_jurisdictions_tx, agency_id, rows,
+                     target=lambda _: agency_id)
 
 
 async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str, by: str,
@@ -183,8 +187,9 @@ async def _refer_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str,
 
 
 async def refer_report(db: Database, report_id: int, agency_id: str, *, by: str, reason: str,
-                       rows: RowScope) -> None:
+                       rows: RowScope, change: Change | None = None) -> None:
     """Refer a submitted report to an agency, recording who, when and why."""
     if not reason.strip() or len(reason) > 3000:
         raise BadInput("a referral needs a reason of 1 to 3000 characters", field="reason")
-    await db.write(_refer_tx, report_id, agency_id, by, reason.strip(), rows)
+    await write_once(db, change, _refer_tx, report_id, agency_id, by, reason.strip(), rows,
+                     target=lambda _: str(report_id))

@@ -17,6 +17,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Forbidden, NotFound
+from graph.core.idempotency import Change, write_once
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.events.log import emit, event
 
@@ -87,11 +88,15 @@ async def _record_tx(tx: AsyncManagedTransaction, report_id: int, agency_id: str
 
 
 async def record_outcome(db: Database, report_id: int, agency_id: str, outcome: str, *,
-                         note: str | None, by: str, rows: RowScope) -> bool:
+                         note: str | None, by: str, rows: RowScope,
+                         change: Change | None = None) -> bool:
     """Record an outcome of the referral of ``report_id`` to ``agency_id``.
 
     ``NOT_FOUND`` when the caller cannot see the report, ``FORBIDDEN`` when it can but the
-    report was not referred to ``agency_id``. Returns whether anything new was written.
+    report was not referred to ``agency_id``. Returns whether anything new was written
+    (nothing, replaying ``change``).
     """
-    return await db.write(_record_tx, report_id, agency_id, outcome,
-                          check_outcome(outcome, note), by, rows)
+    done = await write_once(db, change, _record_tx, report_id, agency_id, outcome,
+                            check_outcome(outcome, note), by, rows,
+                            target=lambda _: str(report_id))
+    return done is True

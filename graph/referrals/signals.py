@@ -42,6 +42,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound
+from graph.core.idempotency import Change, Replay, write_once
 from graph.core.visibility import RowScope, counted_report, is_common, visible_report
 from graph.matching.schemes import scheme_of
 
@@ -225,7 +226,10 @@ async def _set_tx(tx: AsyncManagedTransaction, agency_id: str, given: dict[str, 
 
 
 async def set_weights(db: Database, agency_id: str, given: dict[str, float], *,
-                      by: str) -> dict[str, float]:
+                      by: str, change: Change | None = None) -> dict[str, float]:
     """Sets some of an agency's weights (the rest keep theirs), read and written in one
-    transaction (two admins at once lose neither's change); returns them all."""
-    return await db.write(_set_tx, agency_id, check_weights(given), by)
+    transaction (two admins at once lose neither's change); returns them all (replaying
+    ``change``, as they were after it)."""
+    done = await write_once(db, change, _set_tx, agency_id, check_weights(given), by,
+                            target=lambda merged: json.dumps(merged, sort_keys=True))
+    return weights_of(done.target) if isinstance(done, Replay) else done

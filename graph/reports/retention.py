@@ -18,6 +18,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
+from graph.core.idempotency import Change, write_once
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 
 DUE: Final = """
@@ -108,7 +109,8 @@ async def _hold_tx(tx: AsyncManagedTransaction, report_id: int, place: bool, rea
 
 
 async def legal_hold(db: Database, report_id: int, *, place: bool, reason: str, by: str,
-                     now: datetime, rows: RowScope) -> None:
+                     now: datetime, rows: RowScope, change: Change | None = None) -> None:
     if not reason.strip() or len(reason) > 3000:
         raise BadInput("a legal hold needs a reason of 1 to 3000 characters", field="reason")
-    await db.write(_hold_tx, report_id, place, reason.strip(), by, now, rows)
+    await write_once(db, change, _hold_tx, report_id, place, reason.strip(), by, now, rows,
+                     target=lambda _: str(report_id))

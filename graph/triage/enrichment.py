@@ -23,6 +23,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, TipgraphError
+from graph.core.idempotency import Change, write_once
 from graph.core.visibility import COUNTED_REPORT, EVERY_REPORT, is_common
 from graph.events.log import emit, event
 from graph.matching.hashlists import match_reports_tx
@@ -236,13 +237,13 @@ async def _override_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> N
 
 
 async def override_jurisdiction(db: Database, report_id: int, code: str, *, reason: str,
-                                by: str) -> None:
+                                by: str, change: Change | None = None) -> None:
     """An analyst's jurisdiction for a report, beside (not instead of) the computed ones."""
     if not reason.strip():
         raise BadInput("a reason is required", field="reason")
-    await db.write(_override_tx, {"id": report_id, "row": jurisdiction_row(code), "by": by,
-                                  "reason": reason.strip(), "now": datetime.now(UTC),
-                                  "eventId": str(uuid.uuid4())})
+    await write_once(db, change, _override_tx, {
+        "id": report_id, "row": jurisdiction_row(code), "by": by, "reason": reason.strip(),
+        "now": datetime.now(UTC), "eventId": str(uuid.uuid4())}, target=lambda _: str(report_id))
 
 
 class EnrichmentWorker:

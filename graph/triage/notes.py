@@ -10,6 +10,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound
+from graph.core.idempotency import Change, Replay, write_once
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 
 ADD_NOTE: Final = (
@@ -36,11 +37,13 @@ async def _add_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> dict[s
     return note
 
 
-async def add_note(db: Database, report_id: int, text: str, *, by: str,
-                   rows: RowScope) -> dict[str, Any]:
+async def add_note(db: Database, report_id: int, text: str, *, by: str, rows: RowScope,
+                   change: Change | None = None) -> dict[str, Any] | Replay:
+    """The note added; or, replaying ``change``, the id of the note it added."""
     if not text.strip() or len(text) > 20_000:
         raise BadInput("a note has 1 to 20000 characters", field="text")
-    return await db.write(_add_tx, {"reportId": report_id, "id": str(uuid.uuid4()),
+    return await write_once(db, change, _add_tx, {"reportId": report_id, "id": str(uuid.uuid4()),
                                     "eventId": str(uuid.uuid4()),
                                     "text": text.strip(), "by": by, "at": datetime.now(UTC),
-                                    "rows": rows})
+                                    "rows": rows},
+                            target=lambda note: str(note["id"]))

@@ -12,6 +12,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, NotFound
+from graph.core.idempotency import Change, Replay, write_once
 from graph.core.visibility import VISIBLE_REPORT, RowScope
 from graph.events.log import emit, event
 from graph.matching import schemes
@@ -111,21 +112,22 @@ async def _decide_tx(tx: AsyncManagedTransaction, statement: LiteralString, fiel
 
 
 async def set_priority(db: Database, report_id: int, priority: str, *, reason: str, by: str,
-                       rows: RowScope) -> None:
+                       rows: RowScope, change: Change | None = None) -> None:
     """``priority`` is P1, P2, P3 or UNSET (removes it)."""
     if priority not in (*PRIORITIES, "UNSET"):
         raise BadInput("priority is P1, P2, P3 or UNSET", field="priority")
     value = None if priority == "UNSET" else priority
-    await db.write(_decide_tx, SET_PRIORITY, "priority", "UNSET", report_id, value,
-                   _reason(reason), by, rows)
+    await write_once(db, change, _decide_tx, SET_PRIORITY, "priority", "UNSET", report_id,
+                     value, _reason(reason), by, rows, target=lambda _: str(report_id))
 
 
 async def set_disposition(db: Database, report_id: int, disposition: str, *, reason: str,
-                          by: str, rows: RowScope) -> None:
+                          by: str, rows: RowScope, change: Change | None = None) -> None:
     if disposition not in DISPOSITIONS:
         raise BadInput("disposition is REFERRAL or INFORMATIONAL", field="disposition")
-    await db.write(_decide_tx, SET_DISPOSITION, "disposition", "PENDING", report_id,
-                   disposition, _reason(reason), by, rows)
+    await write_once(db, change, _decide_tx, SET_DISPOSITION, "disposition", "PENDING",
+                     report_id, disposition, _reason(reason), by, rows,
+                     target=lambda _: str(report_id))
 
 
 async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> int:
@@ -139,15 +141,17 @@ async def _classify_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> i
 
 
 async def classify_file(db: Database, file_id: int, label: str, *, basis: str, by: str,
-                        rows: RowScope, scheme: str = ANALYST.name) -> int:
+                        rows: RowScope, scheme: str = ANALYST.name,
+                        change: Change | None = None) -> int:
     """Add an analyst's label under a scheme, beside (never instead of) the ESP's; returns the
-    report id."""
+    report id (also when replaying ``change``)."""
     label = label.strip()
     if not label or len(label) > 64:
         raise BadInput("a label has 1 to 64 characters", field="label")
     chosen = schemes.scheme(scheme)
-    return await db.write(_classify_tx, {
+    done = await write_once(db, change, _classify_tx, {
         "fileId": file_id, "label": chosen.check(label), "scheme": chosen.name,
         "basis": _reason(basis), "by": by,
         "at": datetime.now(UTC), "id": str(uuid.uuid4()), "eventId": str(uuid.uuid4()),
-        "rows": rows})
+        "rows": rows}, target=str)
+    return int(done.target) if isinstance(done, Replay) else done

@@ -9,7 +9,7 @@ from strawberry.types import Info
 from authz.roles import Role, Scope
 from graph.core.errors import BadInput, Forbidden
 from graph.referrals import signals as service
-from resolvers.context import Context
+from resolvers.context import REPLAYS, Context
 from resolvers.reports.resolvers import require_report
 from resolvers.reports.types import Report
 
@@ -84,15 +84,19 @@ async def agency_queue(info: Info[Context, None], first: int = 20,
 class QueueMutations:
     @strawberry.mutation(description=(
         "Set some of an agency's signal weights (0 to 100; the rest keep theirs). Returns all "
-        "of them. Requires admin."))
+        "of them. Requires admin. " + REPLAYS))
     async def set_agency_signal_weights(self, info: Info[Context, None],
                                         agency_id: strawberry.ID,
-                                        weights: list[SignalWeightInput]) -> list[SignalWeight]:
+                                        weights: list[SignalWeightInput],
+                                        idempotency_key: str | None = None) -> list[SignalWeight]:
         principal = info.context.require(Scope.ADMIN, Role.ADMIN)
         info.context.mutating(principal)
         if len(weights) > len(service.DEFAULT_WEIGHTS):
             raise BadInput("one weight per signal", field="weights")
-        merged = await service.set_weights(info.context.services.db, str(agency_id),
-                                           {w.name: w.weight for w in weights},
-                                           by=principal.subject)
+        given = {w.name: w.weight for w in weights}
+        merged = await service.set_weights(info.context.services.db, str(agency_id), given,
+                                           by=principal.subject,
+                                           change=info.context.change(
+                                               principal, idempotency_key,
+                                               "SET_SIGNAL_WEIGHTS", agency_id, given))
         return _weights(merged)

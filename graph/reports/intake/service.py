@@ -10,7 +10,6 @@ after its last change, whichever is later). A finished report is preserved for o
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from neo4j import AsyncManagedTransaction
-from neo4j import exceptions as neo4j_errors
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
+from graph.core.idempotency import Change, keyed_write
 from graph.core.ids import IdAllocator
 from graph.core.vocabulary import BatchReason, ReportStatus
 from graph.events.log import emit, event
@@ -42,7 +41,6 @@ from graph.triage.queue import UNTRIAGED_RANK
 
 OPEN_FOR: Final = timedelta(hours=24)
 IDLE_FOR: Final = timedelta(hours=1)
-MAX_IDEMPOTENCY_KEY: Final = 255
 T = TypeVar("T")
 
 Node = dict[str, Any]  # a report's or file's properties, as the graph returns them
@@ -173,17 +171,14 @@ class IntakeService:
                       files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
                       *, finish: bool) -> Node:
         now = datetime.now(UTC)
-        check_idempotency_key(idempotency_key)
+        change = Change.of(reporter_id, idempotency_key, "submit" if finish else "open",
+                           to_json(dict(document)) or "")
         report = plan_report(document, self.limits, now)
         file_plans = [plan_file(f, self.limits, i, now) for i, f in enumerate(files)]
         if finish and report.batch_reason is BatchReason.VIRAL_POTENTIAL_MEME:
             self._check_batched_files([p.props for p in file_plans])
-        key = f"{reporter_id}:{idempotency_key}" if idempotency_key is not None else None
-        request_hash = hashlib.sha256(
-            (("submit" if finish else "open") + (to_json(dict(document)) or "")).encode()
-        ).hexdigest()
-        if key is not None:
-            replay = await self.db.read(_idempotent_tx, key, request_hash)
+        if change is not None:
+            replay = await self.db.read(_idempotent_tx, change)
             if replay is not None:
                 return replay
         report_id = await self.report_ids.next()
@@ -191,19 +186,12 @@ class IntakeService:
         params = create_params(reporter_id, report, file_plans, report_id, file_ids, now,
                                finish=finish, ids=self.identifier_ids)
         check_identifier_cap(len(params["mentions"]), self.limits.max_identifiers)
-        if key is not None:
-            params["props"]["idempotencyKey"] = key
-            params["props"]["idempotencyHash"] = request_hash
-        try:
-            created = await self.db.write(_create_tx, params)
-        except neo4j_errors.ConstraintError:
-            if key is None:
-                raise
-            # A concurrent request with the same key won the race: answer as a replay.
-            replay = await self.db.read(_idempotent_tx, key, request_hash)
-            if replay is None:
-                raise
-            return replay
+        if change is not None:
+            params["props"]["idempotencyKey"] = change.key
+            params["props"]["idempotencyHash"] = change.hash
+        # the key is the report's own (unique): a concurrent request with the same key that
+        # won the race answers as a replay
+        created = await keyed_write(self.db, _create_keyed_tx, change, _idempotent_tx, params)
         if created is None:
             raise Forbidden(f"ESP {reporter_id!r} is not registered")
         if finish and self.on_finished is not None:
@@ -235,7 +223,7 @@ class IntakeService:
             file = {**file, "file_name": file.get("file_name") or content.file_name,
                     "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
         try:
-            change = Change.of(reporter_id, idempotency_key, "ADD_FILE", report_id, file,
+            change = report_change(reporter_id, idempotency_key, "ADD_FILE", report_id, file,
                                content.address if content else None)
             plan = plan_file(file, self.limits, 0, now)
             file_id = await self.file_ids.next()
@@ -268,7 +256,7 @@ class IntakeService:
         """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once
         (a retry with the same ``idempotency_key`` answers the file as the first one left it)."""
         now = datetime.now(UTC)
-        change = Change.of(reporter_id, idempotency_key, "FILE_DETAILS", report_id, file_id,
+        change = report_change(reporter_id, idempotency_key, "FILE_DETAILS", report_id, file_id,
                            file)
         plan = plan_file(file, self.limits, 0, now)
         params = {
@@ -291,7 +279,7 @@ class IntakeService:
                             idempotency_key: str | None = None) -> Node:
         """Finish an open report. Finishing it again is a CONFLICT, unless it is a retry with
         the ``idempotency_key`` that finished it: that answers the report."""
-        change = Change.of(reporter_id, idempotency_key, "FINISH", report_id)
+        change = report_change(reporter_id, idempotency_key, "FINISH", report_id)
         done = await self._change(_finish_tx, change, reporter_id, report_id, datetime.now(UTC))
         if isinstance(done, Replay):
             return done.report
@@ -301,7 +289,7 @@ class IntakeService:
 
     async def cancel_report(self, reporter_id: str, report_id: int,
                             idempotency_key: str | None = None) -> Node:
-        change = Change.of(reporter_id, idempotency_key, "CANCEL", report_id)
+        change = report_change(reporter_id, idempotency_key, "CANCEL", report_id)
         done = await self._change(_cancel_tx, change, reporter_id, report_id, datetime.now(UTC))
         if isinstance(done, Replay):
             return done.report
@@ -313,15 +301,7 @@ class IntakeService:
                       *args: Any) -> T | Replay:
         """``work``'s write, or the replay of the change its key already made (also when a
         concurrent request with the same key won the race to the constraint)."""
-        try:
-            return await self.db.write(_keyed(work), change, *args)
-        except neo4j_errors.ConstraintError:
-            if change is None:
-                raise
-            replay = await self.db.read(_replay_tx, change)
-            if replay is None:
-                raise
-            return replay
+        return await keyed_write(self.db, _keyed(work), change, _replay_tx, *args)
 
     async def sweep(self, batch: int = 1000) -> int:
         """Mark open reports past their deadline ``EXPIRED`` (their uploads go); how many."""
@@ -336,30 +316,9 @@ class IntakeService:
 
 # -- idempotent changes --------------------------------------------------------------------------
 
-def check_idempotency_key(key: str | None) -> None:
-    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise BadInput(f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
-                       field="idempotencyKey")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A change to a report made with an idempotency key: the key, scoped to the ESP, and the
-    hash of the request. The change records both in its own transaction
-    (``q.RECORD_CHANGE``); the same key again answers the original result (a
-    :class:`Replay`), and the same key with a different request is a CONFLICT."""
-
-    key: str
-    hash: str
-    kind: str
-
-    @classmethod
-    def of(cls, reporter_id: str, key: str | None, kind: str, *request: Any) -> Change | None:
-        check_idempotency_key(key)
-        if key is None:
-            return None
-        digest = hashlib.sha256((kind + (to_json(list(request)) or "")).encode()).hexdigest()
-        return cls(f"{reporter_id}:{key}", digest, kind)
+def report_change(reporter_id: str, key: str | None, kind: str, *request: Any) -> Change | None:
+    """A change to one of the ESP's reports made with ``key`` (scoped to the ESP)."""
+    return Change.of(reporter_id, key, kind, to_json(list(request)) or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,9 +333,7 @@ async def _replay_tx(tx: AsyncManagedTransaction, change: Change) -> Replay | No
     records = await run(tx, q.CHANGE_BY_KEY, key=change.key)
     if not records:
         return None
-    if records[0]["hash"] != change.hash or records[0]["kind"] != change.kind:
-        raise Conflict("this idempotencyKey was already used for a different request",
-                       field="idempotencyKey")
+    change.check(records[0]["hash"], records[0]["kind"])
     return Replay(records[0]["report"], records[0]["file"])
 
 
@@ -398,14 +355,11 @@ def _keyed(work: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T | Rep
 
 # -- transaction functions -----------------------------------------------------------------------
 
-async def _idempotent_tx(tx: AsyncManagedTransaction, key: str,
-                         request_hash: str) -> Node | None:
-    records = await run(tx, q.REPORT_BY_IDEMPOTENCY_KEY, key=key)
+async def _idempotent_tx(tx: AsyncManagedTransaction, change: Change) -> Node | None:
+    records = await run(tx, q.REPORT_BY_IDEMPOTENCY_KEY, key=change.key)
     if not records:
         return None
-    if records[0]["hash"] != request_hash:
-        raise Conflict("this idempotencyKey was already used for a different request",
-                       field="idempotencyKey")
+    change.check(records[0]["hash"], change.kind)
     report: Node = records[0]["report"]
     return report
 
@@ -430,6 +384,12 @@ async def _create_tx(tx: AsyncManagedTransaction, params: dict[str, Any]) -> Nod
     if report is not None and report["status"] == "SUBMITTED":
         await _submitted(tx, report, report["finishedAt"])
     return report
+
+
+async def _create_keyed_tx(tx: AsyncManagedTransaction, _change: Change | None,
+                           params: dict[str, Any]) -> Node | None:
+    """:func:`_create_tx`; the key is in ``params`` (the report's own, unique)."""
+    return await _create_tx(tx, params)
 
 
 async def _lock_open_report(tx: AsyncManagedTransaction, reporter_id: str, report_id: int,
