@@ -237,9 +237,8 @@ class IntakeService:
                                        hash_source=None if content is None else "TIPGRAPH")],
                 "fileId": file_id, "maxIdentifiers": self.limits.max_identifiers,
             }
-            replay = await self._change(_add_file_tx, change, reporter_id, report_id, now,
-                                        params)
-            return replay if isinstance(replay, dict) else replay.file
+            return await self._file_change(_add_file_tx, change, reporter_id, report_id, now,
+                                           params)
         except BaseException:
             # every failure path: a blob nothing refers to is not kept
             if content is not None:
@@ -266,9 +265,8 @@ class IntakeService:
             "file": _file_params(plan, file_id, self.identifier_ids),
             "maxIdentifiers": self.limits.max_identifiers,
         }
-        done = await self._change(_file_details_tx, change, reporter_id, report_id, now,
-                                  params)
-        return done if isinstance(done, dict) else done.file
+        return await self._file_change(_file_details_tx, change, reporter_id, report_id, now,
+                                       params)
 
     async def release(self, refs: Sequence[str]) -> None:
         """Delete uploaded blobs nothing refers to any more."""
@@ -302,6 +300,12 @@ class IntakeService:
         """``work``'s write, or the replay of the change its key already made (also when a
         concurrent request with the same key won the race to the constraint)."""
         return await keyed_write(self.db, _keyed(work), change, _replay_tx, *args)
+
+    async def _file_change(self, work: Callable[..., Awaitable[Node]], change: Change | None,
+                           *args: Any) -> Node:
+        """A change to one file: the file as the change (or its first request) left it."""
+        done = await self._change(work, change, *args)
+        return done.file if isinstance(done, Replay) else done
 
     async def sweep(self, batch: int = 1000) -> int:
         """Mark open reports past their deadline ``EXPIRED`` (their uploads go); how many."""
