@@ -11,7 +11,11 @@ Scenarios (an analyst token unless said otherwise):
 - ``neighborhood_depth2``: a report's depth-2 neighbourhood (link analysis), against its own
   statements through the raw driver;
 - ``paths_4_edges``: shortest paths between reports 4 edges apart (report, identifier, report,
-  identifier, report), against one native ``shortestPath`` through the raw driver;
+  identifier, report), asked with ``maxHops: 6``, against one native ``shortestPath`` through
+  the raw driver (the API's search is bidirectional, level by level, under the row rule);
+- ``cluster``: the reports linked to a report through identifiers that are not common
+  (``cluster(reportId)``, at most 500 nodes), against the same traversal run by
+  ``graph.links.walks.cluster`` in this process (its statements, without the API);
 - ``entities_100``: ``_entities`` for 100 report representations (federation), through the
   DataLoader: one statement for all of them.
 
@@ -103,6 +107,8 @@ NEIGHBORHOOD = ("query N($id: ID!) { neighborhood(id: $id, depth: 2) { nodes { i
                 " omittedCommon { id kind reportCount } } }")
 PATHS = ("query P($id: ID!, $to: ID!) { paths(fromId: $id, toId: $to, maxHops: 6) {"
          " nodes { id type } edges { id source target } } }")
+CLUSTER = ("query C($id: ID!) { cluster(reportId: $id) { nodes { id type } edges { id }"
+           " truncated } }")
 LE_REPORT = ("query Tip($id: ID!) { report(id: $id) { id status incidentType " + FILES
              + " identifiers { role identifier { kind value } } } }")
 
@@ -172,6 +178,11 @@ async def neighborhood_floor(driver: AsyncDriver, report_id: int) -> None:
 async def paths_floor(driver: AsyncDriver, report_id: int, pairs: dict[int, int]) -> None:
     """What Neo4j does natively: one shortestPath, common identifiers excluded."""
     await statement(driver, SHORTEST_PATH, a=report_id, b=pairs[report_id], threshold=50)
+
+
+async def cluster_floor(driver: AsyncDriver, report_id: int, db: Database) -> None:
+    """The same traversal in this process: graph.links.walks.cluster over ``db``."""
+    await links.cluster(db, str(report_id), links.Walk(rows=EVERY_REPORT, threshold=50))
 
 
 async def le_floor(driver: AsyncDriver, report_id: int) -> None:
@@ -285,6 +296,8 @@ async def main(reports: int, samples: int, seed: int) -> dict[str, Any]:
                 Scenario("paths_4_edges", PATHS,
                          functools.partial(paths_floor, pairs=ids["pairs"]), analyst,
                          list(ids["pairs"]), partners=ids["pairs"]),
+                Scenario("cluster", CLUSTER, functools.partial(cluster_floor, db=db), analyst,
+                         ids["any"]),
                 Scenario("entities_100", ENTITIES,
                          functools.partial(entities_floor, ids=tuple(ids["entities"])),
                          analyst, ids["entities"]),

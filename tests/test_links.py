@@ -297,3 +297,43 @@ async def test_kinds_and_time_window_narrow_the_walk(links_api: Api, world: dict
                                   token=analyst)
     assert {n["id"] for n in earlier["data"]["neighborhood"]["nodes"]
             if n["type"] == "Report"} == {world["A"]}
+
+
+async def test_every_shortest_path_comes_once_and_a_capped_search_says_truncated(
+        links_api: Api, db: Database, tokens: Tokens) -> None:
+    """P and R are four hops apart two ways (through Q1 and through Q2, each also linked to P
+    twice over: an e-mail and a screen name on one person are two mentions, one edge each)."""
+    await register_reporter(db, "example-esp", "Example ESP")
+    esp = tokens.esp("example-esp")
+    ids: dict[str, str] = {}
+    for name, document in {
+            "P": person(emails=[{"address": "e1@example.com"}, {"address": "e2@example.com"}]),
+            "Q1": person(emails=[{"address": "e1@example.com"}], screenName="f"),
+            "Q2": person(emails=[{"address": "e2@example.com"}], screenName="f"),
+            "R": person(screenName="f"),
+            **{f"H{i}": person(emails=[{"address": "e1@example.com"}]) for i in range(2)}}.items():
+        body = await links_api.gql(SUBMIT_REPORT, {"input": document}, token=esp)
+        ids[name] = body["data"]["submitReport"]["id"]
+    analyst = tokens.mint(Role.ANALYST)
+    query = ("query($a: ID!, $b: ID!) { paths(fromId: $a, toId: $b, maxHops: 6, first: 10,"
+             " includeCommon: true) {" + SUBGRAPH + " } }")
+    found = (await links_api.gql(query, {"a": ids["P"], "b": ids["R"]}, token=analyst))[
+        "data"]["paths"]
+    reports = sorted(sorted(n["id"] for n in p["nodes"] if n["type"] == "Report")
+                     for p in found)
+    assert reports == sorted(sorted([ids["P"], ids[q], ids["R"]]) for q in ("Q1", "Q2"))
+    assert all(len(p["edges"]) == 4 and len(p["nodes"]) == 5 for p in found)
+    assert not any(p["truncated"] for p in found)
+    # the same, from the other end: the same two paths
+    back = (await links_api.gql(query, {"a": ids["R"], "b": ids["P"]}, token=analyst))[
+        "data"]["paths"]
+    assert sorted(sorted(labels(p)) for p in back) == sorted(sorted(labels(p)) for p in found)
+
+    # a search capped at two reports per level (e1 is mentioned by four) answers what it
+    # found, marked truncated
+    from graph.links.walks import Walk, paths
+    walk = Walk(rows=EVERY_REPORT, threshold=50, include_common=True)
+    capped = await paths(db, ids["P"], ids["R"], walk, max_hops=6, first=10, cap=2)
+    assert capped
+    assert all(graph.truncated for graph in capped)
+    assert len({tuple(sorted(graph.nodes)) for graph in capped}) == len(capped)

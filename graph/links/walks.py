@@ -15,8 +15,9 @@ Caps always hold: depth at most :data:`MAX_DEPTH`, hops at most :data:`MAX_HOPS`
 ``first`` (most relevant first: degree, then recency), and at most :data:`FRONTIER_CAP` nodes
 expanded per level; whatever a cap cuts sets ``truncated``. A walk also has a time budget
 (``Walk.deadline``, TIPGRAPH_LINKS_BUDGET_SECONDS): Neo4j stops a statement past it, a
-neighbourhood or cluster answers what it found with ``truncated``, and a path search that
-could not finish says so (``TooExpensive``, BAD_USER_INPUT) rather than run on.
+neighbourhood, cluster or path search answers what it found with ``truncated``, and a path
+search that found nothing by then says so (``TooExpensive``, BAD_USER_INPUT) rather than answer
+"no path".
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound, TooExpensive
-from graph.core.visibility import VISIBLE_REPORT, RowScope, is_common, seen
+from graph.core.visibility import VISIBLE_REPORT, RowScope, seen
 
 MAX_DEPTH: Final = 3
 MAX_HOPS: Final = 6
@@ -83,35 +84,6 @@ START_IDENTIFIER: Final = (
     " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
     + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
 )
-
-# For readers who see every report, Neo4j's own bidirectional shortest-path search is exact
-# under the row rule (every report is visible); only "common" needs checking, on the steps.
-# Readers with a narrower row scope get the level-by-level search, which walks visible reports
-# only. One statement per (start label, end label, hop cap): bounds must be literals.
-NATIVE_PATHS: Final = {
-    (start, end, hops): (
-        f"MATCH (a:{start} {{id: $from}}), (b:{end} {{id: $to}})"
-        f" MATCH p = allShortestPaths((a)-[:MENTIONS*..{hops}]-(b))"
-        # "common" on the steps is checked during the search (submitted reports, counting
-        # stops past the threshold); every report is visible to these readers.
-        " WHERE $includeCommon OR all(n IN nodes(p)[1..-1] WHERE n:Report OR NOT "
-        + is_common("n") + ")"
-        " WITH p LIMIT $first"
-        " RETURN [n IN nodes(p) | CASE WHEN n:Report"
-        " THEN {type: 'Report', node: n {.id, .status, .incidentType, .priority,"
-        " .disposition, .reporterId, .finishedAt, .openedAt},"
-        " degree: COUNT { (n)-[:MENTIONS]->() }}"
-        " ELSE {type: 'Identifier', node: n {.id, .kind, .value, .scope,"
-        " firstSeenAt: COLLECT { MATCH (n)<-[:MENTIONS]-(r:Report)"
-        " WITH coalesce(r.finishedAt, r.openedAt) AS seen ORDER BY seen LIMIT 1"
-        " RETURN seen }[0]},"
-        " degree: COUNT { MATCH (n)<-[:MENTIONS]-(r:Report {status: 'SUBMITTED'})"
-        " RETURN DISTINCT r }} END] AS steps,"
-        " [rel IN relationships(p) | {report: startNode(rel).id, identifier: endNode(rel).id,"
-        " mention: rel {.role, .at, .event, .party}}] AS links")
-    for start in ("Report", "Identifier") for end in ("Report", "Identifier")
-    for hops in range(1, 7)
-}
 
 REPORT_DEGREES: Final = """
 MATCH (r:Report {id: $id})-[:MENTIONS]->(i:Identifier)
@@ -315,9 +287,16 @@ async def degree_preview(db: Database, node_id: str, walk: Walk) -> tuple[Node, 
 
 
 async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops: int = 4,
-                first: int = 3) -> list[Subgraph]:
+                first: int = 3, cap: int = FRONTIER_CAP) -> list[Subgraph]:
     """Up to ``first`` shortest paths (at most ``max_hops`` edges) through what the reader may
-    see; common identifiers are not steps unless ``include_common``."""
+    see, each once; common identifiers are not steps unless ``include_common``.
+
+    A bidirectional search, level by level: each step expands the smaller of the two
+    frontiers (one statement, :func:`expand`, under the row rule), so a path of six hops costs
+    three levels from each end rather than six from one. It stops at the first level where
+    the two sides meet. Past its caps (``cap`` reports per level) or its time budget it
+    answers the paths it found, marked ``truncated``; when it found none, it says so
+    (``TooExpensive``) rather than answer "no path"."""
     if not 1 <= max_hops <= MAX_HOPS:
         raise BadInput(f"maxHops is 1 to {MAX_HOPS}", field="maxHops")
     if not 1 <= first <= 10:
@@ -326,78 +305,103 @@ async def paths(db: Database, from_id: str, to_id: str, walk: Walk, *, max_hops:
     target = await start_node(db, to_id, walk)
     if source.id == target.id:
         return [Subgraph(nodes={source.id: source})]
-    if walk.rows.sees_all:
-        return await _native_paths(db, source, target, walk, max_hops, first)
-    # Breadth-first from the source; parents[n] lists every predecessor at the shortest depth.
-    parents: dict[str, list[tuple[str, Edge]]] = {source.id: []}
-    nodes: dict[str, Node] = {source.id: source}
-    frontier = [source]
-    for _ in range(max_hops):
-        if not frontier or target.id in parents:
+    ends = {source.id, target.id}
+    sides = (_Side(source), _Side(target))
+    truncated = False
+    meeting: list[str] = []
+    while sides[0].depth + sides[1].depth < max_hops and not meeting:
+        near, far = sorted(sides, key=lambda side: len(side.frontier))  # stable: source first
+        steps = [n for n in near.frontier if not n.common or walk.include_common or n.id in ends]
+        if not steps:
             break
-        steps = [n for n in frontier if not n.common or walk.include_common or n is source]
-        found, edges, _, _ = await expand(db, steps, walk, FRONTIER_CAP)
-        by_id = {n.id: n for n in found}
-        level: dict[str, Node] = {}
-        for edge in edges:
-            for near, far in ((str(edge.report), edge.identifier),
-                              (edge.identifier, str(edge.report))):
-                if near in nodes and far in by_id and far not in nodes:
-                    parents.setdefault(far, []).append((near, edge))
-                    level[far] = by_id[far]
-        nodes.update(level)
-        frontier = list(level.values())
-    if target.id not in parents:
-        return []
-    results: list[Subgraph] = []
-
-    def walk_back(node: str, trail: list[tuple[str, Edge]]) -> None:
-        if len(results) >= first:
-            return
-        if node == source.id:
-            graph = Subgraph(nodes={source.id: source})
-            for step, edge in trail:
-                graph.nodes[step] = nodes[step]
-                graph.edges[edge.id] = edge
-            results.append(graph)
-            return
-        for parent, edge in parents[node]:
-            walk_back(parent, [*trail, (node, edge)])
-
-    walk_back(target.id, [])
+        try:
+            found, edges, _, cut = await expand(db, steps, walk, cap)
+        except TooExpensive:
+            truncated = True  # past its budget: what was found so far
+            break
+        truncated |= cut
+        near.grow(steps, found, edges)
+        meeting = near.meets(far)
+    results = _join(sides[0], sides[1], meeting, first)
+    if truncated and not results:
+        raise TooExpensive(f"no path of at most {max_hops} hops was found within the search's "
+                           "budget; ask for fewer hops or between less connected nodes")
+    for graph in results:
+        graph.truncated = truncated
     return results
 
 
-async def _native_tx(tx: AsyncManagedTransaction, query: str,
-                     params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in await run(tx, query, **params)]
+class _Side:
+    """One end of a bidirectional search: what it reached, at which depth, and from where
+    (every predecessor at the shortest depth)."""
+
+    def __init__(self, start: Node) -> None:
+        self.depth = 0
+        self.frontier = [start]
+        self.nodes: dict[str, Node] = {start.id: start}
+        self.depth_of: dict[str, int] = {start.id: 0}
+        self.parents: dict[str, list[tuple[str, Edge]]] = {start.id: []}
+
+    def grow(self, steps: Sequence[Node], found: Sequence[Node], edges: Sequence[Edge]) -> None:
+        from_ids = {n.id for n in steps}
+        by_id = {n.id: n for n in found}
+        level: dict[str, Node] = {}
+        for edge in sorted(edges, key=lambda e: e.id):
+            for near, far in ((str(edge.report), edge.identifier),
+                              (edge.identifier, str(edge.report))):
+                if near in from_ids and far in by_id and far not in self.nodes:
+                    self.parents.setdefault(far, []).append((near, edge))
+                    level[far] = by_id[far]
+        self.depth += 1
+        for node_id, node in level.items():
+            self.nodes[node_id] = node
+            self.depth_of[node_id] = self.depth
+        self.frontier = sorted(level.values(), key=lambda n: n.id)
+
+    def meets(self, other: _Side) -> list[str]:
+        """The nodes this side's last level shares with ``other``, at the shortest total
+        depth."""
+        shared = [n.id for n in self.frontier if n.id in other.depth_of]
+        if not shared:
+            return []
+        shortest = min(self.depth + other.depth_of[n] for n in shared)
+        return sorted(n for n in shared if self.depth + other.depth_of[n] == shortest)
+
+    def trails(self, node_id: str, limit: int) -> list[list[tuple[str, Edge]]]:
+        """Up to ``limit`` trails from ``node_id`` back to the start: (node, edge into it)."""
+        found: list[list[tuple[str, Edge]]] = []
+
+        def back(node: str, trail: list[tuple[str, Edge]]) -> None:
+            if len(found) >= limit:
+                return
+            if not self.parents[node]:
+                found.append(trail)
+                return
+            for parent, edge in self.parents[node]:
+                back(parent, [*trail, (parent, edge)])
+
+        back(node_id, [])
+        return found
 
 
-async def _native_paths(db: Database, source: Node, target: Node, walk: Walk, max_hops: int,
-                        first: int) -> list[Subgraph]:
-    query = NATIVE_PATHS[(source.type, target.type, max_hops)]
-    records = await db.read_within(walk.remaining(), _native_tx, query, {
-        "from": source.props["id"], "to": target.props["id"], "threshold": walk.threshold,
-        "includeCommon": walk.include_common, "first": first, "rows": walk.rows})
-    found = []
-    for row in records:
-        graph = Subgraph()
-        reporters = {}
-        for step in row["steps"]:
-            node = Node(id=str(step["node"]["id"]), type=step["type"], props=step["node"],
-                        degree=int(step["degree"]),
-                        common=step["type"] == "Identifier" and step["degree"] > walk.threshold)
-            graph.nodes[node.id] = node
-            if node.type == "Report":
-                reporters[node.props["id"]] = node.props
-        for link in row["links"]:
-            report = reporters[link["report"]]
-            edge = Edge(report=int(link["report"]), identifier=str(link["identifier"]),
-                        by=report.get("reporterId"), reported=report.get("finishedAt"),
-                        mentions=[link["mention"]])
-            graph.edges[edge.id] = edge
-        found.append(graph)
-    return found
+def _join(source: _Side, target: _Side, meeting: Sequence[str], first: int) -> list[Subgraph]:
+    """Up to ``first`` distinct paths through the meeting nodes, source to target."""
+    results: list[Subgraph] = []
+    seen_paths: set[tuple[str, ...]] = set()
+    for middle in meeting:
+        for back in source.trails(middle, first):
+            for forth in target.trails(middle, first):
+                steps = [*(n for n, _ in reversed(back)), middle, *(n for n, _ in forth)]
+                if tuple(steps) in seen_paths or len(results) >= first:
+                    continue
+                seen_paths.add(tuple(steps))
+                graph = Subgraph()
+                for step in steps:
+                    graph.nodes[step] = source.nodes.get(step) or target.nodes[step]
+                for _, edge in (*back, *forth):
+                    graph.edges[edge.id] = edge
+                results.append(graph)
+    return results
 
 
 async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int = 1,

@@ -81,8 +81,9 @@ class LinkQueries:
 
     @strawberry.field(description=(
         "Up to `first` (1-10) shortest paths of at most `maxHops` (1-6) edges between two "
-        "nodes, through reports you may see; common identifiers are not steps unless "
-        "includeCommon. Requires links:explore."))
+        "nodes, each once, through reports you may see; common identifiers are not steps "
+        "unless includeCommon. A search cut by its caps or time budget answers the paths it "
+        "found with truncated: true (none found: BAD_USER_INPUT). Requires links:explore."))
     async def paths(self, info: Info[Context, None], from_id: strawberry.ID,
                     to_id: strawberry.ID, max_hops: int = 4, first: int = 3,
                     include_common: bool = False) -> list[GraphSubgraph]:
