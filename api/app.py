@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -60,6 +61,15 @@ UPLOAD_PATH = ispws.PREFIX + "/upload"
 EXPLORER = Path(__file__).resolve().parent / "static" / "explore.html"
 # Vendored into the package (api/static/vendor/README.md): an installed tipgraph serves it.
 CYTOSCAPE = Path(__file__).resolve().parent / "static" / "vendor" / "cytoscape.min.js"
+# GraphiQL and React, vendored the same way; the page's own script beside them
+GRAPHIQL_FILES: Final = {
+    name: (Path(__file__).resolve().parent / "static" / "vendor" / "graphiql" / name, media)
+    for name, media in (("react.production.min.js", "text/javascript"),
+                        ("react-dom.production.min.js", "text/javascript"),
+                        ("graphiql.min.js", "text/javascript"),
+                        ("graphiql.min.css", "text/css"))} | {
+    "start.js": (Path(__file__).resolve().parent / "static" / "graphiql-start.js",
+                 "text/javascript")}
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
                     *(ispws.PREFIX + "/" + name for name in (
                         "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})
@@ -285,6 +295,15 @@ async def explore(request: Request) -> Response:
                                    "style-src 'unsafe-inline'; connect-src 'self'"})
 
 
+async def graphiql_asset(request: Request) -> Response:
+    """GraphiQL's files, from the package (development only, as GraphiQL is)."""
+    found = GRAPHIQL_FILES.get(request.path_params["name"])
+    if found is None or not found[0].exists():
+        return error_response("no such file", "NOT_FOUND", 404)
+    return Response(found[0].read_bytes(), media_type=found[1],
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def explore_library(request: Request) -> Response:
     if not CYTOSCAPE.exists():
         return error_response("the explorer's graph library is missing from this "
@@ -350,6 +369,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             Route("/metrics", metrics_endpoint(settings, metrics)),
             Route("/explore", explore, methods=["GET"]),
             Route("/explore/cytoscape.min.js", explore_library, methods=["GET"]),
+            *([] if settings.production else [
+                Route("/graphiql/{name}", graphiql_asset, methods=["GET"])]),
             *ispws.routes(),
             *packages.routes(),
         ],

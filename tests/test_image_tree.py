@@ -34,6 +34,23 @@ def test_the_vendored_explorer_library_is_the_one_npm_pins() -> None:
     assert (VENDORED.parent / "cytoscape.LICENSE").exists()
 
 
+GRAPHIQL = {"graphiql.min.js": "graphiql/graphiql.min.js",
+            "graphiql.min.css": "graphiql/graphiql.min.css",
+            "react.production.min.js": "react/umd/react.production.min.js",
+            "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js"}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHIQL))
+def test_the_vendored_graphiql_files_are_the_ones_npm_pins(name: str) -> None:
+    npm_copy = PROJECT_ROOT / "node_modules" / GRAPHIQL[name]
+    if not npm_copy.exists():
+        pytest.skip("node_modules is not installed (make install)")
+    vendored = VENDORED.parent / "graphiql" / name
+    assert vendored.read_bytes() == npm_copy.read_bytes(), (
+        f"api/static/vendor/graphiql/{name} differs from the npm-pinned copy; copy it over")
+    assert (vendored.parent / f"{name.split('.')[0]}.LICENSE").exists()
+
+
 def _run(*command: str, cwd: Path) -> None:
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600,
                           check=False)
@@ -91,5 +108,10 @@ def test_an_installed_wheel_serves_the_explorer_and_its_script(settings: Setting
         script = httpx.get(f"{url}/explore/cytoscape.min.js", timeout=10)
         assert script.status_code == 200, script.text[:200]
         assert script.headers["content-type"].startswith("text/javascript")
+        # and GraphiQL (development), from the wheel too
+        ide = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"}, timeout=10)
+        assert '<script src="/graphiql/graphiql.min.js">' in ide.text
+        for name in (*GRAPHIQL, "start.js"):
+            assert httpx.get(f"{url}/graphiql/{name}", timeout=10).status_code == 200, name
         assert script.content == VENDORED.read_bytes()
         assert "//" not in page.text.split("<script src=")[1].split(">")[0]  # no other host
