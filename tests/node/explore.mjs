@@ -1,16 +1,12 @@
 // Drive the explorer page in headless Chromium (Debian's, via playwright-core): paste a token,
 // open a report, expand a node by clicking it, hover a link; save a screenshot.
 //   node tests/node/explore.mjs URL TOKEN REPORT_ID SCREENSHOT
-import { chromium } from "playwright-core";
+import { launch, newPage } from "./browser.mjs";
 
 const [url, token, reportId, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await newPage(browser);
   await page.goto(`${url}/explore`);
   await page.fill("#token", token);
   await page.fill("#report", reportId);

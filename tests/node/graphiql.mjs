@@ -2,16 +2,12 @@
 // tipgraph alone, open on tipgraph's example, run it with a pasted token, and keep that token
 // out of localStorage. Prints what it saw as JSON; saves a screenshot.
 //   node tests/node/graphiql.mjs URL TOKEN SCREENSHOT
-import { chromium } from "playwright-core";
+import { launch, newPage } from "./browser.mjs";
 
 const [url, token, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await newPage(browser);
   const requested = [];
   const failed = [];
   page.on("request", (request) => requested.push(request.url()));
