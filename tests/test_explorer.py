@@ -36,6 +36,7 @@ def test_the_page_and_its_library_are_served(served: str) -> None:
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert '<script src="/explore/cytoscape.min.js">' in page.text
+    assert '<input id="token" type="password"' in page.text  # never shown in clear
     library = httpx.get(f"{served}/explore/cytoscape.min.js")
     assert library.status_code == 200
     assert library.headers["content-type"].startswith("text/javascript")

@@ -10,7 +10,7 @@ try {
   await page.goto(`${url}/explore`);
   await page.fill("#token", token);
   await page.fill("#report", reportId);
-  await page.click("#open");
+  await page.press("#report", "Enter");  // Enter opens it, as the button does
   await page.waitForFunction(() => window.cy && window.cy.nodes().length > 1);
   const opened = await page.evaluate(() => window.cy.nodes().map((n) => n.id()));
   // click an identifier the report mentions (not a common one): its reports appear
