@@ -20,7 +20,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, Conflict, Forbidden, NotFound, ReportExpired
-from graph.core.idempotency import Change, keyed_write
+from graph.core.idempotency import Change, check_key, keyed_write
 from graph.core.ids import IdAllocator
 from graph.core.vocabulary import BatchReason, ReportStatus
 from graph.events.log import emit, event
@@ -171,12 +171,14 @@ class IntakeService:
                       files: Sequence[Mapping[str, Any]], idempotency_key: str | None,
                       *, finish: bool) -> Node:
         now = datetime.now(UTC)
-        change = Change.of(reporter_id, idempotency_key, "submit" if finish else "open",
-                           to_json(dict(document)) or "")
+        check_key(idempotency_key)
         report = plan_report(document, self.limits, now)
         file_plans = [plan_file(f, self.limits, i, now) for i, f in enumerate(files)]
         if finish and report.batch_reason is BatchReason.VIRAL_POTENTIAL_MEME:
             self._check_batched_files([p.props for p in file_plans])
+        # the request's hash, of the document once it is known to be valid
+        change = Change.of(reporter_id, idempotency_key, "submit" if finish else "open",
+                           to_json(dict(document)) or "")
         if change is not None:
             replay = await self.db.read(_idempotent_tx, change)
             if replay is not None:
@@ -224,7 +226,7 @@ class IntakeService:
                     "hashes": [*(file.get("hashes") or ()), *content.hashes()]}
         try:
             change = report_change(reporter_id, idempotency_key, "ADD_FILE", report_id, file,
-                               content.address if content else None)
+                                   content.address if content else None)
             plan = plan_file(file, self.limits, 0, now)
             file_id = await self.file_ids.next()
             extra = None if content is None else {
@@ -255,8 +257,8 @@ class IntakeService:
         """The CyberTipline's /fileinfo: details for an uploaded file of an open report, once
         (a retry with the same ``idempotency_key`` answers the file as the first one left it)."""
         now = datetime.now(UTC)
-        change = report_change(reporter_id, idempotency_key, "FILE_DETAILS", report_id, file_id,
-                           file)
+        change = report_change(reporter_id, idempotency_key, "FILE_DETAILS", report_id,
+                               file_id, file)
         plan = plan_file(file, self.limits, 0, now)
         params = {
             "id": report_id, "fileId": file_id, "now": now, "reporterId": reporter_id,
