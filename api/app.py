@@ -58,18 +58,18 @@ from resolvers.services import Services
 log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
 UPLOAD_PATH = ispws.PREFIX + "/upload"
-EXPLORER = Path(__file__).resolve().parent / "static" / "explore.html"
+STATIC = Path(__file__).resolve().parent / "static"
+EXPLORER = STATIC / "explore.html"
 # Vendored into the package (api/static/vendor/README.md): an installed tipgraph serves it.
-CYTOSCAPE = Path(__file__).resolve().parent / "static" / "vendor" / "cytoscape.min.js"
+CYTOSCAPE = STATIC / "vendor" / "cytoscape.min.js"
 # GraphiQL and React, vendored the same way; the page's own script beside them
 GRAPHIQL_FILES: Final = {
-    name: (Path(__file__).resolve().parent / "static" / "vendor" / "graphiql" / name, media)
+    name: (STATIC / "vendor" / "graphiql" / name, media)
     for name, media in (("react.production.min.js", "text/javascript"),
                         ("react-dom.production.min.js", "text/javascript"),
                         ("graphiql.min.js", "text/javascript"),
                         ("graphiql.min.css", "text/css"))} | {
-    "start.js": (Path(__file__).resolve().parent / "static" / "graphiql-start.js",
-                 "text/javascript")}
+    "start.js": (STATIC / "graphiql-start.js", "text/javascript")}
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
                     *(ispws.PREFIX + "/" + name for name in (
                         "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})

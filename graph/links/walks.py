@@ -338,8 +338,7 @@ class _Side:
     def __init__(self, start: Node) -> None:
         self.depth = 0
         self.frontier = [start]
-        self.nodes: dict[str, Node] = {start.id: start}
-        self.depth_of: dict[str, int] = {start.id: 0}
+        self.reached: dict[str, tuple[Node, int]] = {start.id: (start, 0)}  # node, depth
         self.parents: dict[str, list[tuple[str, Edge]]] = {start.id: []}
 
     def grow(self, steps: Sequence[Node], found: Sequence[Node], edges: Sequence[Edge]) -> None:
@@ -349,23 +348,21 @@ class _Side:
         for edge in sorted(edges, key=lambda e: e.id):
             for near, far in ((str(edge.report), edge.identifier),
                               (edge.identifier, str(edge.report))):
-                if near in from_ids and far in by_id and far not in self.nodes:
+                if near in from_ids and far in by_id and far not in self.reached:
                     self.parents.setdefault(far, []).append((near, edge))
                     level[far] = by_id[far]
         self.depth += 1
         for node_id, node in level.items():
-            self.nodes[node_id] = node
-            self.depth_of[node_id] = self.depth
+            self.reached[node_id] = (node, self.depth)
         self.frontier = sorted(level.values(), key=lambda n: n.id)
 
     def meets(self, other: _Side) -> list[str]:
         """The nodes this side's last level shares with ``other``, at the shortest total
         depth."""
-        shared = [n.id for n in self.frontier if n.id in other.depth_of]
-        if not shared:
-            return []
-        shortest = min(self.depth + other.depth_of[n] for n in shared)
-        return sorted(n for n in shared if self.depth + other.depth_of[n] == shortest)
+        total = {n.id: self.depth + other.reached[n.id][1] for n in self.frontier
+                 if n.id in other.reached}
+        shortest = min(total.values(), default=None)
+        return sorted(n for n, length in total.items() if length == shortest)
 
     def trails(self, node_id: str, limit: int) -> list[list[tuple[str, Edge]]]:
         """Up to ``limit`` trails from ``node_id`` back to the start: (node, edge into it)."""
@@ -392,12 +389,14 @@ def _join(source: _Side, target: _Side, meeting: Sequence[str], first: int) -> l
         for back in source.trails(middle, first):
             for forth in target.trails(middle, first):
                 steps = [*(n for n, _ in reversed(back)), middle, *(n for n, _ in forth)]
-                if tuple(steps) in seen_paths or len(results) >= first:
+                if len(results) >= first:
+                    return results
+                if tuple(steps) in seen_paths:
                     continue
                 seen_paths.add(tuple(steps))
                 graph = Subgraph()
                 for step in steps:
-                    graph.nodes[step] = source.nodes.get(step) or target.nodes[step]
+                    graph.nodes[step] = (source.reached.get(step) or target.reached[step])[0]
                 for _, edge in (*back, *forth):
                     graph.edges[edge.id] = edge
                 results.append(graph)
