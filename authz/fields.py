@@ -35,6 +35,8 @@ class HasScope(BasePermission):
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.message = f"Requires {scope.value}."
+        # the scope a client names when it shows the field as withheld ("needs pii:read")
+        self.error_extensions = {"code": "FORBIDDEN", "scope": scope.value}
 
     def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         principal = info.context.principal

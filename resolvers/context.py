@@ -169,9 +169,14 @@ class Context:
     def change(principal: Principal, key: str | None, kind: str, *request: Any) -> Change | None:
         """The change a mutation makes with an idempotency ``key``, scoped to who makes it
         (role, ESP or agency, subject: one caller's key never answers another's request)."""
-        scope = "/".join((principal.role.value, principal.esp_id or principal.agency_id or "",
-                          principal.subject))
-        return Change.of(scope, key, kind, canonical(list(request)))
+        return Change.of(Context.owner(principal), key, kind, canonical(list(request)))
+
+    @staticmethod
+    def owner(principal: Principal) -> str:
+        """Whose something is (an idempotency key, a saved view): role, ESP or agency,
+        subject."""
+        return "/".join((principal.role.value, principal.esp_id or principal.agency_id or "",
+                         principal.subject))
 
     def ahead(self, asked: set[str]) -> tuple[bool, bool] | None:
         """(files, mentions) to read below reports for the fields ``asked``; None when

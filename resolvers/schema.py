@@ -42,7 +42,7 @@ from resolvers.limits import (
     cost_limit_rule,
     directive_limit_rule,
 )
-from resolvers.links.resolvers import LinkQueries
+from resolvers.links.resolvers import LinkQueries, ViewMutations
 from resolvers.referrals.events import Subscription
 from resolvers.referrals.mutations import ReferralMutations
 from resolvers.referrals.queue import AgencyQueue, QueueMutations, agency_queue
@@ -139,7 +139,7 @@ class Query(LinkQueries):
 
 @strawberry.type
 class Mutation(ReportMutations, TriageMutations, DispositionMutations, AgencyMutations,
-               ReferralMutations, HashListMutations, QueueMutations):
+               ReferralMutations, HashListMutations, QueueMutations, ViewMutations):
     pass
 
 

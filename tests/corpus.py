@@ -213,6 +213,11 @@ class Generator:
             for a, b in itertools.combinations(ids[:6], 2):
                 yield {"fromId": a, "toId": b, "maxHops": 4}
                 yield {"fromId": a, "toId": b, "maxHops": 4, "includeCommon": True}
+        elif name == "subgraph":
+            yield {"nodeIds": ids}
+        elif name == "exportGraph":
+            for form in ("GRAPHML", "JSON", "PNG"):
+                yield {"nodeIds": ids, "format": Enum(form)}
         elif name == "cluster":
             yield from ({"reportId": i} for i in pools.report_ids)
         elif name == "identifier":

@@ -18,6 +18,7 @@ import pytest
 from authz.roles import Role
 from graph.core.db import Database, run
 from graph.core.visibility import EVERY_REPORT
+from graph.links.saved import save_view
 from graph.matching.hashlists import import_list, list_version, read_csv
 from graph.reports.retention import legal_hold
 from resolvers.schema import build_schema
@@ -65,6 +66,10 @@ async def _held(setup: Setup) -> None:
 async def _listed(setup: Setup) -> None:
     await import_list(setup.db, list_version("known-1", "1", "Example Hotline", "INDUSTRY"),
                       read_csv(f"MD5,{MD5},B1\n"), by="test")
+
+
+async def _viewed(setup: Setup) -> None:
+    await save_view(setup.db, f"{Role.ANALYST.value}//analyst-1", "case 1", {"nodes": []})
 
 
 CASES: dict[str, Case] = {
@@ -144,6 +149,14 @@ CASES: dict[str, Case] = {
           retireHashList(name: "known-1", version: $v, idempotencyKey: $key) {
             id retiredAt retiredBy } }""",
         "admin", lambda s: {"v": "1"}, {"v": None}, before=_listed),
+    "saveView": Case(
+        """mutation($v: JSON!, $key: String) {
+          saveView(name: "case 1", view: $v, idempotencyKey: $key) {
+            name view createdAt savedAt } }""",
+        "analyst", lambda s: {"v": {"nodes": [s.report]}}, {"v": {"nodes": ["1"]}}),
+    "deleteView": Case(
+        """mutation($v: String!, $key: String) { deleteView(name: $v, idempotencyKey: $key) }""",
+        "analyst", lambda s: {"v": "case 1"}, {"v": "case 2"}, before=_viewed),
 }
 
 

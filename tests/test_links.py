@@ -337,3 +337,94 @@ async def test_every_shortest_path_comes_once_and_a_capped_search_says_truncated
     assert capped
     assert all(graph.truncated for graph in capped)
     assert len({tuple(sorted(graph.nodes)) for graph in capped}) == len(capped)
+
+
+EXPORT = ("query($ids: [ID!]!, $format: ExportFormat!) {"
+          " exportGraph(nodeIds: $ids, format: $format) {"
+          " format fileName mediaType content nodes edges } }")
+
+
+async def test_an_export_reads_the_screen_again_under_the_row_rule_and_is_audited(
+        links_api: Api, world: dict[str, str], tokens: Tokens, db: Database) -> None:
+    on_screen = [world[k] for k in ("A", "B", "x@example.com", "s1", "192.0.2.1")]
+    analyst = await links_api.gql(EXPORT, {"ids": on_screen, "format": "GRAPHML"},
+                                  token=tokens.mint(Role.ANALYST, subject="an-9"))
+    export = analyst["data"]["exportGraph"]
+    assert (export["nodes"], export["edges"]) == (5, 4)  # A-x, B-x, B-s1, A-ip
+    graphml = etree.fromstring(export["content"].encode())
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert {n.get("id") for n in graphml.iterfind(".//g:node", ns)} == set(on_screen)
+    assert export["mediaType"] == "application/graphml+xml"
+
+    # the agency was not referred B: B and its links are not in its export (s1 is, as C,
+    # which it was referred, names it)
+    officer = await links_api.gql(EXPORT, {"ids": on_screen, "format": "JSON"},
+                                  token=tokens.mint(Role.LE, agency_id="agency-1"))
+    view = json.loads(officer["data"]["exportGraph"]["content"])
+    assert {n["id"] for n in view["nodes"]} == {world["A"], world["x@example.com"],
+                                                world["192.0.2.1"], world["s1"]}
+    assert {e["source"] for e in view["edges"]} == {world["A"]}
+    email = next(n for n in view["nodes"] if n["id"] == world["x@example.com"])
+    assert email["properties"]["reportCount"] == 1  # B is not counted
+
+    png = await links_api.gql(EXPORT, {"ids": on_screen, "format": "PNG"},
+                              token=tokens.mint(Role.ANALYST, subject="an-9"))
+    assert png["data"]["exportGraph"]["content"] is None
+
+    async def events(tx: Any) -> list[list[int]]:
+        rows = await run(tx, "MATCH (e:AuditEvent {subject: 'an-9'}) RETURN e.reportIds AS r"
+                             " ORDER BY e.seq")
+        return [sorted(row["r"]) for row in rows]
+
+    assert await db.read(events) == [sorted([int(world["A"]), int(world["B"])])] * 2
+    too_many = await links_api.gql(EXPORT, {"ids": ["1"] * 1001, "format": "JSON"},
+                                   token=tokens.mint(Role.ANALYST))
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    bad = await links_api.gql(EXPORT, {"ids": ["<script>"], "format": "JSON"},
+                              token=tokens.mint(Role.ANALYST))
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+SAVE = ("mutation($name: String!, $view: JSON!) { saveView(name: $name, view: $view)"
+        " { name view createdAt savedAt } }")
+VIEWS = "{ savedViews { name view } }"
+
+
+async def test_saved_views_are_each_owners_own(links_api: Api, world: dict[str, str],
+                                               tokens: Tokens) -> None:
+    mine = tokens.mint(Role.ANALYST, subject="an-1")
+    theirs = tokens.mint(Role.ANALYST, subject="an-2")
+    view = {"nodes": [{"id": world["A"], "x": 10, "y": 20}], "expanded": [world["A"]]}
+    saved = await links_api.gql(SAVE, {"name": "case 12", "view": view}, token=mine)
+    assert saved["data"]["saveView"]["view"] == view
+    again = await links_api.gql(SAVE, {"name": "case 12", "view": {**view, "expanded": []}},
+                                token=mine)
+    assert again["data"]["saveView"]["createdAt"] == saved["data"]["saveView"]["createdAt"]
+    assert (await links_api.gql(VIEWS, token=mine))["data"]["savedViews"] == [
+        {"name": "case 12", "view": {**view, "expanded": []}}]
+    # another analyst neither sees it nor deletes it, and an ESP has no views at all
+    assert (await links_api.gql(VIEWS, token=theirs))["data"]["savedViews"] == []
+    delete = "mutation($name: String!) { deleteView(name: $name) }"
+    assert (await links_api.gql(delete, {"name": "case 12"}, token=theirs))["data"] == {
+        "deleteView": False}
+    refused = await links_api.gql(VIEWS, token=tokens.esp("example-esp"))
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for name, body in (("", view), ("x" * 101, view), ("ok", [1, 2]),
+                       ("ok", {"blob": "y" * 70_000})):
+        wrong = await links_api.gql(SAVE, {"name": name, "view": body}, token=mine)
+        assert wrong["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", name
+    assert (await links_api.gql(delete, {"name": "case 12"}, token=mine))["data"] == {
+        "deleteView": True}
+    assert (await links_api.gql(VIEWS, token=mine))["data"]["savedViews"] == []
+
+
+async def test_a_withheld_field_names_the_scope_it_needs(
+        links_api: Api, world: dict[str, str], tokens: Tokens) -> None:
+    officer = tokens.mint(Role.LE, agency_id="agency-1", scope="report:read links:explore")
+    body = await links_api.gql("query($id: ID!) { report(id: $id) { id files { id }"
+                               " reportedPeople { firstName } } }", {"id": world["A"]},
+                               token=officer)
+    withheld = {tuple(str(p) for p in e["path"]): e["extensions"] for e in body["errors"]}
+    assert withheld[("report", "files")] == {"code": "FORBIDDEN", "scope": "files:read"}
+    assert withheld[("report", "reportedPeople", "0", "firstName")] == {
+        "code": "FORBIDDEN", "scope": "pii:read"}

@@ -50,6 +50,8 @@ def node_view(node: Node, pii: bool) -> dict[str, Any]:
             props.pop("value", None)
         label = (f"{props['kind']}: {props['value']}" if pii
                  else f"{props['kind']} (value needs pii:read)")
+        if props.get("scope"):  # the service of an account, the algorithm of a hash
+            label += f" · {props['scope']}"
         props["reportCount"] = node.degree
     props["degree"] = node.degree
     return {"id": node.id, "type": node.type, "label": label, "common": node.common,
@@ -68,7 +70,9 @@ def edge_view(edge: Edge) -> dict[str, Any]:
             "properties": {"roles": roles, "events": events, "source": "ESP", "by": edge.by,
                            "at": plain(edge.reported), "basis": basis + ".",
                            "captured": plain([m.get("at") for m in edge.mentions
-                                              if m.get("at")])}}
+                                              if m.get("at")]),
+                           "ports": sorted({m["port"] for m in edge.mentions
+                                            if m.get("port") is not None})}}
 
 
 def subgraph_view(graph: Subgraph, pii: bool) -> dict[str, Any]:

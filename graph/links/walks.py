@@ -53,7 +53,7 @@ FROM_REPORTS: Final = (
     "UNWIND $ids AS rid"
     " MATCH (r:Report {id: rid})-[m:MENTIONS]->(i:Identifier)"
     " WHERE ($kinds IS NULL OR i.kind IN $kinds)"
-    " WITH i, r, collect(m {.role, .at, .event, .party}) AS mentions"
+    " WITH i, r, collect(m {.role, .at, .event, .party, .port}) AS mentions"
     " WITH i, collect({report: r.id, by: r.reporterId, reported: r.finishedAt,"
     " mentions: mentions}) AS links " + seen("i")
     + " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
@@ -66,7 +66,7 @@ FROM_IDENTIFIERS: Final = (
     " WHERE " + VISIBLE_REPORT
     + " AND ($since IS NULL OR coalesce(r.finishedAt, r.openedAt) >= $since)"
     " AND ($until IS NULL OR coalesce(r.finishedAt, r.openedAt) < $until)"
-    " WITH r, i, collect(m {.role, .at, .event, .party}) AS mentions"
+    " WITH r, i, collect(m {.role, .at, .event, .party, .port}) AS mentions"
     " WITH r, collect({identifier: i.id, mentions: mentions}) AS links"
     " WITH r, links, COUNT { (r)-[:MENTIONS]->() } AS degree"
     " ORDER BY degree DESC, coalesce(r.finishedAt, r.openedAt) DESC, r.id"
@@ -83,6 +83,26 @@ START_IDENTIFIER: Final = (
     "MATCH (i:Identifier {id: $id})"
     " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
     + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
+)
+
+# The nodes of a view the reader drew (an export): the reports it may see, the identifiers
+# those or other visible reports mention (counted as FROM_REPORTS counts them), and the links
+# between the two. Nothing hidden is returned, counted or used to reach an identifier.
+REPORTS_BY_IDS: Final = (
+    "UNWIND $ids AS rid MATCH (r:Report {id: rid}) WHERE " + VISIBLE_REPORT
+    + " RETURN " + REPORT_NODE + " AS node, COUNT { (r)-[:MENTIONS]->() } AS degree"
+)
+IDENTIFIERS_BY_IDS: Final = (
+    "UNWIND $ids AS iid MATCH (i:Identifier {id: iid})"
+    " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
+    + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
+)
+LINKS_BETWEEN: Final = (
+    "UNWIND $reports AS rid"
+    " MATCH (r:Report {id: rid})-[m:MENTIONS]->(i:Identifier) WHERE i.id IN $identifiers"
+    " WITH r, i, collect(m {.role, .at, .event, .party, .port}) AS mentions"
+    " RETURN r.id AS report, i.id AS identifier, r.reporterId AS by, r.finishedAt AS reported,"
+    " mentions"
 )
 
 REPORT_DEGREES: Final = """
@@ -452,3 +472,34 @@ async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int =
                 graph.edges.setdefault(edge.id, edge)
         frontier = joined
     return graph
+
+
+async def subgraph_of(db: Database, node_ids: Sequence[str], walk: Walk) -> Subgraph:
+    """The nodes named (at most :data:`MAX_NODES`) that the reader may see, and the links
+    between them: what an explorer has on screen, read again under the row rule (an export)."""
+    if len(node_ids) > MAX_NODES:
+        raise BadInput(f"at most {MAX_NODES} nodes", field="nodeIds")
+    ids = sorted({_check_id(str(n)) for n in node_ids})
+    reports = [int(n) for n in ids if is_report_id(n)]
+    identifiers = [n for n in ids if not is_report_id(n)]
+
+    async def tx(tx: AsyncManagedTransaction) -> Subgraph:
+        graph = Subgraph()
+        for row in await run(tx, REPORTS_BY_IDS, ids=reports, rows=walk.rows):
+            node = row["node"]
+            graph.nodes[str(node["id"])] = Node(id=str(node["id"]), type="Report", props=node,
+                                                degree=int(row["degree"]))
+        for row in await run(tx, IDENTIFIERS_BY_IDS, ids=identifiers, rows=walk.rows):
+            degree = int(row["degree"])
+            graph.nodes[row["node"]["id"]] = Node(id=row["node"]["id"], type="Identifier",
+                                                  props=row["node"], degree=degree,
+                                                  common=degree > walk.threshold)
+        for row in await run(tx, LINKS_BETWEEN, reports=graph.report_ids(),
+                             identifiers=[n.id for n in graph.nodes.values()
+                                          if n.type == "Identifier"]):
+            edge = Edge(report=row["report"], identifier=row["identifier"], by=row["by"],
+                        reported=row["reported"], mentions=row["mentions"])
+            graph.edges[edge.id] = edge
+        return graph
+
+    return await db.read_within(walk.remaining(), tx)

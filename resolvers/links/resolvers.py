@@ -8,18 +8,22 @@ trail (the AuditTrail extension writes one event per operation, with those repor
 from __future__ import annotations
 
 import contextlib
+import enum
 import time
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from authz.roles import Scope
+from graph.links import saved
 from graph.links import walks as links
+from graph.links.export import to_graphml, to_json
 from graph.links.walks import Subgraph
-from resolvers.context import Context
+from resolvers.context import REPLAYS, Context
 from resolvers.enums import IdentifierKind
-from resolvers.links.types import DegreePreview, GraphSubgraph, TypeCount
+from resolvers.links.types import DegreePreview, GraphSubgraph, SavedView, TypeCount
 
 
 def _walk(info: Info[Context, None], *, include_common: bool = False,
@@ -46,6 +50,30 @@ def _answer(info: Info[Context, None], graph: Subgraph) -> GraphSubgraph:
         info.context.touched_reports.add(report_id)
     pii = info.context.authenticated().has(Scope.PII_READ)
     return GraphSubgraph.of(graph, pii)
+
+
+@strawberry.enum(description="What an export of the graph on screen is written as.")
+class ExportFormat(enum.Enum):
+    GRAPHML = "GRAPHML"
+    JSON = "JSON"
+    PNG = "PNG"
+
+
+@strawberry.type(description=(
+    "An export of the nodes on screen, read again under your row rule and audited. GraphML "
+    "and JSON carry the file; a PNG is drawn by the client, and this records that it was."))
+class GraphExport:
+    format: ExportFormat
+    file_name: str
+    media_type: str
+    content: str | None = strawberry.field(description="The file (null for PNG).")
+    nodes: int = strawberry.field(description="How many of the nodes named you may see.")
+    edges: int
+
+
+EXPORT_MEDIA = {ExportFormat.GRAPHML: ("graphml", "application/graphml+xml"),
+                ExportFormat.JSON: ("json", "application/json"),
+                ExportFormat.PNG: ("png", "image/png")}
 
 
 @strawberry.type
@@ -104,3 +132,68 @@ class LinkQueries:
             graph = await links.cluster(info.context.services.db, str(report_id), walk,
                                         min_shared=min_shared, first=first)
         return _answer(info, graph)
+
+    @strawberry.field(description=(
+        "The nodes named (at most 1000) that you may see, and the links between them: a saved "
+        "view or a shared list of ids, drawn again under your row rule. Requires "
+        "links:explore."))
+    async def subgraph(self, info: Info[Context, None],
+                       node_ids: list[strawberry.ID]) -> GraphSubgraph:
+        walk = _walk(info)
+        with _metered(info):
+            graph = await links.subgraph_of(info.context.services.db,
+                                            [str(n) for n in node_ids], walk)
+        return _answer(info, graph)
+
+    @strawberry.field(description=(
+        "Export the nodes named (what your graph shows, at most 1000) with the links between "
+        "them, as GraphML (Gephi, yEd, i2) or JSON; or record a PNG the client drew. Every "
+        "node is read again under your row rule: what you may not see is left out. Audited, "
+        "with every report exported. Requires links:explore."))
+    async def export_graph(self, info: Info[Context, None], node_ids: list[strawberry.ID],
+                           format: ExportFormat) -> GraphExport:
+        walk = _walk(info)
+        with _metered(info):
+            graph = await links.subgraph_of(info.context.services.db,
+                                            [str(n) for n in node_ids], walk)
+        view = _answer(info, graph).view
+        extension, media = EXPORT_MEDIA[format]
+        content = (to_graphml(view) if format is ExportFormat.GRAPHML
+                   else to_json(view) if format is ExportFormat.JSON else None)
+        return GraphExport(format=format, file_name=f"tipgraph-graph.{extension}",
+                           media_type=media, content=content, nodes=len(view["nodes"]),
+                           edges=len(view["edges"]))
+
+    @strawberry.field(description=(
+        "Your saved views of the graph, by name (yours alone). Requires links:explore."))
+    async def saved_views(self, info: Info[Context, None]) -> list[SavedView]:
+        principal = info.context.require(Scope.LINKS_EXPLORE)
+        return [SavedView.of(v) for v in await saved.views(info.context.services.db,
+                                                            Context.owner(principal))]
+
+
+@strawberry.type
+class ViewMutations:
+    @strawberry.mutation(description=(
+        "Save the graph you drew under a name (replacing your view of that name): node ids "
+        "and positions, what was expanded, the filters; at most 64 KB, 100 views. Opening it "
+        "reads every node again under your row rule. Requires links:explore. " + REPLAYS))
+    async def save_view(self, info: Info[Context, None], name: str, view: JSON,
+                        idempotency_key: str | None = None) -> SavedView:
+        principal = info.context.require(Scope.LINKS_EXPLORE)
+        info.context.mutating(principal)
+        change = info.context.change(principal, idempotency_key, "SAVE_VIEW", name, view)
+        return SavedView.of(await saved.save_view(info.context.services.db,
+                                                  Context.owner(principal), name, view,
+                                                  change))
+
+    @strawberry.mutation(description=(
+        "Delete one of your saved views: true when there was one. Requires links:explore. "
+        + REPLAYS))
+    async def delete_view(self, info: Info[Context, None], name: str,
+                          idempotency_key: str | None = None) -> bool:
+        principal = info.context.require(Scope.LINKS_EXPLORE)
+        info.context.mutating(principal)
+        change = info.context.change(principal, idempotency_key, "DELETE_VIEW", name)
+        return await saved.delete_view(info.context.services.db, Context.owner(principal), name,
+                                       change)

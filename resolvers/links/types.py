@@ -10,6 +10,7 @@ data: without ``pii:read`` a node shows only its kind. The views come from graph
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -101,3 +102,19 @@ class DegreePreview:
     type: str
     total: int
     by_type: list[TypeCount]
+
+
+@strawberry.type(description="A graph you saved (graph.links.saved): yours alone.")
+class SavedView:
+    name: str
+    view: JSON = strawberry.field(description=(
+        "What the workspace draws again: node ids and positions, what was expanded, the "
+        "filters. Never the facts: those are read again, under your row rule."))
+    created_at: datetime
+    saved_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SavedView:
+        return cls(name=row["name"], view=JSON(row["view"]),
+                   created_at=datetime.fromisoformat(row["createdAt"]),
+                   saved_at=datetime.fromisoformat(row["savedAt"]))
