@@ -11,7 +11,7 @@ BENCH_REPORTS ?= 100000
 # stops a server of its own unless you set TIPGRAPH_NEO4J_URI explicitly.
 DEV_ENV = TIPGRAPH_NEO4J_URI=$${TIPGRAPH_NEO4J_URI:-bolt://localhost:$(NEO4J_PORT)}
 
-.PHONY: install run test lint typecheck neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
+.PHONY: install run test lint typecheck web neo4j-start neo4j-stop neo4j-status migrate seed serve chromium poppler \
         bench bench-quick bench-pdq bench-matching bench-backup clean
 
 install: $(VENV)/.installed node_modules/.installed chromium poppler
@@ -83,6 +83,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	npm run --silent typecheck:web
+
+# The workspace: regenerate the report view's query from the schema, type-check, bundle
+# (api/static/workspace/workspace.js is committed: an installed tipgraph serves it without Node).
+web: install
+	$(BIN)/python -m resolvers.selection > web/src/generated.ts
+	npm run --silent typecheck:web
+	npm run --silent build:web
 
 # Benchmarks print JSON lines; the last is one object with every figure, ratio and target.
 bench-quick: install

@@ -18,7 +18,7 @@ from typing import Final
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,9 +59,15 @@ log = logging.getLogger("tipgraph.http")
 REQUEST_ID_HEADER = "Request-ID"
 UPLOAD_PATH = ispws.PREFIX + "/upload"
 STATIC = Path(__file__).resolve().parent / "static"
-EXPLORER = STATIC / "explore.html"
-# Vendored into the package (api/static/vendor/README.md): an installed tipgraph serves it.
-CYTOSCAPE = STATIC / "vendor" / "cytoscape.min.js"
+# The workspace (web/, built into the package by `npm run build:web`): its page, style and
+# bundle, the one script it runs
+WORKSPACE_FILES: Final = {
+    name: (STATIC / "workspace" / name, media)
+    for name, media in (("index.html", "text/html"), ("workspace.css", "text/css"),
+                        ("workspace.js", "text/javascript"))}
+WORKSPACE_CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+                        "base-uri 'none'; form-action 'self'")
 # GraphiQL and React, vendored the same way; the page's own script beside them
 GRAPHIQL_FILES: Final = {
     name: (STATIC / "vendor" / "graphiql" / name, media)
@@ -70,7 +76,7 @@ GRAPHIQL_FILES: Final = {
                         ("graphiql.min.js", "text/javascript"),
                         ("graphiql.min.css", "text/css"))} | {
     "start.js": (STATIC / "graphiql-start.js", "text/javascript")}
-ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore",
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/explore", "/workspace",
                     *(ispws.PREFIX + "/" + name for name in (
                         "status", "xsd", "submit", "upload", "fileinfo", "finish", "retract"))})
 
@@ -290,9 +296,25 @@ async def readyz(request: Request) -> Response:
 
 
 async def explore(request: Request) -> Response:
-    return Response(EXPLORER.read_bytes(), media_type="text/html", headers={
-        "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                   "style-src 'unsafe-inline'; connect-src 'self'"})
+    """The explorer is the workspace's graph view now."""
+    return RedirectResponse("/workspace#/graph", status_code=308)
+
+
+async def workspace(request: Request) -> Response:
+    """The workspace's files, from the package, under a CSP that lets them reach this host only."""
+    name = request.path_params.get("name", "index.html")
+    if name == "config.json":
+        found_oidc = request.app.state.tipgraph.settings.oidc
+        oidc = None if found_oidc is None else {
+            "authorizationUrl": found_oidc.authorization_url,
+            "clientId": found_oidc.client_id, "scope": found_oidc.scope}
+        return JSONResponse({"oidc": oidc}, headers={"Cache-Control": "no-store"})
+    found = WORKSPACE_FILES.get(name)
+    if found is None or not found[0].exists():
+        return error_response("no such file", "NOT_FOUND", 404)
+    return Response(found[0].read_bytes(), media_type=found[1], headers={
+        "Content-Security-Policy": WORKSPACE_CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
 
 
 async def graphiql_asset(request: Request) -> Response:
@@ -301,14 +323,6 @@ async def graphiql_asset(request: Request) -> Response:
     if found is None or not found[0].exists():
         return error_response("no such file", "NOT_FOUND", 404)
     return Response(found[0].read_bytes(), media_type=found[1],
-                    headers={"Cache-Control": "public, max-age=86400"})
-
-
-async def explore_library(request: Request) -> Response:
-    if not CYTOSCAPE.exists():
-        return error_response("the explorer's graph library is missing from this "
-                              "installation (api/static/vendor/)", "SERVICE_UNAVAILABLE", 503)
-    return Response(CYTOSCAPE.read_bytes(), media_type="text/javascript",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
@@ -368,7 +382,8 @@ def create_app(settings: Settings | None = None, *, audit: bool = True) -> Starl
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(settings, metrics)),
             Route("/explore", explore, methods=["GET"]),
-            Route("/explore/cytoscape.min.js", explore_library, methods=["GET"]),
+            Route("/workspace", workspace, methods=["GET"]),
+            Route("/workspace/{name}", workspace, methods=["GET"]),
             *([] if settings.production else [
                 Route("/graphiql/{name}", graphiql_asset, methods=["GET"])]),
             *ispws.routes(),

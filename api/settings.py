@@ -36,6 +36,15 @@ class Environment(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class OidcSettings:
+    """Where the workspace sends a reader to sign in (OpenID Connect, implicit flow)."""
+
+    authorization_url: str
+    client_id: str
+    scope: str
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: Environment
     state_dir: Path
@@ -74,6 +83,7 @@ class Settings:
     package_key_file: Path | None
     package_retired_keys_file: Path | None  # earlier package keys and their validity
     event_retention_days: int
+    oidc: OidcSettings | None = None  # the workspace's sign-in through a provider, when set
 
     @property
     def production(self) -> bool:
@@ -191,7 +201,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         package_key_file=_path(env, "TIPGRAPH_PACKAGE_KEY_FILE"),
         package_retired_keys_file=_path(env, "TIPGRAPH_PACKAGE_RETIRED_KEYS_FILE"),
         event_retention_days=_int(env, "TIPGRAPH_EVENT_RETENTION_DAYS", 90),
+        oidc=_oidc(env),
     )
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    """The workspace's OpenID Connect sign-in: both settings or neither, and an https
+    authorization endpoint (http only on this machine)."""
+    url = env.get("TIPGRAPH_OIDC_AUTHORIZATION_URL") or None
+    client = env.get("TIPGRAPH_OIDC_CLIENT_ID") or None
+    if (url is None) != (client is None):
+        raise SettingsError("set TIPGRAPH_OIDC_AUTHORIZATION_URL and TIPGRAPH_OIDC_CLIENT_ID "
+                            "together, or neither")
+    if url is not None and not (url.startswith("https://") or url.startswith(
+            ("http://localhost", "http://127.0.0.1"))):
+        raise SettingsError("TIPGRAPH_OIDC_AUTHORIZATION_URL must be an https URL")
+    if url is None or client is None:
+        return None
+    return OidcSettings(url, client, env.get("TIPGRAPH_OIDC_SCOPE") or "openid")
 
 
 def content_store(settings: Settings) -> ContentStore:

@@ -1,6 +1,6 @@
-"""Specification: the explorer page. Driven in headless Chromium (Debian's, by playwright-core):
-an analyst pastes a token, opens a report, expands a node by clicking and sees why each link
-exists; common identifiers look different. A screenshot is kept under tests/artifacts/."""
+"""Specification: GraphiQL, served from the package, offline. Driven in headless Chromium
+(Debian's, by playwright-core); a screenshot is kept under tests/artifacts/. (The explorer is
+the workspace's graph view now: tests/test_workspace.py.)"""
 
 from __future__ import annotations
 
@@ -29,55 +29,6 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 def report(**person: Any) -> dict[str, Any]:
     return {"incidentType": "ONLINE_ENTICEMENT", "incidentDateTime": "2026-10-01T08:00:00Z",
             "reportedPeople": [{"espService": "ExampleChat", **person}]}
-
-
-def test_the_page_and_its_library_are_served(served: str) -> None:
-    page = httpx.get(f"{served}/explore")
-    assert page.status_code == 200
-    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    assert '<script src="/explore/cytoscape.min.js">' in page.text
-    assert '<input id="token" type="password"' in page.text  # never shown in clear
-    library = httpx.get(f"{served}/explore/cytoscape.min.js")
-    assert library.status_code == 200
-    assert library.headers["content-type"].startswith("text/javascript")
-
-
-@pytest.mark.skipif(NODE is None or not os.path.exists(CHROMIUM),
-                    reason="Node.js and Debian's chromium (make install) are needed")
-async def test_an_analyst_walks_from_a_report_to_the_reports_linked_to_it(
-        served: str, api: Api, db: Database, tokens: Tokens) -> None:
-    await register_reporter(db, "example-esp", "Example ESP")
-    esp = tokens.esp("example-esp")
-
-    async def submit(document: dict[str, Any]) -> str:
-        body = await api.gql(SUBMIT_REPORT, {"input": document}, token=esp)
-        assert "errors" not in body, body
-        return str(body["data"]["submitReport"]["id"])
-
-    opened = await submit(report(emails=[{"address": "x@example.com"}],
-                                 ipCaptureEvents=[{"ipAddress": "192.0.2.77"}]))
-    linked = await submit(report(emails=[{"address": "x@example.com"}], screenName="s9"))
-    for _ in range(51):  # the IP becomes common (more than 50 reports)
-        await submit(report(ipCaptureEvents=[{"ipAddress": "192.0.2.77"}]))
-    ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / "explorer.png"
-    screenshot.unlink(missing_ok=True)
-    assert NODE is not None
-    result = subprocess.run(  # noqa: ASYNC221 - the browser drives the server, not this loop
-        [NODE, str(PROJECT_ROOT / "tests" / "node" / "explore.mjs"), served,
-         tokens.mint(Role.ANALYST), opened, str(screenshot)],
-        capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT, check=False,
-        env={**os.environ, "CHROMIUM": CHROMIUM})
-    assert result.returncode == 0, result.stderr[-3000:]
-    drawn = json.loads(result.stdout.strip().splitlines()[-1])
-    ids = {n["id"] for n in drawn["nodes"]}
-    assert opened in drawn["opened"]
-    assert linked in ids  # reached by clicking the shared e-mail
-    common = [n for n in drawn["nodes"] if n["common"]]
-    assert [n["type"] for n in common] == ["Identifier"]  # the IP, drawn apart
-    assert "reported it in report" in drawn["why"]
-    assert "by example-esp" in drawn["why"]
-    assert screenshot.stat().st_size > 10_000
 
 
 def test_graphiql_is_served_from_the_package(served: str) -> None:

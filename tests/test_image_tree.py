@@ -3,7 +3,7 @@
 ``docker compose up --build`` cannot run on these machines, so this builds the file tree the
 image gets: the Dockerfile's ``pip install .``, i.e. a wheel installed into a fresh virtualenv,
 run from a folder that is not the repository (no ``node_modules``, no sources beside it), with
-the image's ``TIPGRAPH_MIGRATIONS_DIR``. It serves ``/explore`` and its script from that tree.
+the image's ``TIPGRAPH_MIGRATIONS_DIR``. It serves the workspace and GraphiQL from that tree.
 """
 
 from __future__ import annotations
@@ -22,16 +22,8 @@ from bench.harness import running
 from graph.core.server import free_port
 from tests.helpers import IDENTIFIER_KEY
 
-VENDORED = PROJECT_ROOT / "api" / "static" / "vendor" / "cytoscape.min.js"
-NPM_COPY = PROJECT_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
-
-
-def test_the_vendored_explorer_library_is_the_one_npm_pins() -> None:
-    if not NPM_COPY.exists():
-        pytest.skip("node_modules is not installed (make install)")
-    assert VENDORED.read_bytes() == NPM_COPY.read_bytes(), (
-        "api/static/vendor/cytoscape.min.js differs from the npm-pinned copy; copy it over")
-    assert (VENDORED.parent / "cytoscape.LICENSE").exists()
+VENDORED = PROJECT_ROOT / "api" / "static" / "vendor"
+WORKSPACE = PROJECT_ROOT / "api" / "static" / "workspace"
 
 
 GRAPHIQL = {"graphiql.min.js": "graphiql/graphiql.min.js",
@@ -45,7 +37,7 @@ def test_the_vendored_graphiql_files_are_the_ones_npm_pins(name: str) -> None:
     npm_copy = PROJECT_ROOT / "node_modules" / GRAPHIQL[name]
     if not npm_copy.exists():
         pytest.skip("node_modules is not installed (make install)")
-    vendored = VENDORED.parent / "graphiql" / name
+    vendored = VENDORED / "graphiql" / name
     assert vendored.read_bytes() == npm_copy.read_bytes(), (
         f"api/static/vendor/graphiql/{name} differs from the npm-pinned copy; copy it over")
     assert (vendored.parent / f"{name.split('.')[0]}.LICENSE").exists()
@@ -57,7 +49,7 @@ def _run(*command: str, cwd: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-def test_an_installed_wheel_serves_the_explorer_and_its_script(settings: Settings,
+def test_an_installed_wheel_serves_the_workspace_and_graphiql(settings: Settings,
                                                                 tmp_path: Path) -> None:
     # the wheel the image's `pip install .` builds (in an isolated build, as there)
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
@@ -102,16 +94,17 @@ def test_an_installed_wheel_serves_the_explorer_and_its_script(settings: Setting
             assert server.poll() is None, log.read_text()[-2000:]
             assert time.monotonic() < deadline, log.read_text()[-2000:]
             time.sleep(0.3)
-        page = httpx.get(f"{url}/explore", timeout=10)
+        page = httpx.get(f"{url}/workspace", timeout=10)
         assert page.status_code == 200
-        assert '<script src="/explore/cytoscape.min.js">' in page.text
-        script = httpx.get(f"{url}/explore/cytoscape.min.js", timeout=10)
+        assert '<script src="/workspace/workspace.js">' in page.text
+        script = httpx.get(f"{url}/workspace/workspace.js", timeout=10)
         assert script.status_code == 200, script.text[:200]
         assert script.headers["content-type"].startswith("text/javascript")
+        assert httpx.get(f"{url}/workspace/workspace.css", timeout=10).status_code == 200
         # and GraphiQL (development), from the wheel too
         ide = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"}, timeout=10)
         assert '<script src="/graphiql/graphiql.min.js">' in ide.text
         for name in (*GRAPHIQL, "start.js"):
             assert httpx.get(f"{url}/graphiql/{name}", timeout=10).status_code == 200, name
-        assert script.content == VENDORED.read_bytes()
+        assert script.content == (WORKSPACE / "workspace.js").read_bytes()
         assert "//" not in page.text.split("<script src=")[1].split(">")[0]  # no other host
