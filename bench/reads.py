@@ -169,7 +169,7 @@ async def entities_floor(driver: AsyncDriver, _: int, ids: tuple[int, ...] = ())
 async def neighborhood_floor(driver: AsyncDriver, report_id: int) -> None:
     """The traversal's own statements: the start, its identifiers, their reports."""
     walk = links.Walk(rows=EVERY_REPORT, threshold=50).params()
-    await statement(driver, links.START_REPORT, id=report_id, rows=EVERY_REPORT)
+    await statement(driver, links.REPORTS_BY_IDS, ids=[report_id], rows=EVERY_REPORT)
     rows = await statement(driver, links.FROM_REPORTS, ids=[report_id], **walk)
     kept = [row["node"]["id"] for row in rows if row["degree"] <= 50]
     await statement(driver, links.FROM_IDENTIFIERS, ids=kept, cap=199, **walk)

@@ -182,6 +182,17 @@ async def test_cluster_follows_identifiers_that_are_not_common(
     assert world["192.0.2.1"] in {o["id"] for o in graph["omittedCommon"]}
     strict = await links_api.gql(CLUSTER, {"id": world["A"], "min": 2}, token=analyst)
     assert labels(strict["data"]["cluster"]) == {world["A"]}
+    # a common identifier is counted only as far as "common" (threshold 3: "4", at least)
+    counted = await links_api.gql("query($id: ID!) { cluster(reportId: $id) { omittedCommon {"
+                                  " id reportCount countIsMinimum } } }", {"id": world["A"]},
+                                  token=analyst)
+    assert counted["data"]["cluster"]["omittedCommon"] == [
+        {"id": world["192.0.2.1"], "reportCount": 4, "countIsMinimum": True}]
+    # the walk stops once it holds `first` nodes, and says so
+    small = await links_api.gql("query($id: ID!) { cluster(reportId: $id, first: 3) {"
+                                " nodes { id } truncated } }", {"id": world["A"]}, token=analyst)
+    assert len(small["data"]["cluster"]["nodes"]) == 3
+    assert small["data"]["cluster"]["truncated"] is True
 
 
 async def test_an_agency_walks_only_inside_its_referrals(

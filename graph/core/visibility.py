@@ -144,7 +144,7 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.triage.enrichment:SUGGESTED_AGENCIES_BY_REPORT_IDS": _BELOW + "; analysts only",
     "graph.referrals.packages.content:GEOLOCATIONS_BY_IDENTIFIER_IDS": _BELOW
     + " (the package's report, read under the agency's rule)",
-    "graph.links.walks:REPORT_DEGREES": _BELOW + " (the walk's start, found by START_REPORT)",
+    "graph.links.walks:REPORT_DEGREES": _BELOW + " (the walk's start, found by REPORTS_BY_IDS)",
     "graph.links.walks:LINKS_BETWEEN": _BELOW + " (REPORTS_BY_IDS, in the same transaction)",
     "graph.referrals.agencies:CREATE_REFERRAL": _LOCKED + " (REFER_REPORT)",
     "graph.referrals.outcomes:CREATE_OUTCOME": _LOCKED + " (LOCK_REFERRAL)",

@@ -82,7 +82,9 @@ def subgraph_view(graph: Subgraph, pii: bool) -> dict[str, Any]:
         "truncated": graph.truncated,
         "omittedCommon": [{"id": n.id, "kind": n.props["kind"],
                            "value": n.props.get("value") if pii else None,
-                           "reportCount": n.degree} for n in graph.omitted_common.values()],
+                           "reportCount": n.degree,
+                           "countIsMinimum": n.props.get("firstSeenAt") is None}
+                          for n in graph.omitted_common.values()],
     }
 
 

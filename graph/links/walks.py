@@ -34,7 +34,13 @@ from neo4j import AsyncManagedTransaction
 
 from graph.core.db import Database, run
 from graph.core.errors import BadInput, NotFound, TooExpensive
-from graph.core.visibility import VISIBLE_REPORT, RowScope, seen
+from graph.core.visibility import (
+    VISIBLE_REPORT,
+    RowScope,
+    counted_report,
+    seen,
+    visible_report,
+)
 
 MAX_DEPTH: Final = 3
 MAX_HOPS: Final = 6
@@ -48,15 +54,35 @@ REPORT_NODE: Final = ("r {.id, .status, .incidentType, .priority, .disposition, 
 IDENTIFIER_NODE: Final = "i {.id, .kind, .value, .scope, firstSeenAt: firstSeenAt}"
 
 # From reports to the identifiers they mention (the reports are visible: they were reached
-# through this module or checked by START).
-FROM_REPORTS: Final = (
+# through this module or checked by REPORTS_BY_IDS), with the links to each.
+_MENTIONED: Final = (
     "UNWIND $ids AS rid"
     " MATCH (r:Report {id: rid})-[m:MENTIONS]->(i:Identifier)"
     " WHERE ($kinds IS NULL OR i.kind IN $kinds)"
     " WITH i, r, collect(m {.role, .at, .event, .party, .port}) AS mentions"
     " WITH i, collect({report: r.id, by: r.reporterId, reported: r.finishedAt,"
-    " mentions: mentions}) AS links " + seen("i")
-    + " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
+    " mentions: mentions}) AS links "
+)
+FROM_REPORTS: Final = (
+    _MENTIONED + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
+)
+
+# FROM_REPORTS for a walk that never shows a common identifier's count as it goes (a
+# cluster): counting stops past $threshold, so a supernode costs no more than a small
+# identifier, and a common one answers degree $threshold + 1 (a lower bound) and no
+# firstSeenAt.
+FROM_REPORTS_BOUNDED: Final = (
+    _MENTIONED
+    + "CALL (i) { MATCH (i)<-[:MENTIONS]-(counted:Report) WHERE " + counted_report("counted")
+    + " WITH DISTINCT counted LIMIT $threshold + 1 RETURN count(counted) AS bounded }"
+    " CALL (i, bounded) { WITH i, bounded WHERE bounded <= $threshold"
+    " MATCH (i)<-[:MENTIONS]-(seen:Report) WHERE " + visible_report("seen")
+    + " WITH DISTINCT i, seen"  # grouped by i: no row at all when the branch is not taken
+    " RETURN i AS counted, count(CASE WHEN seen.status = 'SUBMITTED' THEN 1 END) AS degree,"
+    " min(coalesce(seen.finishedAt, seen.openedAt)) AS firstSeenAt"
+    " UNION WITH i, bounded WHERE bounded > $threshold"
+    " RETURN i AS counted, bounded AS degree, null AS firstSeenAt }"
+    " RETURN " + IDENTIFIER_NODE + " AS node, links, degree"
 )
 
 # From identifiers to the visible reports that mention them, in the time window.
@@ -74,19 +100,8 @@ FROM_IDENTIFIERS: Final = (
     " RETURN " + REPORT_NODE + " AS node, degree, links"
 )
 
-START_REPORT: Final = (
-    "MATCH (r:Report {id: $id}) WHERE " + VISIBLE_REPORT
-    + " RETURN " + REPORT_NODE + " AS node, COUNT { (r)-[:MENTIONS]->() } AS degree"
-)
-
-START_IDENTIFIER: Final = (
-    "MATCH (i:Identifier {id: $id})"
-    " WHERE EXISTS { MATCH (i)<-[:MENTIONS]-(r:Report) WHERE " + VISIBLE_REPORT + " } "
-    + seen("i") + " RETURN " + IDENTIFIER_NODE + " AS node, degree"
-)
-
-# The nodes of a view the reader drew (an export): the reports it may see, the identifiers
-# those or other visible reports mention (counted as FROM_REPORTS counts them), and the links
+# Nodes by id (a walk's start; the nodes of a view the reader drew): the reports it may see,
+# the identifiers visible reports mention (counted as FROM_REPORTS counts them), and the links
 # between the two. Nothing hidden is returned, counted or used to reach an identifier.
 REPORTS_BY_IDS: Final = (
     "UNWIND $ids AS rid MATCH (r:Report {id: rid}) WHERE " + VISIBLE_REPORT
@@ -180,10 +195,10 @@ def _check_id(node_id: str) -> str:
 
 async def _start_tx(tx: AsyncManagedTransaction, node_id: str, walk: Walk) -> Node | None:
     if is_report_id(node_id):
-        records = await run(tx, START_REPORT, id=int(node_id), rows=walk.rows)
+        records = await run(tx, REPORTS_BY_IDS, ids=[int(node_id)], rows=walk.rows)
         kind = "Report"
     else:
-        records = await run(tx, START_IDENTIFIER, id=node_id, rows=walk.rows)
+        records = await run(tx, IDENTIFIERS_BY_IDS, ids=[node_id], rows=walk.rows)
         kind = "Identifier"
     if not records:
         return None
@@ -193,9 +208,10 @@ async def _start_tx(tx: AsyncManagedTransaction, node_id: str, walk: Walk) -> No
                 common=kind == "Identifier" and degree > walk.threshold)
 
 
-async def _from_reports_tx(tx: AsyncManagedTransaction, ids: list[int],
-                           walk: Walk) -> list[dict[str, Any]]:
-    return [dict(r) for r in await run(tx, FROM_REPORTS, ids=ids, **walk.params())]
+async def _from_reports_tx(tx: AsyncManagedTransaction, ids: list[int], walk: Walk,
+                           bounded: bool) -> list[dict[str, Any]]:
+    return [dict(r) for r in await run(tx, FROM_REPORTS_BOUNDED if bounded else FROM_REPORTS,
+                                       ids=ids, **walk.params())]
 
 
 async def _from_identifiers_tx(tx: AsyncManagedTransaction, ids: list[str], walk: Walk,
@@ -211,9 +227,11 @@ async def start_node(db: Database, node_id: str, walk: Walk) -> Node:
     return node
 
 
-async def expand(db: Database, frontier: Sequence[Node], walk: Walk,
-                 cap: int) -> tuple[list[Node], list[Edge], list[Node], bool]:
-    """One level: (new neighbours, edges to them, common identifiers left out, truncated)."""
+async def expand(db: Database, frontier: Sequence[Node], walk: Walk, cap: int, *,
+                 bounded: bool = False) -> tuple[list[Node], list[Edge], list[Node], bool]:
+    """One level: (new neighbours, edges to them, common identifiers left out, truncated).
+    ``bounded``: common identifiers are left out with the degree ``threshold + 1``
+    (:data:`FROM_REPORTS_BOUNDED`)."""
     reports = [int(n.props["id"]) for n in frontier if n.type == "Report"]
     identifiers = [n.id for n in frontier if n.type == "Identifier"]
     found: list[Node] = []
@@ -221,7 +239,8 @@ async def expand(db: Database, frontier: Sequence[Node], walk: Walk,
     omitted: list[Node] = []
     truncated = False
     if reports:
-        for row in await db.read_within(walk.remaining(), _from_reports_tx, reports, walk):
+        for row in await db.read_within(walk.remaining(), _from_reports_tx, reports, walk,
+                                        bounded):
             degree = int(row["degree"])
             node = Node(id=str(row["node"]["id"]), type="Identifier", props=row["node"],
                         degree=degree, common=degree > walk.threshold)
@@ -423,10 +442,19 @@ def _join(source: _Side, target: _Side, meeting: Sequence[str], first: int) -> l
     return results
 
 
+CLUSTER_CHUNK: Final = 16  # reports a cluster expands per step
+
+
 async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int = 1,
                   first: int = 500) -> Subgraph:
     """The reports linked to ``report_id``, directly or through each other, by at least
-    ``min_shared`` identifiers that are not common; with the identifiers that link them."""
+    ``min_shared`` identifiers that are not common; with the identifiers that link them.
+
+    Breadth first, :data:`CLUSTER_CHUNK` reports a step (two statements: their identifiers,
+    counted only as far as "common", then those identifiers' reports), so that the walk stops
+    as soon as it holds ``first`` nodes instead of reading whole levels it would cut. A common
+    identifier left out says it is common with ``reportCount`` ``threshold + 1`` (a lower
+    bound: ``countIsMinimum``), as counting it further would cost what the walk saved."""
     if not 1 <= min_shared <= 10:
         raise BadInput("minShared is 1 to 10", field="minShared")
     if not 1 <= first <= MAX_NODES:
@@ -436,31 +464,34 @@ async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int =
     walk = dataclasses.replace(walk, include_common=False)
     start = await start_node(db, report_id, walk)
     graph = Subgraph(nodes={start.id: start})
-    frontier = [start]
-    while frontier:
-        try:
-            identifiers, id_edges, omitted, _ = await expand(db, frontier, walk, FRONTIER_CAP)
-        except TooExpensive:
-            graph.truncated = True  # past its budget: what was found so far
+    waiting = [start]  # reports to expand, in the order they joined
+    expanded: set[str] = set()
+    while waiting:
+        if len(graph.nodes) >= first:
+            graph.truncated = True  # full: what is left would all be cut
             break
-        for node in omitted:
-            graph.omitted_common.setdefault(node.id, node)
-        identifiers = [n for n in identifiers if n.id not in graph.nodes]
-        if not identifiers:
-            break
+        chunk, waiting = waiting[:CLUSTER_CHUNK], waiting[CLUSTER_CHUNK:]
+        expanded.update(n.id for n in chunk)
         try:
+            identifiers, id_edges, omitted, _ = await expand(db, chunk, walk, FRONTIER_CAP,
+                                                             bounded=True)
+            for node in omitted:
+                graph.omitted_common.setdefault(node.id, node)
+            identifiers = [n for n in identifiers if n.id not in graph.nodes]
+            if not identifiers:
+                continue
             reports, report_edges, _, truncated = await expand(db, identifiers, walk,
                                                                FRONTIER_CAP)
         except TooExpensive:
-            graph.truncated = True
+            graph.truncated = True  # past its budget: what was found so far
             break
         graph.truncated |= truncated
-        known = {n.id for n in frontier} | set(graph.nodes)
         shared: dict[str, set[str]] = {}
         for edge in report_edges:
             shared.setdefault(str(edge.report), set()).add(edge.identifier)
         joined = [n for n in sorted(reports, key=_relevance)
-                  if n.id not in known and len(shared.get(n.id, ())) >= min_shared]
+                  if n.id not in graph.nodes and n.id not in expanded
+                  and len(shared.get(n.id, ())) >= min_shared]
         if len(graph.nodes) + len(joined) > first:
             graph.truncated = True
             joined = joined[:max(first - len(graph.nodes), 0)]
@@ -470,7 +501,7 @@ async def cluster(db: Database, report_id: str, walk: Walk, *, min_shared: int =
         for edge in itertools.chain(id_edges, report_edges):
             if str(edge.report) in graph.nodes and edge.identifier in graph.nodes:
                 graph.edges.setdefault(edge.id, edge)
-        frontier = joined
+        waiting.extend(joined)
     return graph
 
 

@@ -51,7 +51,11 @@ class OmittedIdentifier:
     id: strawberry.ID
     kind: str
     value: str | None = strawberry.field(description="Needs pii:read.")
-    report_count: int
+    report_count: int = strawberry.field(description=(
+        "The submitted reports you may see that name it; a lower bound when countIsMinimum."))
+    count_is_minimum: bool = strawberry.field(description=(
+        "True when counting stopped once the identifier was known to be common (a cluster "
+        "does): reportCount is then TIPGRAPH_COMMON_IDENTIFIER_REPORTS + 1, \"more than\"."))
 
 
 @strawberry.type(name="Subgraph", description="Nodes and edges, as link-analysis tools draw them.")
@@ -81,7 +85,8 @@ class GraphSubgraph:
     @strawberry.field
     def omitted_common(self) -> list[OmittedIdentifier]:
         return [OmittedIdentifier(id=strawberry.ID(o["id"]), kind=o["kind"], value=o["value"],
-                                  report_count=o["reportCount"])
+                                  report_count=o["reportCount"],
+                                  count_is_minimum=o["countIsMinimum"])
                 for o in self.view["omittedCommon"]]
 
     @strawberry.field(description=(
