@@ -146,6 +146,8 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     + " (the package's report, read under the agency's rule)",
     "graph.links.walks:REPORT_DEGREES": _BELOW + " (the walk's start, found by REPORTS_BY_IDS)",
     "graph.links.walks:LINKS_BETWEEN": _BELOW + " (REPORTS_BY_IDS, in the same transaction)",
+    "graph.links.walks:_MENTIONED": _BELOW + " (a walk's frontier: reports it reached under the "
+    "rule; the statements it begins count under the rule)",
     "graph.referrals.agencies:CREATE_REFERRAL": _LOCKED + " (REFER_REPORT)",
     "graph.referrals.outcomes:CREATE_OUTCOME": _LOCKED + " (LOCK_REFERRAL)",
     "graph.reports.retention:SET_HOLD": _LOCKED + " (HOLD)",
