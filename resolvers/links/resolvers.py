@@ -52,6 +52,16 @@ def _answer(info: Info[Context, None], graph: Subgraph) -> GraphSubgraph:
     return GraphSubgraph.of(graph, pii)
 
 
+async def _named(info: Info[Context, None], node_ids: list[strawberry.ID]) -> GraphSubgraph:
+    """The nodes named that the reader may see, and the links between them (subgraph, and
+    what exportGraph writes)."""
+    walk = _walk(info)
+    with _metered(info):
+        graph = await links.subgraph_of(info.context.services.db, [str(n) for n in node_ids],
+                                        walk)
+    return _answer(info, graph)
+
+
 @strawberry.enum(description="What an export of the graph on screen is written as.")
 class ExportFormat(enum.Enum):
     GRAPHML = "GRAPHML"
@@ -139,11 +149,7 @@ class LinkQueries:
         "links:explore."))
     async def subgraph(self, info: Info[Context, None],
                        node_ids: list[strawberry.ID]) -> GraphSubgraph:
-        walk = _walk(info)
-        with _metered(info):
-            graph = await links.subgraph_of(info.context.services.db,
-                                            [str(n) for n in node_ids], walk)
-        return _answer(info, graph)
+        return await _named(info, node_ids)
 
     @strawberry.field(description=(
         "Export the nodes named (what your graph shows, at most 1000) with the links between "
@@ -152,11 +158,7 @@ class LinkQueries:
         "with every report exported. Requires links:explore."))
     async def export_graph(self, info: Info[Context, None], node_ids: list[strawberry.ID],
                            format: ExportFormat) -> GraphExport:
-        walk = _walk(info)
-        with _metered(info):
-            graph = await links.subgraph_of(info.context.services.db,
-                                            [str(n) for n in node_ids], walk)
-        view = _answer(info, graph).view
+        view = (await _named(info, node_ids)).view
         extension, media = EXPORT_MEDIA[format]
         content = (to_graphml(view) if format is ExportFormat.GRAPHML
                    else to_json(view) if format is ExportFormat.JSON else None)
