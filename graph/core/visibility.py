@@ -162,12 +162,13 @@ ROW_RULE_EXEMPTIONS: Final[Mapping[str, str]] = {
     "graph.triage.enrichment:WRITE": _JOB + " (the enrichment worker sees every report)",
     "graph.triage.enrichment:PREVIOUS_SUGGESTIONS": _JOB + " (the enrichment worker)",
     "graph.matching.hashlists:MATCH_REPORTS": _JOB + " (the enrichment worker labels the "
-    "matches it found; NEAR_LABELS within)",
+    "matches it found; NEAR_OF_FILE within)",
     "graph.matching.near:PDQ_OF_REPORTS": _JOB + " (the enrichment worker reads what each "
     "finished report's files may match)",
-    "graph.matching.near:NEAR_LABELS": _JOB + " (the enrichment worker and a list's import "
+    "graph.matching.near:NEAR_OF_FILE": _JOB + " (the enrichment worker and a list's import "
     "label near duplicates; what the earlier report is shows only in basisForAll, which "
     "only readers who see every report are shown)",
+    "graph.matching.near:NEAR_LABELS": _JOB + " (a list's import; NEAR_OF_FILE within)",
     "graph.identifiers.keyed_ids:SET_IDS": _JOB + " (re-keying identifier ids)",
     "graph.demo.seed:SUGGESTED": _JOB + " (the demo seed)",
     "graph.triage.queue:ORDER_INDEXES": "index hints for the queue's order, not "

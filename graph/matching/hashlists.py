@@ -42,7 +42,7 @@ from graph.matching import schemes
 from graph.matching.near import (
     ALGORITHM,
     MAX_THRESHOLD,
-    NEAR_LABELS,
+    NEAR_OF_FILE,
     add_references_tx,
     match_version_near,
 )
@@ -164,18 +164,26 @@ MERGE (f)-[:LABELLED]->(c)
 RETURN count(c) AS matched
 """
 
-# Enrichment's matching in one statement: the exact matches its read found (``$exact``: file,
-# version, algorithm, label; a version retired since is skipped), and the near pairs the index
-# found (graph.matching.near).
-MATCH_FOUND: Final = """
-UNWIND $exact AS m
+# Enrichment's matching in one statement, a file at a time: ``$files`` is ``[{file, exact,
+# near}]``, each file with the exact matches its read found (``exact``: version, algorithm,
+# label; a version retired since is skipped) and the near pairs the index found (``near``:
+# value, distance; graph.matching.near).
+MATCH_REPORTS: Final = """
+UNWIND $files AS m
 MATCH (f:File {id: m.file})
-MATCH (v:HashListVersion {id: m.version}) WHERE v.retiredAt IS NULL
-WITH f, v, {algorithm: m.algorithm, label: m.label} AS e
-""" + MATCH_LABELS
-MATCH_REPORTS: Final = (
-    "CALL () { " + MATCH_FOUND + " } WITH matched AS exact"
-    " CALL () { " + NEAR_LABELS + " } RETURN exact + matched AS matched")
+CALL (f, m) {
+  UNWIND m.exact AS e
+  MATCH (v:HashListVersion {id: e.version}) WHERE v.retiredAt IS NULL
+  WITH f, v, e
+""" + MATCH_LABELS + """
+}
+CALL (f, m) {
+  UNWIND m.near AS n
+""" + NEAR_OF_FILE + """
+  RETURN sum(listed) + sum(near) AS nearby
+}
+RETURN sum(matched) + sum(nearby) AS matched
+"""
 
 MATCH_VERSION: Final = """
 MATCH (v:HashListVersion {id: $id})
@@ -235,10 +243,21 @@ async def match_reports_tx(tx: AsyncManagedTransaction, exact: list[dict[str, An
                            near: list[dict[str, Any]], now: datetime) -> int:
     """Labels suggested by live lists, and by files analysts labelled, for the ``exact``
     matches and the ``near`` pairs enrichment found (in its write transaction; nothing to do
-    when it found none)."""
-    if not exact and not near:
+    when it found none).
+
+    They go to Neo4j as one list, a file each. Neo4j plans a statement again for every size
+    class (0, 1, 2-10, 11-100, more) of each list it is given, and planning this one takes
+    about a second on a small machine: as two lists of their own sizes, a batch with ten exact
+    matches and a batch with eleven were planned apart, and the combinations of the two lists
+    gave up to fifteen plans, each a stall of the enrichment worker (bench.matching)."""
+    files: dict[int, dict[str, Any]] = {}
+    for found, key in ((exact, "exact"), (near, "near")):
+        for m in found:
+            files.setdefault(m["file"], {"file": m["file"], "exact": [], "near": []})[key].append(
+                {k: v for k, v in m.items() if k != "file"})
+    if not files:
         return 0
-    [record] = await run(tx, MATCH_REPORTS, exact=exact, near=near, now=now, version=None,
+    [record] = await run(tx, MATCH_REPORTS, files=list(files.values()), now=now, version=None,
                          default=DEFAULT_RADIUS)
     return int(record["matched"])
 

@@ -105,14 +105,13 @@ MATCH (f:File)-[:HAS_HASH]->(h)
 RETURN h.key AS key, h.value AS value, collect(f.id) AS files
 """
 
-# The suggestions near matches make: ``$near`` is ``[{file, value, distance}]``, a file and a
+# The suggestions a near match makes, for a file ``f`` and ``n``, ``{value, distance}``: a
 # reference hash within the widest threshold. A list entry matches within its version's
 # threshold (``$version`` names one version, or null for every live one); a labelled file
 # within the default threshold, and never the file itself. Ids are deterministic, so matching
-# twice changes nothing. A version being imported is matched before it is complete.
-NEAR_LABELS: Final = """
-UNWIND $near AS n
-MATCH (f:File {id: n.file})
+# twice changes nothing. A version being imported is matched before it is complete. Gives
+# ``listed`` and ``near``, the suggestions made on each side (0 or more).
+NEAR_OF_FILE: Final = """
 CALL (f, n) {
   MATCH (e:HashListEntry {algorithm: 'PDQ', value: n.value})<-[:LISTS]-(v:HashListVersion)
   WHERE v.retiredAt IS NULL AND (($version IS NULL AND v.complete) OR v.id = $version)
@@ -152,6 +151,13 @@ CALL (f, n) {
   MERGE (f)-[:LABELLED]->(c)
   RETURN count(c) AS near
 }
+"""
+
+# A list's import: ``$near`` is ``[{file, value, distance}]``.
+NEAR_LABELS: Final = """
+UNWIND $near AS n
+MATCH (f:File {id: n.file})
+""" + NEAR_OF_FILE + """
 RETURN sum(listed) + sum(near) AS matched
 """
 
