@@ -307,8 +307,8 @@ async def pdq_of_reports_tx(tx: AsyncManagedTransaction,
 async def near_pairs(db: Database, references: References, files: list[dict[str, Any]],
                      state: dict[str, Any]) -> list[dict[str, Any]]:
     """The near pairs ``{file, value, distance}`` of files' PDQ hashes (``{file, value}``, read
-    with ``state`` by :func:`pdq_of_reports_tx` in the caller's transaction), for
-    ``NEAR_LABELS``: searched before the write, off the event loop."""
+    with ``state`` by :func:`pdq_of_reports_tx`), for ``NEAR_OF_FILE``: searched before the
+    write, off the event loop."""
     if not files:
         return []
     await references.sync(db, state)

@@ -193,18 +193,11 @@ async def _claim_tx(tx: AsyncManagedTransaction, now: datetime,
     return [dict(r) for r in records]
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
-    reports: list[dict[str, Any]]
-    candidates: Candidates | None  # what their files may match (matching on)
-
-
-async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int], threshold: int,
-                    matching: bool) -> Facts:
-    """Everything enrichment reads, in one transaction (one round trip more with matching)."""
+async def _facts_tx(tx: AsyncManagedTransaction, report_ids: list[int],
+                    threshold: int) -> list[dict[str, Any]]:
+    """What enrichment reads of the reports themselves (matching reads beside it)."""
     records = await run(tx, FACTS, ids=report_ids, threshold=threshold, rows=EVERY_REPORT)
-    reports = [dict(r) for r in records]
-    return Facts(reports, await pdq_of_reports_tx(tx, report_ids) if matching else None)
+    return [dict(r) for r in records]
 
 
 PREVIOUS_SUGGESTIONS: Final = """
@@ -262,17 +255,28 @@ class EnrichmentWorker:
         await self.enrich_many([report_id])
 
     async def enrich_many(self, report_ids: list[int]) -> None:
-        """Enrich these reports: one read of their facts, one write of every result."""
-        facts = await self.db.read(_facts_tx, report_ids, self.common_threshold,
-                                   self.matching)
-        if not facts.reports:
+        """Enrich these reports: one read of their facts and, beside it, what their files
+        match; then one write of every result."""
+        facts = asyncio.create_task(self.db.read(_facts_tx, report_ids, self.common_threshold))
+        try:
+            exact, near = await self._matches(report_ids) if self.matching else ([], [])
+        except BaseException:
+            facts.cancel()
+            raise
+        reports = await facts
+        if not reports:
             return
-        found = facts.candidates
-        near = await near_pairs(self.db, self.references, found.pdq, found.state) if found else []
         now = datetime.now(UTC)
-        await self.db.write(_write_tx, now, [self._result(f) for f in facts.reports],
-                            found.exact if found else [], near)
+        await self.db.write(_write_tx, now, [self._result(f) for f in reports], exact, near)
         self.on_enriched()
+
+    async def _matches(self, report_ids: list[int]) -> tuple[list[dict[str, Any]],
+                                                             list[dict[str, Any]]]:
+        """The exact matches of these reports' files on live lists, and the near pairs of
+        their PDQ hashes: a read of its own and the index's search, while Neo4j reads the
+        facts (on a small machine the search and the facts' read take a core each)."""
+        found: Candidates = await self.db.read(pdq_of_reports_tx, report_ids)
+        return found.exact, await near_pairs(self.db, self.references, found.pdq, found.state)
 
     def _result(self, facts: dict[str, Any]) -> dict[str, Any]:
         """One report's locations, jurisdictions and suggested priority, from its facts."""
