@@ -155,9 +155,8 @@ async def ingest(reports: int, concurrency: int, existing: int,
                 first += size
                 while await workers[True].run_due():
                     pass
-            runs: dict[bool, list[tuple[list[float], float]]] = {False: [], True: []}
-            enriching: dict[bool, float] = {False: 0.0, True: 0.0}
-            phases: list[dict[str, Any]] = []
+            # each timed phase: its side, its intake's latencies, its intake and enrichment time
+            phases: list[tuple[bool, list[float], float, float]] = []
             start = first
             # a warm-up of each path first (Neo4j plans its statements on first use), not timed;
             # then ABBA BAAB ABBA: the graph grows, so each side gets as many early phases as late
@@ -172,30 +171,30 @@ async def ingest(reports: int, concurrency: int, existing: int,
                 while await workers[matching].run_due():
                     pass
                 if first > start + 200:
-                    runs[matching].append((latencies, time.perf_counter() - started))
-                    enriching[matching] += time.perf_counter() - enriched
-                    phases.append({"matching": matching,
-                                   "intake_s": round(enriched - started, 2),
-                                   "enrichment_s": round(time.perf_counter() - enriched, 2)})
+                    phases.append((matching, latencies, enriched - started,
+                                   time.perf_counter() - enriched))
 
             async def matched_tx(tx: AsyncManagedTransaction) -> int:
                 [r] = await run(tx, "MATCH (c:Classification {source: 'MATCH'}) "
                                     "RETURN count(c) AS n")
                 return int(r["n"])
             matched = await db.read(matched_tx)
-    seconds = {side: [p["intake_s"] + p["enrichment_s"] for p in phases
-                      if p["matching"] == side] for side in (False, True)}
-    off = summary([x for lat, _ in runs[False] for x in lat], sum(e for _, e in runs[False]))
-    on = summary([x for lat, _ in runs[True] for x in lat], sum(e for _, e in runs[True]))
+    sides = {side: [p for p in phases if p[0] == side] for side in (False, True)}
+    off, on = (summary([x for _, lat, _, _ in sides[side] for x in lat],
+                       sum(intake + enrichment for _, _, intake, enrichment in sides[side]))
+               for side in (False, True))
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
-            "enrichment_s": {"off": round(enriching[False], 2),
-                             "on": round(enriching[True], 2)},
-            "matches_made": matched, "phases": phases,
+            "enrichment_s": {name: round(sum(p[3] for p in sides[side]), 2)
+                             for name, side in (("off", False), ("on", True))},
+            "matches_made": matched,
+            "phases": [{"matching": m, "intake_s": round(i, 2), "enrichment_s": round(e, 2)}
+                       for m, _, i, e in phases],
             "ratio_on_over_off": round(on["per_second"] / off["per_second"], 3),
-            "ratio_of_phase_medians": round(statistics.median(seconds[False])
-                                            / statistics.median(seconds[True]), 3)}
+            "ratio_of_phase_medians": round(
+                statistics.median(i + e for _, _, i, e in sides[False])
+                / statistics.median(i + e for _, _, i, e in sides[True]), 3)}
 
 
 async def _pdq_tx(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> None:
