@@ -105,7 +105,7 @@ bench-pdq: install
 # Matching: ingest with matching on over off (one run), and re-matching after importing a list
 # of 100,000 hashes against a graph of BENCH_REPORTS reports.
 bench-matching: install
-	$(BIN)/python -m bench.matching --scenario ingest --reports 500
+	$(BIN)/python -m bench.matching --scenario ingest --reports 250 --phases 40
 	$(BIN)/python -m bench.matching --scenario rematch --reports $(BENCH_REPORTS) --entries 100000
 
 # Backup and restore at BENCH_REPORTS reports: times, the write pause, against the raw floor

@@ -9,21 +9,24 @@ replanning each statement as an empty one doubles (a replan of the matching writ
 matched, so the labels matching writes are not a count that doubles during the run. It holds a
 list of 100,000 entries (half MD5, half PDQ) and a thousand analyst-labelled files; a tenth of
 the new files' MD5s are on the list and a tenth of their PDQ hashes near an entry. After a
-warm-up of each path, twelve phases alternate (ABBA BAAB ABBA: the graph grows, so each side
-gets early and late phases alike), on fresh reports of the same shape, one graph, one run:
-``ratio_on_over_off`` is the throughput with matching over that without (the issue asks 0.9
-or better). Each phase is listed (``phases``: its intake and enrichment seconds), and
-``ratio_of_phase_medians`` compares the median phase of each side: a stall that has nothing to
-do with matching (a garbage collection, a checkpoint: a second or so, on this 2-core machine)
-lands on one phase of one side, and moves the total ratio by several points but not the
-median.
+warm-up of each path, ``--phases`` timed phases (40 unless told) of ``--reports`` fresh reports
+each alternate in blocks of ABBA BAAB, on one graph in one run: the graph grows and this
+machine's speed drifts (by a third within a run, at times), so each side gets early and late
+phases alike, and short phases follow the drift closely. Before each phase, untimed: a garbage
+collection (what setup made is frozen first, so collections walk only what the phases make)
+and half a second for what the last phase left running in Neo4j. ``ratio_on_over_off`` is the
+throughput with matching over that without (the issue asks 0.9 or better). Each phase is listed
+(``phases``: its intake and enrichment seconds); the intake is the same work on both sides, so
+what it differs by is the machine's noise, and ``ratio_of_phase_medians`` compares the median
+phase of each side, which a stall (a garbage collection in Neo4j, another tenant: a second or
+so) moves less than it moves the totals.
 
 **rematch**: a graph of ``--reports`` reports (bench.generate) whose files each get a PDQ hash,
 then a list of ``--entries`` hashes is imported (half MD5, a quarter of them the graph's; half
 PDQ, a twentieth of them near a file's). Timed whole, with its parts; the baseline is the same
 entries written without matching (``ADD_ENTRIES`` alone, same batches), in the same run.
 
-    python -m bench.matching --scenario ingest --reports 500
+    python -m bench.matching --scenario ingest --reports 250 --phases 40
     python -m bench.matching --scenario rematch --reports 100000 --entries 100000
 """
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import hashlib
 import statistics
 import tempfile
@@ -127,10 +131,37 @@ async def write_reports(db: Database, world: World, tips: SyntheticTips, first: 
     return jobs
 
 
-async def ingest(reports: int, concurrency: int, existing: int,
-                 history: int) -> dict[str, Any]:
+SETTLE = 0.5  # seconds between timed phases, for what one phase leaves running in Neo4j
+
+
+def alternating(count: int) -> list[bool]:
+    """Which side each of ``count`` timed phases is on (True: matching): blocks of ABBA BAAB.
+    The graph grows and the machine drifts, so each side gets early and late phases alike,
+    and short phases follow a drift closely."""
+    if count <= 0 or count % 8:
+        raise ValueError("phases come in blocks of eight (ABBA BAAB)")
+    return [False, True, True, False, True, False, False, True] * (count // 8)
+
+
+async def _phase(db: Database, world: World, tips: SyntheticTips, worker: EnrichmentWorker,
+                 first: int, size: int,
+                 concurrency: int) -> tuple[int, list[float], float, float]:
+    """Writes ``size`` reports and enriches them until none is due: the next report's index,
+    the intake's latencies, and the intake's and the enrichment's seconds."""
+    jobs = await write_reports(db, world, tips, first, size)
+    started = time.perf_counter()
+    latencies, _ = await timed(jobs, concurrency)
+    enriched = time.perf_counter()
+    while await worker.run_due():
+        pass
+    return first + size, latencies, enriched - started, time.perf_counter() - enriched
+
+
+async def ingest(reports: int, concurrency: int, existing: int, history: int,
+                 phase_count: int = 40) -> dict[str, Any]:
     from bench.generate import generate
 
+    order = alternating(phase_count)  # before any setup: a count it cannot take fails at once
     with neo4j_server() as uri, tempfile.TemporaryDirectory() as state:
         settings = bench_settings(uri, Path(state))
         async with database(settings) as db:
@@ -150,29 +181,24 @@ async def ingest(reports: int, concurrency: int, existing: int,
             # it writes are not a count that doubles (and replans) as the phases run
             first = 0
             while first < history:
-                size = min(1000, history - first)
-                await timed(await write_reports(db, world, tips, first, size), concurrency)
-                first += size
-                while await workers[True].run_due():
-                    pass
+                first, *_ = await _phase(db, world, tips, workers[True], first,
+                                         min(1000, history - first), concurrency)
             # each timed phase: its side, its intake's latencies, its intake and enrichment time
             phases: list[tuple[bool, list[float], float, float]] = []
-            start = first
-            # a warm-up of each path first (Neo4j plans its statements on first use), not timed;
-            # then ABBA BAAB ABBA: the graph grows, so each side gets as many early phases as late
-            for matching in (False, True, False, True, True, False, True, False, False, True,
-                             False, True, True, False):
-                size = reports if first >= start + 200 else 100
-                jobs = await write_reports(db, world, tips, first, size)
-                first += size
-                started = time.perf_counter()
-                latencies, _ = await timed(jobs, concurrency)
-                enriched = time.perf_counter()
-                while await workers[matching].run_due():
-                    pass
-                if first > start + 200:
-                    phases.append((matching, latencies, enriched - started,
-                                   time.perf_counter() - enriched))
+            # a warm-up of each path first (Neo4j plans its statements on first use), not timed
+            for matching in (False, True):
+                first, *_ = await _phase(db, world, tips, workers[matching], first, 100,
+                                         concurrency)
+            # what setup made is old now: collections in the timed phases walk only what the
+            # phases made (gc.freeze), and each phase starts with none owed (gc.collect)
+            gc.collect()
+            gc.freeze()
+            for matching in order:
+                gc.collect()
+                await asyncio.sleep(SETTLE)
+                first, latencies, intake, enrichment = await _phase(
+                    db, world, tips, workers[matching], first, reports, concurrency)
+                phases.append((matching, latencies, intake, enrichment))
 
             async def matched_tx(tx: AsyncManagedTransaction) -> int:
                 [r] = await run(tx, "MATCH (c:Classification {source: 'MATCH'}) "
@@ -184,6 +210,7 @@ async def ingest(reports: int, concurrency: int, existing: int,
                        sum(intake + enrichment for _, _, intake, enrichment in sides[side]))
                for side in (False, True))
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
+            "phase_count": len(phases),
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
             "enrichment_s": {name: round(sum(p[3] for p in sides[side]), 2)
@@ -275,7 +302,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["ingest", "rematch"], required=True)
-    parser.add_argument("--reports", type=int, default=300)
+    parser.add_argument("--reports", type=int, default=300,
+                        help="ingest: reports a phase; rematch: reports in the graph")
+    parser.add_argument("--phases", type=int, default=40,
+                        help="ingest: timed phases, in blocks of eight (ABBA BAAB)")
     parser.add_argument("--entries", type=int, default=LIST_ENTRIES)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--existing", type=int, default=20_000,
@@ -283,5 +313,8 @@ if __name__ == "__main__":
     parser.add_argument("--history", type=int, default=5_000,
                         help="ingest: reports of the timed shape matched before the phases")
     args = arguments(parser)
-    emit(asyncio.run(ingest(args.reports, args.concurrency, args.existing, args.history)
+    if args.phases <= 0 or args.phases % 8:
+        parser.error("--phases comes in blocks of eight (ABBA BAAB): 8, 16, 24, ...")
+    emit(asyncio.run(ingest(args.reports, args.concurrency, args.existing, args.history,
+                            args.phases)
                      if args.scenario == "ingest" else rematch(args.reports, args.entries)))
