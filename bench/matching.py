@@ -19,7 +19,9 @@ throughput with matching over that without (the issue asks 0.9 or better). Each 
 (``phases``: its intake and enrichment seconds); the intake is the same work on both sides, so
 what it differs by is the machine's noise, and ``ratio_of_phase_medians`` compares the median
 phase of each side, which a stall (a garbage collection in Neo4j, another tenant: a second or
-so) moves less than it moves the totals.
+so) moves less than it moves the totals. Each phase also has the machine's busy CPU seconds
+(Neo4j's and this process's, from /proc/stat) and the seconds the hypervisor stole for another
+tenant; ``ratio_cpu_off_over_on`` is the CPU a report costs without matching over with it.
 
 **rematch**: a graph of ``--reports`` reports (bench.generate) whose files each get a PDQ hash,
 then a list of ``--entries`` hashes is imported (half MD5, a quarter of them the graph's; half
@@ -37,10 +39,12 @@ import asyncio
 import functools
 import gc
 import hashlib
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -143,18 +147,43 @@ def alternating(count: int) -> list[bool]:
     return [False, True, True, False, True, False, False, True] * (count // 8)
 
 
+@dataclass(frozen=True, slots=True)
+class Phase:
+    matching: bool
+    latencies: list[float]  # the intake's, a report each
+    intake_s: float
+    enrichment_s: float
+    cpu_s: float | None  # the machine's busy CPU seconds (both cores: Neo4j and this process)
+    steal_s: float | None  # CPU seconds the hypervisor gave another tenant
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """The machine's busy and stolen CPU seconds since boot (Linux's /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 async def _phase(db: Database, world: World, tips: SyntheticTips, worker: EnrichmentWorker,
-                 first: int, size: int,
-                 concurrency: int) -> tuple[int, list[float], float, float]:
+                 first: int, size: int, concurrency: int) -> tuple[int, Phase]:
     """Writes ``size`` reports and enriches them until none is due: the next report's index,
-    the intake's latencies, and the intake's and the enrichment's seconds."""
+    and the phase's figures."""
     jobs = await write_reports(db, world, tips, first, size)
-    started = time.perf_counter()
+    cpu, started = machine_cpu(), time.perf_counter()
     latencies, _ = await timed(jobs, concurrency)
     enriched = time.perf_counter()
     while await worker.run_due():
         pass
-    return first + size, latencies, enriched - started, time.perf_counter() - enriched
+    ended, cpu_after = time.perf_counter(), machine_cpu()
+    busy, steal = ((cpu_after[0] - cpu[0], cpu_after[1] - cpu[1]) if cpu and cpu_after
+                   else (None, None))
+    return first + size, Phase(worker.matching, latencies, enriched - started,
+                               ended - enriched, busy, steal)
 
 
 async def ingest(reports: int, concurrency: int, existing: int, history: int,
@@ -181,14 +210,13 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
             # it writes are not a count that doubles (and replans) as the phases run
             first = 0
             while first < history:
-                first, *_ = await _phase(db, world, tips, workers[True], first,
-                                         min(1000, history - first), concurrency)
-            # each timed phase: its side, its intake's latencies, its intake and enrichment time
-            phases: list[tuple[bool, list[float], float, float]] = []
+                first, _ = await _phase(db, world, tips, workers[True], first,
+                                        min(1000, history - first), concurrency)
+            phases: list[Phase] = []
             # a warm-up of each path first (Neo4j plans its statements on first use), not timed
             for matching in (False, True):
-                first, *_ = await _phase(db, world, tips, workers[matching], first, 100,
-                                         concurrency)
+                first, _ = await _phase(db, world, tips, workers[matching], first, 100,
+                                        concurrency)
             # what setup made is old now: collections in the timed phases walk only what the
             # phases made (gc.freeze), and each phase starts with none owed (gc.collect)
             gc.collect()
@@ -196,32 +224,46 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
             for matching in order:
                 gc.collect()
                 await asyncio.sleep(SETTLE)
-                first, latencies, intake, enrichment = await _phase(
-                    db, world, tips, workers[matching], first, reports, concurrency)
-                phases.append((matching, latencies, intake, enrichment))
+                first, phase = await _phase(db, world, tips, workers[matching], first, reports,
+                                            concurrency)
+                phases.append(phase)
 
             async def matched_tx(tx: AsyncManagedTransaction) -> int:
                 [r] = await run(tx, "MATCH (c:Classification {source: 'MATCH'}) "
                                     "RETURN count(c) AS n")
                 return int(r["n"])
             matched = await db.read(matched_tx)
-    sides = {side: [p for p in phases if p[0] == side] for side in (False, True)}
-    off, on = (summary([x for _, lat, _, _ in sides[side] for x in lat],
-                       sum(intake + enrichment for _, _, intake, enrichment in sides[side]))
+    sides = {side: [p for p in phases if p.matching == side] for side in (False, True)}
+    off, on = (summary([x for p in sides[side] for x in p.latencies],
+                       sum(p.intake_s + p.enrichment_s for p in sides[side]))
                for side in (False, True))
+    cpu = {side: [p.cpu_s for p in sides[side] if p.cpu_s is not None] for side in sides}
+    steal = {side: [p.steal_s for p in sides[side] if p.steal_s is not None] for side in sides}
+    measured_cpu = all(len(cpu[side]) == len(sides[side]) for side in sides)
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
             "phase_count": len(phases),
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
-            "enrichment_s": {name: round(sum(p[3] for p in sides[side]), 2)
+            "enrichment_s": {name: round(sum(p.enrichment_s for p in sides[side]), 2)
                              for name, side in (("off", False), ("on", True))},
+            "cpu_s": {name: round(sum(cpu[side]), 2) if measured_cpu else None
+                      for name, side in (("off", False), ("on", True))},
+            "steal_s": {name: round(sum(steal[side]), 2) if measured_cpu else None
+                        for name, side in (("off", False), ("on", True))},
             "matches_made": matched,
-            "phases": [{"matching": m, "intake_s": round(i, 2), "enrichment_s": round(e, 2)}
-                       for m, _, i, e in phases],
+            "phases": [{"matching": p.matching, "intake_s": round(p.intake_s, 2),
+                        "enrichment_s": round(p.enrichment_s, 2),
+                        "cpu_s": None if p.cpu_s is None else round(p.cpu_s, 2),
+                        "steal_s": None if p.steal_s is None else round(p.steal_s, 2)}
+                       for p in phases],
             "ratio_on_over_off": round(on["per_second"] / off["per_second"], 3),
             "ratio_of_phase_medians": round(
-                statistics.median(i + e for _, _, i, e in sides[False])
-                / statistics.median(i + e for _, _, i, e in sides[True]), 3)}
+                statistics.median(p.intake_s + p.enrichment_s for p in sides[False])
+                / statistics.median(p.intake_s + p.enrichment_s for p in sides[True]), 3),
+            # CPU seconds a report with matching off over with it on (same report count):
+            # what matching costs, whatever another tenant took from the machine meanwhile
+            "ratio_cpu_off_over_on": (round(sum(cpu[False]) / sum(cpu[True]), 3)
+                                      if measured_cpu else None)}
 
 
 async def _pdq_tx(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> None:
