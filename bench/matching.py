@@ -260,8 +260,9 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
             "ratio_of_phase_medians": round(
                 statistics.median(p.intake_s + p.enrichment_s for p in sides[False])
                 / statistics.median(p.intake_s + p.enrichment_s for p in sides[True]), 3),
-            # CPU seconds a report with matching off over with it on (same report count):
-            # what matching costs, whatever another tenant took from the machine meanwhile
+            # busy CPU seconds with matching off over with it on (the same report count): what
+            # matching costs, not moved by the time a hypervisor gives another tenant (caches
+            # and clock speeds shared with one still move it)
             "ratio_cpu_off_over_on": (round(sum(cpu[False]) / sum(cpu[True]), 3)
                                       if measured_cpu else None)}
 
