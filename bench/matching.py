@@ -43,8 +43,8 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,12 @@ def machine_cpu() -> tuple[float, float] | None:
     return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
+def total(values: Iterable[float | None]) -> float | None:
+    """The sum, rounded, of figures measured in every phase; None when one was not."""
+    figures = list(values)
+    return None if None in figures else round(sum(f for f in figures if f is not None), 2)
+
+
 async def _phase(db: Database, world: World, tips: SyntheticTips, worker: EnrichmentWorker,
                  first: int, size: int, concurrency: int) -> tuple[int, Phase]:
     """Writes ``size`` reports and enriches them until none is due: the next report's index,
@@ -237,25 +243,20 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
     off, on = (summary([x for p in sides[side] for x in p.latencies],
                        sum(p.intake_s + p.enrichment_s for p in sides[side]))
                for side in (False, True))
-    cpu = {side: [p.cpu_s for p in sides[side] if p.cpu_s is not None] for side in sides}
-    steal = {side: [p.steal_s for p in sides[side] if p.steal_s is not None] for side in sides}
-    measured_cpu = all(len(cpu[side]) == len(sides[side]) for side in sides)
+    names = (("off", False), ("on", True))
+    cpu = {side: total(p.cpu_s for p in sides[side]) for side in sides}
+    cpu_off, cpu_on = cpu[False], cpu[True]
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
             "phase_count": len(phases),
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
             "enrichment_s": {name: round(sum(p.enrichment_s for p in sides[side]), 2)
-                             for name, side in (("off", False), ("on", True))},
-            "cpu_s": {name: round(sum(cpu[side]), 2) if measured_cpu else None
-                      for name, side in (("off", False), ("on", True))},
-            "steal_s": {name: round(sum(steal[side]), 2) if measured_cpu else None
-                        for name, side in (("off", False), ("on", True))},
+                             for name, side in names},
+            "cpu_s": {name: cpu[side] for name, side in names},
+            "steal_s": {name: total(p.steal_s for p in sides[side]) for name, side in names},
             "matches_made": matched,
-            "phases": [{"matching": p.matching, "intake_s": round(p.intake_s, 2),
-                        "enrichment_s": round(p.enrichment_s, 2),
-                        "cpu_s": None if p.cpu_s is None else round(p.cpu_s, 2),
-                        "steal_s": None if p.steal_s is None else round(p.steal_s, 2)}
-                       for p in phases],
+            "phases": [{k: round(v, 2) if isinstance(v, float) else v
+                        for k, v in asdict(p).items() if k != "latencies"} for p in phases],
             "ratio_on_over_off": round(on["per_second"] / off["per_second"], 3),
             "ratio_of_phase_medians": round(
                 statistics.median(p.intake_s + p.enrichment_s for p in sides[False])
@@ -263,8 +264,8 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
             # busy CPU seconds with matching off over with it on (the same report count): what
             # matching costs, not moved by the time a hypervisor gives another tenant (caches
             # and clock speeds shared with one still move it)
-            "ratio_cpu_off_over_on": (round(sum(cpu[False]) / sum(cpu[True]), 3)
-                                      if measured_cpu else None)}
+            "ratio_cpu_off_over_on": (round(cpu_off / cpu_on, 3)
+                                      if cpu_off is not None and cpu_on else None)}
 
 
 async def _pdq_tx(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> None:
