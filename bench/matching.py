@@ -165,6 +165,10 @@ class Phase:
     cpu_s: float | None  # the machine's busy CPU seconds (both cores: Neo4j and this process)
     steal_s: float | None  # CPU seconds the hypervisor gave another tenant
 
+    @property
+    def seconds(self) -> float:
+        return self.intake_s + self.enrichment_s
+
 
 def machine_cpu() -> tuple[float, float] | None:
     """The machine's busy and stolen CPU seconds since boot (Linux's /proc/stat), or None."""
@@ -250,22 +254,21 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
             matched = await db.read(matched_tx)
     sides = {side: [p for p in phases if p.matching == side] for side in (False, True)}
     off, on = (summary([x for p in sides[side] for x in p.latencies],
-                       sum(p.intake_s + p.enrichment_s for p in sides[side]))
+                       sum(p.seconds for p in sides[side]))
                for side in (False, True))
     names = (("off", False), ("on", True))
+    enriched = {side: sum(p.enrichment_s for p in sides[side]) for side in sides}
     # a report's share of every phase's intake (the same code on both sides), and each side's
     # enrichment a report
     intake = sum(p.intake_s for p in phases) / (reports * len(phases))
-    enrichment = {side: sum(p.enrichment_s for p in sides[side]) / (reports * len(sides[side]))
-                  for side in sides}
+    enrichment = {side: enriched[side] / (reports * len(sides[side])) for side in sides}
     cpu = {side: total(p.cpu_s for p in sides[side]) for side in sides}
     cpu_off, cpu_on = cpu[False], cpu[True]
     return {"scenario": "matching-ingest", "reports_per_phase": reports,
             "phase_count": len(phases),
             "concurrency": concurrency, "list_entries": LIST_ENTRIES,
             "labelled_references": LABELLED, "matching_off": off, "matching_on": on,
-            "enrichment_s": {name: round(sum(p.enrichment_s for p in sides[side]), 2)
-                             for name, side in names},
+            "enrichment_s": {name: round(enriched[side], 2) for name, side in names},
             "cpu_s": {name: cpu[side] for name, side in names},
             "steal_s": {name: total(p.steal_s for p in sides[side]) for name, side in names},
             "matches_made": matched,
@@ -278,8 +281,8 @@ async def ingest(reports: int, concurrency: int, existing: int, history: int,
                                        / (intake + enrichment[True]), 3),
             "ratio_separate_intakes": round(on["per_second"] / off["per_second"], 3),
             "ratio_of_phase_medians": round(
-                statistics.median(p.intake_s + p.enrichment_s for p in sides[False])
-                / statistics.median(p.intake_s + p.enrichment_s for p in sides[True]), 3),
+                statistics.median(p.seconds for p in sides[False])
+                / statistics.median(p.seconds for p in sides[True]), 3),
             # busy CPU seconds with matching off over with it on (the same report count): what
             # matching costs, not moved by the time a hypervisor gives another tenant (caches
             # and clock speeds shared with one still move it)
